@@ -1,0 +1,128 @@
+import { add } from "../ops/binary.js";
+import { sumToShape } from "../ops/reduce.js";
+import { fmtShape, shapesEqual } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { noGrad } from "./grad-mode.js";
+import type { Node } from "./node.js";
+
+export interface BackwardOptions {
+  /** Keep the graph so backward can run through it again. Default false. */
+  retainGraph?: boolean;
+}
+
+function onesLikeOf(t: Tensor): Tensor {
+  const g = Tensor._empty(t.shape, t.dtype);
+  g.data.fill(1);
+  return g;
+}
+
+function zerosOf(meta: { shape: readonly number[]; dtype: Tensor["dtype"] }): Tensor {
+  return Tensor._empty(meta.shape, meta.dtype);
+}
+
+function copyOf(t: Tensor): Tensor {
+  return new Tensor(t.data.slice(), t.shape, t.dtype);
+}
+
+/** Accumulate into a leaf's .grad; the first gradient is copied so .grad never aliases. */
+function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+  leaf.grad = leaf.grad === null ? copyOf(g) : add(leaf.grad, g);
+}
+
+/** Collect the nodes on a path to `root`, ordered newest first (the tape, replayed backwards). */
+function collectNodes(root: Node): Node[] {
+  const seen = new Set<Node>([root]);
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    for (const input of node.inputs) {
+      const n = input._node;
+      if (n !== null && !seen.has(n)) {
+        seen.add(n);
+        stack.push(n);
+      }
+    }
+  }
+  return [...seen].sort((a, b) => b.id - a.id);
+}
+
+/** Fit a rule's gradient to its input: sum out broadcast dims, then insist on shape and dtype. */
+function fitGradient(node: Node, index: number, input: Tensor, g: Tensor): Tensor {
+  let out = g;
+  if (!shapesEqual(out.shape, input.shape)) out = sumToShape(out, input.shape);
+  if (!shapesEqual(out.shape, input.shape) || out.dtype !== input.dtype) {
+    throw new Error(
+      `backward: rule '${node.name}' returned a gradient of shape ${fmtShape(g.shape)} ` +
+        `(${g.dtype}) for input ${index} of shape ${fmtShape(input.shape)} (${input.dtype})`,
+    );
+  }
+  return out;
+}
+
+/** Reverse-mode backward from `root` with upstream gradient `gradient` (ones for a scalar). */
+export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new Error(
+      `backward: tensor of shape ${fmtShape(root.shape)} does not require grad and has no ` +
+        "grad_fn; set requiresGrad on an input it was computed from",
+    );
+  }
+  let seed: Tensor;
+  if (gradient === undefined) {
+    if (root.size !== 1) {
+      throw new Error(
+        `backward: a gradient can be implied only for a one-element output; got shape ` +
+          `${fmtShape(root.shape)} — pass the upstream gradient explicitly`,
+      );
+    }
+    seed = onesLikeOf(root);
+  } else {
+    if (!shapesEqual(gradient.shape, root.shape)) {
+      throw new Error(
+        `backward: gradient of shape ${fmtShape(gradient.shape)} does not match the output's ` +
+          `shape ${fmtShape(root.shape)}`,
+      );
+    }
+    seed =
+      gradient.dtype === root.dtype ? gradient.detach() : noGrad(() => gradient.to(root.dtype));
+  }
+  const retain = options.retainGraph === true;
+  noGrad(() => {
+    const rootNode = root._node;
+    if (rootNode === null) {
+      accumulateLeaf(root, seed);
+      return;
+    }
+    const pending = new Map<Node, (Tensor | undefined)[]>();
+    pending.set(rootNode, []);
+    pending.get(rootNode)![root._outputIndex] = seed;
+    for (const node of collectNodes(rootNode)) {
+      const slots = pending.get(node);
+      if (slots === undefined) continue;
+      pending.delete(node);
+      const grads = node.outputs.map((meta, i) => slots[i] ?? zerosOf(meta));
+      const inputs = node.inputs;
+      const inputGrads = node.runBackward(grads);
+      for (let i = 0; i < inputs.length; i++) {
+        if (!node.needsGrad[i]) continue;
+        const g = inputGrads[i];
+        if (g === null || g === undefined) continue;
+        const input = inputs[i]!;
+        const fitted = fitGradient(node, i, input, g);
+        const producer = input._node;
+        if (producer === null) {
+          accumulateLeaf(input, fitted);
+        } else {
+          let s = pending.get(producer);
+          if (s === undefined) {
+            s = [];
+            pending.set(producer, s);
+          }
+          const prev = s[input._outputIndex];
+          s[input._outputIndex] = prev === undefined ? fitted : add(prev, fitted);
+        }
+      }
+      if (!retain) node.release();
+    }
+  });
+}

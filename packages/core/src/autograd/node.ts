@@ -1,0 +1,57 @@
+import type { DType } from "../dtype.js";
+import type { Shape } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+
+/**
+ * One entry of the tape (a Wengert list): the op that ran, its tensor inputs, and its backward.
+ * Nodes are numbered in the order ops ran, so sorting the nodes that lie on a path to the loss
+ * by descending id replays the tape backwards — a valid reverse topological order without a
+ * global list that would keep unrelated graphs alive.
+ */
+export class Node {
+  private static nextId = 0;
+  readonly id: number;
+  /** The flat list of tensor inputs, in argument order (arrays of tensors expanded). */
+  inputs: Tensor[];
+  /** Per flat input: whether the backward must produce its gradient. */
+  readonly needsGrad: boolean[];
+  /** Shape and dtype of each output, to zero-fill gradients of outputs nobody used. */
+  readonly outputs: { shape: Shape; dtype: DType }[];
+  /** Maps the upstream gradients (one per output) to one gradient per flat input. */
+  private backwardFn: ((grads: Tensor[]) => (Tensor | null | undefined)[]) | null;
+
+  constructor(
+    readonly name: string,
+    inputs: Tensor[],
+    needsGrad: boolean[],
+    outputs: { shape: Shape; dtype: DType }[],
+    backwardFn: (grads: Tensor[]) => (Tensor | null | undefined)[],
+  ) {
+    this.id = Node.nextId++;
+    this.inputs = inputs;
+    this.needsGrad = needsGrad;
+    this.outputs = outputs;
+    this.backwardFn = backwardFn;
+  }
+
+  get released(): boolean {
+    return this.backwardFn === null;
+  }
+
+  runBackward(grads: Tensor[]): (Tensor | null | undefined)[] {
+    if (this.backwardFn === null) {
+      throw new Error(
+        `backward: the graph through '${this.name}' has already been freed by an earlier ` +
+          "backward(); call backward({ retainGraph: true }) the first time if you need to " +
+          "backpropagate through it twice",
+      );
+    }
+    return this.backwardFn(grads);
+  }
+
+  /** Drop what the backward saved and the references to inputs, so the GC can free them. */
+  release(): void {
+    this.backwardFn = null;
+    this.inputs = [];
+  }
+}

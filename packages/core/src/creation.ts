@@ -1,0 +1,239 @@
+import {
+  allocArray,
+  type DType,
+  dtypeOfArray,
+  isDType,
+  isFloatDType,
+  type TypedArray,
+} from "./dtype.js";
+import { defaultGenerator, type Generator } from "./random.js";
+import { checkShape, fmtShape, type Shape, shapeSize } from "./shape.js";
+import { type NestedArray, Tensor } from "./tensor.js";
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
+
+export type TensorData = NestedArray | TypedArray | readonly NestedArray[];
+
+function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
+  if (opts?.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+function checkDType(op: string, dtype: unknown): DType {
+  if (dtype === undefined) return "float32";
+  if (!isDType(dtype)) {
+    throw new Error(
+      `${op}: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`,
+    );
+  }
+  return dtype;
+}
+
+function shapeArg(op: string, shape: number | Shape): number[] {
+  const s = typeof shape === "number" ? [shape] : [...shape];
+  checkShape(op, s);
+  return s;
+}
+
+/** Infer the shape of nested arrays, rejecting ragged ones. */
+function inferNestedShape(data: NestedArray | readonly NestedArray[]): number[] {
+  const shape: number[] = [];
+  let cur: unknown = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function fillNested(data: unknown, shape: number[], out: TypedArray): void {
+  let k = 0;
+  const walk = (x: unknown, dim: number, path: number[]): void => {
+    if (dim === shape.length) {
+      if (Array.isArray(x))
+        throw new Error(`tensor: ragged nested array at index [${path.join(", ")}]`);
+      if (typeof x === "boolean") out[k++] = x ? 1 : 0;
+      else if (typeof x === "number") out[k++] = x;
+      else
+        throw new Error(`tensor: expected a number at index [${path.join(", ")}], got ${typeof x}`);
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[dim]) {
+      throw new Error(
+        `tensor: ragged nested array: expected length ${shape[dim]} at index [${path.join(", ")}]` +
+          ` (inferred shape ${fmtShape(shape)})`,
+      );
+    }
+    for (let i = 0; i < x.length; i++) walk(x[i], dim + 1, [...path, i]);
+  };
+  walk(data, 0, []);
+}
+
+function firstLeaf(data: unknown): unknown {
+  let cur = data;
+  while (Array.isArray(cur)) cur = cur[0];
+  return cur;
+}
+
+/**
+ * Create a tensor from a number, nested arrays or a typed array.
+ * Numbers default to float32, booleans to bool, typed arrays keep their type.
+ * `shape` reshapes flat data (typed arrays or flat arrays).
+ */
+export function tensor(data: TensorData, options: TensorOptions & { shape?: Shape } = {}): Tensor {
+  let dtype: DType;
+  let values: TypedArray;
+  let shape: number[];
+  if (ArrayBuffer.isView(data)) {
+    const arr = data as TypedArray;
+    const own = dtypeOfArray(arr);
+    dtype = options.dtype === undefined ? own : checkDType("tensor", options.dtype);
+    values = allocArray(dtype, arr.length);
+    for (let i = 0; i < arr.length; i++) values[i] = arr[i]!;
+    shape = [arr.length];
+  } else {
+    shape = inferNestedShape(data as NestedArray);
+    const leaf = firstLeaf(data);
+    dtype =
+      options.dtype === undefined
+        ? typeof leaf === "boolean"
+          ? "bool"
+          : "float32"
+        : checkDType("tensor", options.dtype);
+    values = allocArray(dtype, shapeSize(shape));
+    fillNested(data, shape, values);
+  }
+  if (options.shape !== undefined) {
+    const s = shapeArg("tensor", options.shape);
+    if (shapeSize(s) !== values.length) {
+      throw new Error(`tensor: shape ${fmtShape(s)} does not fit ${values.length} values`);
+    }
+    shape = s;
+  }
+  return finish(new Tensor(values, shape, dtype), options);
+}
+
+export function full(shape: number | Shape, value: number, options?: TensorOptions): Tensor {
+  const s = shapeArg("full", shape);
+  const dtype = checkDType("full", options?.dtype);
+  const t = new Tensor(allocArray(dtype, shapeSize(s)), s, dtype);
+  if (value !== 0) t.data.fill(value);
+  return finish(t, options);
+}
+
+export function zeros(shape: number | Shape, options?: TensorOptions): Tensor {
+  return full(shape, 0, options);
+}
+export function ones(shape: number | Shape, options?: TensorOptions): Tensor {
+  return full(shape, 1, options);
+}
+export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
+  return full(t.shape, 0, { dtype: t.dtype, ...options });
+}
+export function onesLike(t: Tensor, options?: TensorOptions): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype, ...options });
+}
+export function fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor {
+  return full(t.shape, value, { dtype: t.dtype, ...options });
+}
+
+/**
+ * Values from start (inclusive) to end (exclusive) by step: arange(5), arange(2, 5),
+ * arange(0, 1, 0.25). Integer arguments give int32, as PyTorch gives an integer type.
+ */
+export function arange(start: number, end?: number, step = 1, options?: TensorOptions): Tensor {
+  let lo = start;
+  let hi = end;
+  if (hi === undefined) {
+    hi = start;
+    lo = 0;
+  }
+  if (step === 0 || !Number.isFinite(step))
+    throw new Error(`arange: step must be non-zero and finite, got ${step}`);
+  if ((hi - lo) / step < 0)
+    throw new Error(`arange: step ${step} does not go from ${lo} toward ${hi}`);
+  const n = Math.max(0, Math.ceil((hi - lo) / step));
+  const ints = Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step);
+  const dtype =
+    options?.dtype !== undefined ? checkDType("arange", options.dtype) : ints ? "int32" : "float32";
+  const data = allocArray(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = lo + i * step;
+  return finish(new Tensor(data, [n], dtype), options);
+}
+
+/** `steps` evenly spaced values from start to end, both included. */
+export function linspace(
+  start: number,
+  end: number,
+  steps: number,
+  options?: TensorOptions,
+): Tensor {
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const dtype = checkDType("linspace", options?.dtype);
+  const data = allocArray(dtype, steps);
+  const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Fill symmetric halves from each end, as PyTorch does, so the endpoint is exact.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++)
+    data[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
+  return finish(new Tensor(data, [steps], dtype), options);
+}
+
+/** The n×m identity (m defaults to n). */
+export function eye(n: number, m = n, options?: TensorOptions): Tensor {
+  const t = zeros([n, m], options);
+  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+  return t;
+}
+
+function randomFloat(
+  op: string,
+  shape: number | Shape,
+  options: RandomOptions | undefined,
+): Tensor {
+  const s = shapeArg(op, shape);
+  const dtype = checkDType(op, options?.dtype);
+  if (!isFloatDType(dtype))
+    throw new Error(`${op}: dtype must be float32 or float64, got ${dtype}`);
+  return new Tensor(allocArray(dtype, shapeSize(s)), s, dtype);
+}
+
+/** Uniform values in [0, 1). */
+export function rand(shape: number | Shape, options?: RandomOptions): Tensor {
+  const t = randomFloat("rand", shape, options);
+  (options?.generator ?? defaultGenerator).fillUniform(t.data as Float64Array);
+  return finish(t, options);
+}
+
+/** Standard normal values. */
+export function randn(shape: number | Shape, options?: RandomOptions): Tensor {
+  const t = randomFloat("randn", shape, options);
+  (options?.generator ?? defaultGenerator).fillNormal(t.data as Float64Array);
+  return finish(t, options);
+}
+
+/** Uniform integers in [low, high), int32 by default. */
+export function randint(
+  low: number,
+  high: number,
+  shape: number | Shape,
+  options?: RandomOptions,
+): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new Error(`randint: need integers low < high, got low=${low}, high=${high}`);
+  }
+  const s = shapeArg("randint", shape);
+  const dtype = options?.dtype !== undefined ? checkDType("randint", options.dtype) : "int32";
+  const data = allocArray(dtype, shapeSize(s));
+  const gen = options?.generator ?? defaultGenerator;
+  for (let i = 0; i < data.length; i++) data[i] = gen.randint(low, high);
+  return finish(new Tensor(data, s, dtype), options);
+}

@@ -1,0 +1,54 @@
+/** The element types a tensor can hold. Only the float types carry gradients. */
+export type DType = "float32" | "float64" | "int32" | "bool";
+export type FloatDType = "float32" | "float64";
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type FloatArray = Float32Array | Float64Array;
+
+export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
+
+export function isDType(x: unknown): x is DType {
+  return typeof x === "string" && (DTYPES as readonly string[]).includes(x);
+}
+
+export function isFloatDType(d: DType): d is FloatDType {
+  return d === "float32" || d === "float64";
+}
+
+export function allocArray(dtype: "float32", size: number): Float32Array;
+export function allocArray(dtype: "float64", size: number): Float64Array;
+export function allocArray(dtype: FloatDType, size: number): FloatArray;
+export function allocArray(dtype: DType, size: number): TypedArray;
+export function allocArray(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(size);
+    case "float64":
+      return new Float64Array(size);
+    case "int32":
+      return new Int32Array(size);
+    case "bool":
+      return new Uint8Array(size);
+  }
+}
+
+export function dtypeOfArray(a: TypedArray): DType {
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Float64Array) return "float64";
+  if (a instanceof Int32Array) return "int32";
+  return "bool";
+}
+
+/**
+ * Type promotion for binary ops, as PyTorch does it for these four types:
+ * bool < int32 < float32 < float64.
+ */
+export function promoteTypes(a: DType, b: DType): DType {
+  const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+  return rank[a] >= rank[b] ? a : b;
+}
+
+/** The machine epsilon of a float dtype (PyTorch's torch.finfo(dtype).eps). */
+export function machineEpsilon(dtype: FloatDType): number {
+  return dtype === "float64" ? 2.220446049250313e-16 : 1.1920928955078125e-7;
+}

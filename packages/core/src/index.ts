@@ -1,0 +1,79 @@
+export type { BackwardOptions } from "./autograd/engine.js";
+export {
+  type BackwardContext,
+  defineNonDifferentiable,
+  defineOp,
+  type ForwardContext,
+  type GradientList,
+  type Op,
+  type OpDefinition,
+  type OpInfo,
+} from "./autograd/function.js";
+export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode.js";
+export {
+  arange,
+  eye,
+  full,
+  fullLike,
+  linspace,
+  ones,
+  onesLike,
+  type RandomOptions,
+  rand,
+  randint,
+  randn,
+  type TensorData,
+  type TensorOptions,
+  tensor,
+  zeros,
+  zerosLike,
+} from "./creation.js";
+export {
+  type DType,
+  type FloatArray,
+  type FloatDType,
+  isFloatDType,
+  machineEpsilon,
+  promoteTypes,
+  type TypedArray,
+} from "./dtype.js";
+export {
+  GradcheckError,
+  type GradcheckOptions,
+  type GradcheckReport,
+  gradcheck,
+} from "./gradcheck.js";
+export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
+export { clone, toDType } from "./ops/cast.js";
+export * from "./ops/compare.js";
+export * from "./ops/indexing.js";
+export * from "./ops/loss.js";
+export { matmul } from "./ops/matmul.js";
+export * from "./ops/nn.js";
+export {
+  argmax,
+  argmin,
+  logsumexp,
+  max,
+  mean,
+  min,
+  std,
+  sum,
+  type VarOptions,
+  variance as var,
+  variance,
+} from "./ops/reduce.js";
+export { type OpName, opNames, opRegistry } from "./ops/registry.js";
+export { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from "./ops/shape.js";
+// Ops as functions.
+export * from "./ops/unary.js";
+export { defaultGenerator, Generator, manualSeed } from "./random.js";
+export {
+  broadcastShapes,
+  fmtShape,
+  type Shape,
+  shapeSize,
+  shapesEqual,
+  stridesOf,
+} from "./shape.js";
+export { type NestedArray, Tensor, type TensorLike } from "./tensor.js";

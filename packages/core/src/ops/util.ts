@@ -1,0 +1,58 @@
+import { allocArray, type DType, isFloatDType, promoteTypes } from "../dtype.js";
+import { type Shape, shapeSize } from "../shape.js";
+import { Tensor, type TensorLike } from "../tensor.js";
+
+/** A fresh zero-filled tensor. */
+export function empty(shape: Shape, dtype: DType): Tensor {
+  return new Tensor(allocArray(dtype, shapeSize(shape)), shape, dtype);
+}
+
+/** The dtype a plain number takes next to a tensor of dtype `other`. */
+function scalarDType(x: number, other: DType): DType {
+  if (isFloatDType(other)) return other;
+  return Number.isInteger(x) ? (other === "bool" ? "int32" : other) : "float32";
+}
+
+/** Wrap a number as a 0-d tensor whose dtype follows `like`; tensors pass through. */
+export function asTensor(x: TensorLike, like: DType): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== "number") {
+    throw new Error(`expected a Tensor or a number, got ${typeof x}`);
+  }
+  const dtype = scalarDType(x, like);
+  const t = empty([], dtype);
+  t.data[0] = x;
+  return t;
+}
+
+/** Result dtype of a binary op on two operands (numbers follow the tensor). */
+export function binaryDType(a: TensorLike, b: TensorLike): DType {
+  if (a instanceof Tensor && b instanceof Tensor) return promoteTypes(a.dtype, b.dtype);
+  if (a instanceof Tensor) return promoteTypes(a.dtype, asTensor(b, a.dtype).dtype);
+  if (b instanceof Tensor) return promoteTypes(b.dtype, asTensor(a, b.dtype).dtype);
+  return "float32";
+}
+
+/** Cast to `dtype` without recording (kernel-level), sharing data when it already matches. */
+export function castData(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  const out = empty(t.shape, dtype);
+  const src = t.data;
+  const dst = out.data;
+  if (dtype === "bool") for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
+  else if (dtype === "int32") for (let i = 0; i < src.length; i++) dst[i] = Math.trunc(src[i]!);
+  else for (let i = 0; i < src.length; i++) dst[i] = src[i]!;
+  return out;
+}
+
+export function assertFloat(op: string, arg: string, t: Tensor): void {
+  if (!isFloatDType(t.dtype)) {
+    throw new Error(`${op}: ${arg} must be a float32 or float64 tensor, got ${t.dtype}`);
+  }
+}
+
+export function assertTensor(op: string, arg: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor)) {
+    throw new Error(`${op}: ${arg} must be a Tensor, got ${t === null ? "null" : typeof t}`);
+  }
+}

@@ -1,0 +1,369 @@
+import { type BackwardOptions, backward as runBackward } from "./autograd/engine.js";
+import type { Node } from "./autograd/node.js";
+import { allocArray, type DType, isFloatDType, type TypedArray } from "./dtype.js";
+import { formatTensor } from "./format.js";
+import * as B from "./ops/binary.js";
+import * as Cast from "./ops/cast.js";
+import * as C from "./ops/compare.js";
+import * as I from "./ops/indexing.js";
+import * as M from "./ops/matmul.js";
+import * as N from "./ops/nn.js";
+import * as R from "./ops/reduce.js";
+import * as S from "./ops/shape.js";
+import * as U from "./ops/unary.js";
+import { fmtShape, type Shape, shapeSize, stridesOf } from "./shape.js";
+
+/** A tensor or a plain number, as binary ops accept. */
+export type TensorLike = Tensor | number;
+
+export type NestedArray = number | boolean | NestedArray[];
+
+function shapeArgs(args: (number | readonly number[])[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
+  return args as number[];
+}
+
+/**
+ * An n-dimensional array in one contiguous, row-major typed array. Plain by design: a tensor
+ * produced by a recorded op points at its tape node; nothing else is hidden.
+ */
+export class Tensor {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** The accumulated gradient, set by backward(); null until then. */
+  grad: Tensor | null = null;
+  private _requiresGrad = false;
+  /** @internal the tape node that produced this tensor, when recorded. */
+  _node: Node | null = null;
+  /** @internal which output of `_node` this tensor is. */
+  _outputIndex = 0;
+
+  constructor(data: TypedArray, shape: Shape, dtype: DType) {
+    if (data.length !== shapeSize(shape)) {
+      throw new Error(
+        `Tensor: data of length ${data.length} does not fit shape ${fmtShape(shape)} ` +
+          `(${shapeSize(shape)} elements)`,
+      );
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return this.data.length;
+  }
+  get strides(): number[] {
+    return stridesOf(this.shape);
+  }
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  set requiresGrad(v: boolean) {
+    if (v && !isFloatDType(this.dtype)) {
+      throw new Error(`requiresGrad: only float tensors can require gradients, got ${this.dtype}`);
+    }
+    if (!v && this._node !== null) {
+      throw new Error("requiresGrad: cannot turn off on a non-leaf tensor; use detach()");
+    }
+    this._requiresGrad = v;
+  }
+  /** Sets requiresGrad and returns this, for chaining. */
+  requiresGrad_(v = true): this {
+    this.requiresGrad = v;
+    return this;
+  }
+  /** @internal mark an op output as recorded. */
+  _attach(node: Node, outputIndex: number): void {
+    this._requiresGrad = true;
+    this._node = node;
+    this._outputIndex = outputIndex;
+  }
+
+  /** True for tensors the user created (not produced by a recorded op). */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+  /** The name of the op that produced this tensor, if it was recorded. */
+  get gradFn(): string | null {
+    return this._node?.name ?? null;
+  }
+
+  /** Backpropagate from this tensor. A non-scalar needs an explicit upstream gradient. */
+  backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
+    if (gradient !== undefined && !(gradient instanceof Tensor)) {
+      runBackward(this, undefined, gradient);
+    } else {
+      runBackward(this, gradient, options);
+    }
+  }
+
+  /** Reset the gradient to null. */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  // ---- reading back ----
+  item(): number {
+    if (this.size !== 1) {
+      throw new Error(
+        `item: only a one-element tensor converts to a number, got ${fmtShape(this.shape)}`,
+      );
+    }
+    return this.data[0]!;
+  }
+
+  /** Nested arrays of numbers (booleans for a bool tensor). */
+  toArray(): NestedArray {
+    const data = this.data;
+    const isBool = this.dtype === "bool";
+    const shape = this.shape;
+    if (shape.length === 0) return isBool ? data[0] === 1 : data[0]!;
+    const strides = stridesOf(shape);
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const n = shape[dim]!;
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const off = offset + i * strides[dim]!;
+        out[i] =
+          dim === shape.length - 1 ? (isBool ? data[off] === 1 : data[off]!) : build(dim + 1, off);
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** A flat plain array copy of the values. */
+  toList(): number[] {
+    return Array.from(this.data);
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  /** Node's util.inspect hook, so console.log prints like PyTorch. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  // ---- copies and casts ----
+  clone(): Tensor {
+    return Cast.clone(this);
+  }
+  /** A tensor sharing this one's data, cut from the tape. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, this.dtype);
+  }
+  to(dtype: DType): Tensor {
+    return Cast.toDType(this, dtype);
+  }
+  float(): Tensor {
+    return Cast.toDType(this, "float32");
+  }
+  double(): Tensor {
+    return Cast.toDType(this, "float64");
+  }
+
+  // ---- unary ----
+  neg(): Tensor {
+    return U.neg(this);
+  }
+  abs(): Tensor {
+    return U.abs(this);
+  }
+  exp(): Tensor {
+    return U.exp(this);
+  }
+  log(): Tensor {
+    return U.log(this);
+  }
+  sqrt(): Tensor {
+    return U.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return U.rsqrt(this);
+  }
+  square(): Tensor {
+    return U.square(this);
+  }
+  sin(): Tensor {
+    return U.sin(this);
+  }
+  cos(): Tensor {
+    return U.cos(this);
+  }
+  tanh(): Tensor {
+    return U.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return U.sigmoid(this);
+  }
+  relu(): Tensor {
+    return U.relu(this);
+  }
+  gelu(approximate: "none" | "tanh" = "none"): Tensor {
+    return U.gelu(this, approximate);
+  }
+  silu(): Tensor {
+    return U.silu(this);
+  }
+  softplus(options?: U.SoftplusOptions): Tensor {
+    return U.softplus(this, options);
+  }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return U.clamp(this, min, max);
+  }
+
+  // ---- binary (NumPy broadcasting) ----
+  add(other: TensorLike): Tensor {
+    return B.add(this, other);
+  }
+  sub(other: TensorLike): Tensor {
+    return B.sub(this, other);
+  }
+  mul(other: TensorLike): Tensor {
+    return B.mul(this, other);
+  }
+  div(other: TensorLike): Tensor {
+    return B.div(this, other);
+  }
+  /** Elementwise power: a number exponent, or a tensor broadcast against this one. */
+  pow(exponent: TensorLike): Tensor {
+    return B.pow(this, exponent);
+  }
+  maximum(other: TensorLike): Tensor {
+    return B.maximum(this, other);
+  }
+  minimum(other: TensorLike): Tensor {
+    return B.minimum(this, other);
+  }
+  eq(other: TensorLike): Tensor {
+    return C.eq(this, other);
+  }
+  ne(other: TensorLike): Tensor {
+    return C.ne(this, other);
+  }
+  lt(other: TensorLike): Tensor {
+    return C.lt(this, other);
+  }
+  le(other: TensorLike): Tensor {
+    return C.le(this, other);
+  }
+  gt(other: TensorLike): Tensor {
+    return C.gt(this, other);
+  }
+  ge(other: TensorLike): Tensor {
+    return C.ge(this, other);
+  }
+  /** `condition ? this : other`, elementwise with broadcasting. */
+  where(condition: Tensor, other: TensorLike): Tensor {
+    return C.where(condition, this, other);
+  }
+
+  // ---- reductions ----
+  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.sum(this, dim, keepdim);
+  }
+  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.mean(this, dim, keepdim);
+  }
+  max(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.max(this, dim, keepdim);
+  }
+  min(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.min(this, dim, keepdim);
+  }
+  var(dim?: number | readonly number[] | null, options?: R.VarOptions): Tensor {
+    return R.variance(this, dim, options);
+  }
+  std(dim?: number | readonly number[] | null, options?: R.VarOptions): Tensor {
+    return R.std(this, dim, options);
+  }
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
+    return R.logsumexp(this, dim, keepdim);
+  }
+  argmax(dim?: number | null, keepdim = false): Tensor {
+    return R.argmax(this, dim, keepdim);
+  }
+  argmin(dim?: number | null, keepdim = false): Tensor {
+    return R.argmin(this, dim, keepdim);
+  }
+
+  // ---- linear algebra ----
+  matmul(other: Tensor): Tensor {
+    return M.matmul(this, other);
+  }
+
+  // ---- shape ----
+  reshape(...shape: (number | readonly number[])[]): Tensor {
+    return S.reshape(this, shapeArgs(shape));
+  }
+  view(...shape: (number | readonly number[])[]): Tensor {
+    return S.reshape(this, shapeArgs(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return S.flatten(this, startDim, endDim);
+  }
+  squeeze(dim?: number | readonly number[]): Tensor {
+    return S.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return S.unsqueeze(this, dim);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return S.transpose(this, dim0, dim1);
+  }
+  /** Transpose of a 2-D tensor (the last two dims for more). */
+  get T(): Tensor {
+    return S.transpose(this, -2, -1);
+  }
+  permute(...dims: (number | readonly number[])[]): Tensor {
+    return S.permute(this, shapeArgs(dims));
+  }
+  expand(...shape: (number | readonly number[])[]): Tensor {
+    return S.expand(this, shapeArgs(shape));
+  }
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+    return I.slice(this, dim, start, end, step);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return I.narrow(this, dim, start, length);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return I.indexSelect(this, dim, index);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return I.gather(this, dim, index);
+  }
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return I.split(this, splitSizeOrSections, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return I.chunk(this, chunks, dim);
+  }
+  pad(pad: readonly number[], value = 0): Tensor {
+    return I.pad(this, pad, value);
+  }
+
+  // ---- neural-net functions ----
+  softmax(dim: number): Tensor {
+    return N.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return N.logSoftmax(this, dim);
+  }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return N.maskedFill(this, mask, value);
+  }
+
+  /** @internal a fresh tensor of the given shape and dtype. */
+  static _empty(shape: Shape, dtype: DType): Tensor {
+    return new Tensor(allocArray(dtype, shapeSize(shape)), shape, dtype);
+  }
+}

@@ -1,0 +1,4 @@
+import { expect } from "vitest";
+import { toBeAllClose } from "./allclose";
+
+expect.extend({ toBeAllClose });

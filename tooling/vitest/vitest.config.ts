@@ -1,0 +1,3 @@
+import { defineProjectConfig } from "./src/index.js";
+
+export default defineProjectConfig();
