@@ -201,10 +201,15 @@ export function gradcheck(
     const originals = checked.map((i) => inputs[i]!.data.slice());
     shift(1);
     const plus = flatOutputs(fn, inputs);
-    checked.forEach((i, c) => inputs[i]!.data.set(originals[c]!));
+    const restore = (): void => {
+      checked.forEach((i, c) => {
+        inputs[i]!.data.set(originals[c]!);
+      });
+    };
+    restore();
     shift(-1);
     const minus = flatOutputs(fn, inputs);
-    checked.forEach((i, c) => inputs[i]!.data.set(originals[c]!));
+    restore();
     let numeric = 0;
     for (let j = 0; j < totalOut; j++) numeric += (v[j]! * (plus[j]! - minus[j]!)) / (2 * eps);
     const rows = vjp(fn, inputs, checked, splitOut(v));

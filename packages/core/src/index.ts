@@ -49,6 +49,7 @@ export * from "./ops/compare.js";
 export * from "./ops/indexing.js";
 export * from "./ops/loss.js";
 export { matmul } from "./ops/matmul.js";
+export { linear } from "./ops/linear.js";
 export * from "./ops/nn.js";
 export {
   argmax,

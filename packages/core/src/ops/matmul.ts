@@ -1,7 +1,230 @@
+import { defineOp } from "../autograd/function.js";
+import { type DType, type FloatArray, isFloatDType, promoteTypes } from "../dtype.js";
+import { gemm } from "../kernels/matmul.js";
+import { fmtShape, type Shape, shapeSize } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import { todo } from "./todo.js";
+import { castData, empty } from "./util.js";
 
-export function matmul(_a: Tensor, _b: Tensor): Tensor {
-  return todo("matmul");
+/**
+ * How a torch.matmul call maps onto GEMMs: a 1-D first argument is a [1, K] row and a 1-D second
+ * one a [K, 1] column (the added dim is dropped from the output); leading dims broadcast as batch.
+ */
+interface Plan {
+  M: number;
+  K: number;
+  N: number;
+  /** Number of output batch items. */
+  nb: number;
+  outShape: number[];
+  /** Batch slot of A and of B used by each output batch item. */
+  aIdx: Int32Array;
+  bIdx: Int32Array;
+  aBatchSize: number;
+  bBatchSize: number;
+  /** B has no batch and A's batch is the output's: the whole product is one [nb*M, K] GEMM. */
+  fold: boolean;
 }
-export const matmulOps = {};
+
+/** For each linear index of `out`, the linear index of the broadcast source `src`. */
+function broadcastIndex(out: Shape, src: Shape): Int32Array {
+  const n = shapeSize(out);
+  const idx = new Int32Array(n);
+  const lead = out.length - src.length;
+  const coord = new Array<number>(out.length).fill(0);
+  for (let t = 0; t < n; t++) {
+    let s = 0;
+    for (let d = lead; d < out.length; d++) {
+      const sd = src[d - lead]!;
+      s = s * sd + (sd === 1 ? 0 : coord[d]!);
+    }
+    idx[t] = s;
+    for (let d = out.length - 1; d >= 0; d--) {
+      if (++coord[d]! < out[d]!) break;
+      coord[d] = 0;
+    }
+  }
+  return idx;
+}
+
+function plan(a: Shape, b: Shape): Plan {
+  if (a.length === 0 || b.length === 0) {
+    throw new Error(
+      `matmul: both arguments need at least 1 dimension, got shapes ${fmtShape(a)} and ${fmtShape(b)}`,
+    );
+  }
+  const aDimK = a.length - 1;
+  const bDimK = b.length === 1 ? 0 : b.length - 2;
+  const K = a[aDimK]!;
+  if (b[bDimK] !== K) {
+    throw new Error(
+      `matmul: shapes ${fmtShape(a)} and ${fmtShape(b)} are not aligned: ` +
+        `dim ${aDimK} of the first (${K}) != dim ${bDimK} of the second (${b[bDimK]})`,
+    );
+  }
+  const M = a.length === 1 ? 1 : a[a.length - 2]!;
+  const N = b.length === 1 ? 1 : b[b.length - 1]!;
+  const aBatch = a.slice(0, Math.max(0, a.length - 2));
+  const bBatch = b.slice(0, Math.max(0, b.length - 2));
+  const n = Math.max(aBatch.length, bBatch.length);
+  const batch: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const da = aBatch[aBatch.length - n + i] ?? 1;
+    const db = bBatch[bBatch.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(
+        `matmul: batch dims of shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast ` +
+          `(${da} vs ${db} at batch dim ${i - n})`,
+      );
+    }
+    batch.push(da === 1 ? db : da);
+  }
+  const outShape = [...batch];
+  if (a.length > 1) outShape.push(M);
+  if (b.length > 1) outShape.push(N);
+  const nb = shapeSize(batch);
+  const aBatchSize = shapeSize(aBatch);
+  const bBatchSize = shapeSize(bBatch);
+  return {
+    M,
+    K,
+    N,
+    nb,
+    outShape,
+    aIdx: broadcastIndex(batch, aBatch),
+    bIdx: broadcastIndex(batch, bBatch),
+    aBatchSize,
+    bBatchSize,
+    fold: bBatchSize === 1 && aBatchSize === nb,
+  };
+}
+
+function computeDType(a: Tensor, b: Tensor): DType {
+  if (!isFloatDType(a.dtype) || !isFloatDType(b.dtype)) {
+    // Integer matmul is rare in a DL framework and silently casting would hide a bug upstream.
+    throw new Error(
+      `matmul: expected float32 or float64 tensors, got ${a.dtype} and ${b.dtype}; cast with .to("float32") first`,
+    );
+  }
+  return promoteTypes(a.dtype, b.dtype);
+}
+
+interface Saved {
+  a: Tensor;
+  b: Tensor;
+  p: Plan;
+  /** Input dtypes: gradients are cast back where float32 met float64. */
+  aDType: DType;
+  bDType: DType;
+}
+
+// Y = A·B per batch item. dA = dY·Bᵀ and dB = Aᵀ·dY, each summed over the batch items that share
+// an operand slot (broadcast): the GEMMs accumulate into that slot rather than materializing the
+// broadcast gradient. Transposes are gemm flags, never copies.
+const matmulOp = defineOp<[Tensor, Tensor], Tensor, Saved>({
+  name: "matmul",
+  forward(ctx, a0, b0) {
+    const p = plan(a0.shape, b0.shape);
+    const dtype = computeDType(a0, b0);
+    const a = castData(a0, dtype);
+    const b = castData(b0, dtype);
+    ctx.save({ a, b, p, aDType: a0.dtype, bDType: b0.dtype });
+    const out = empty(p.outShape, dtype);
+    const A = a.data as FloatArray;
+    const B = b.data as FloatArray;
+    const Y = out.data as FloatArray;
+    const { M, K, N, nb } = p;
+    if (p.fold) {
+      gemm(nb * M, N, K, A, 0, false, B, 0, false, Y, 0, false);
+    } else {
+      for (let t = 0; t < nb; t++) {
+        gemm(
+          M,
+          N,
+          K,
+          A,
+          p.aIdx[t]! * M * K,
+          false,
+          B,
+          p.bIdx[t]! * K * N,
+          false,
+          Y,
+          t * M * N,
+          false,
+        );
+      }
+    }
+    return out;
+  },
+  backward(ctx, dy) {
+    const { a, b, p } = ctx.saved;
+    const { M, K, N, nb } = p;
+    const A = a.data as FloatArray;
+    const B = b.data as FloatArray;
+    const dY = castData(dy, a.dtype).data as FloatArray;
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (ctx.needsInputGrad(0)) {
+      da = empty(a.shape, a.dtype);
+      const dA = da.data as FloatArray;
+      if (p.fold) {
+        gemm(nb * M, K, N, dY, 0, false, B, 0, true, dA, 0, false);
+      } else {
+        const acc = p.aBatchSize !== nb;
+        for (let t = 0; t < nb; t++) {
+          gemm(
+            M,
+            K,
+            N,
+            dY,
+            t * M * N,
+            false,
+            B,
+            p.bIdx[t]! * K * N,
+            true,
+            dA,
+            p.aIdx[t]! * M * K,
+            acc,
+          );
+        }
+      }
+    }
+    if (ctx.needsInputGrad(1)) {
+      db = empty(b.shape, b.dtype);
+      const dB = db.data as FloatArray;
+      if (p.fold) {
+        gemm(K, N, nb * M, A, 0, true, dY, 0, false, dB, 0, false);
+      } else {
+        const acc = p.bBatchSize !== nb;
+        for (let t = 0; t < nb; t++) {
+          gemm(
+            K,
+            N,
+            M,
+            A,
+            p.aIdx[t]! * M * K,
+            true,
+            dY,
+            t * M * N,
+            false,
+            dB,
+            p.bIdx[t]! * K * N,
+            acc,
+          );
+        }
+      }
+    }
+    return [da && castData(da, ctx.saved.aDType), db && castData(db, ctx.saved.bDType)];
+  },
+});
+
+/**
+ * Matrix product with torch.matmul semantics: 1-D·1-D is a dot product (0-d result), a 1-D
+ * operand is treated as a row (first) or column (second) vector and that dim is removed, and
+ * leading batch dims broadcast. float32 and float64 only (mixed operands compute in float64);
+ * integer tensors throw.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return matmulOp(a, b);
+}
+
+export const matmulOps = { matmul: matmulOp };

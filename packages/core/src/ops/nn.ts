@@ -1,13 +1,126 @@
-import type { Tensor } from "../tensor.js";
-import { todo } from "./todo.js";
+import { defineOp } from "../autograd/function.js";
+import type { FloatArray } from "../dtype.js";
+import { broadcastTo } from "../kernels/broadcast.js";
+import { axisSplit, softmaxBackward, softmaxForward } from "../kernels/softmax.js";
+import { broadcastShapes, fmtShape, normalizeAxis, shapesEqual } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { dropoutOp } from "./dropout.js";
+import { embeddingOp } from "./embedding.js";
+import { assertFloat, assertTensor, empty } from "./util.js";
 
-export function softmax(_x: Tensor, _dim: number): Tensor {
-  return todo("softmax");
+export { dropout } from "./dropout.js";
+export { type EmbeddingOptions, embedding } from "./embedding.js";
+
+interface SoftmaxSaved {
+  y: Tensor;
+  outer: number;
+  n: number;
+  inner: number;
 }
-export function logSoftmax(_x: Tensor, _dim: number): Tensor {
-  return todo("logSoftmax");
+
+function softmaxFamily(name: string, log: boolean) {
+  return defineOp<[Tensor, number], Tensor, SoftmaxSaved>({
+    name,
+    forward(ctx, x, dim) {
+      assertTensor(name, "input", x);
+      assertFloat(name, "input", x);
+      const axis = normalizeAxis(name, dim, x.ndim, x.shape);
+      const [outer, n, inner] = axisSplit(x.shape, axis);
+      const y = empty(x.shape, x.dtype);
+      softmaxForward(x.data as FloatArray, y.data as FloatArray, outer, n, inner, log);
+      if (ctx.recording) ctx.save({ y, outer, n, inner });
+      return y;
+    },
+    // softmax: dx = y·(dy − Σ dy·y); logSoftmax: dx = dy − softmax·Σ dy (sums over `dim`).
+    backward(ctx, dy) {
+      const { y, outer, n, inner } = ctx.saved;
+      const dx = empty(y.shape, y.dtype);
+      softmaxBackward(
+        y.data as FloatArray,
+        dy.data as FloatArray,
+        dx.data as FloatArray,
+        outer,
+        n,
+        inner,
+        log,
+      );
+      return [dx, null];
+    },
+  });
 }
-export function maskedFill(_x: Tensor, _mask: Tensor, _value: number): Tensor {
-  return todo("maskedFill");
+
+const softmaxOp = softmaxFamily("softmax", false);
+const logSoftmaxOp = softmaxFamily("logSoftmax", true);
+
+/**
+ * Softmax along `dim` (negative counts from the end), max-subtracted for stability.
+ * Deviation from PyTorch: a slice that is entirely −Infinity (a fully masked attention row)
+ * gives zeros rather than NaN, so masked attention never poisons the output with NaN.
+ */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return softmaxOp(x, dim);
 }
-export const nnOps = {};
+
+/** log(softmax(x)) along `dim`, computed as x − max − log Σ exp(x − max); −Infinity on a fully masked slice. */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return logSoftmaxOp(x, dim);
+}
+
+/** The bool mask broadcast to `shape`, as bytes (shared when it already has that shape). */
+function expandMask(op: string, mask: Tensor, shape: readonly number[]): Uint8Array {
+  if (shapesEqual(mask.shape, shape)) return mask.data as Uint8Array;
+  const b = broadcastShapes(op, shape, mask.shape);
+  if (!shapesEqual(b, shape)) {
+    throw new Error(
+      `${op}: mask of shape ${fmtShape(mask.shape)} does not broadcast to input ${fmtShape(shape)}`,
+    );
+  }
+  const out = new Uint8Array(shape.reduce((a, d) => a * d, 1));
+  broadcastTo(mask.data, mask.shape, out, shape);
+  return out;
+}
+
+// dx = dy where the mask is false, 0 where it is true (the filled value does not depend on x).
+const maskedFillOp = defineOp<[Tensor, Tensor, number], Tensor, Uint8Array>({
+  name: "maskedFill",
+  forward(ctx, x, mask, value) {
+    assertTensor("maskedFill", "input", x);
+    assertTensor("maskedFill", "mask", mask);
+    if (mask.dtype !== "bool") {
+      throw new Error(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+    }
+    if (typeof value !== "number") {
+      throw new Error(`maskedFill: value must be a number, got ${typeof value}`);
+    }
+    if (x.dtype === "int32" && !Number.isInteger(value)) {
+      throw new Error(`maskedFill: value ${value} cannot be stored in an int32 tensor`);
+    }
+    const m = expandMask("maskedFill", mask, x.shape);
+    const out = new Tensor(x.data.slice(), x.shape, x.dtype);
+    const d = out.data;
+    const v = x.dtype === "bool" ? (value !== 0 ? 1 : 0) : value;
+    for (let i = 0; i < d.length; i++) if (m[i] !== 0) d[i] = v;
+    if (ctx.recording) ctx.save(m);
+    return out;
+  },
+  backward(ctx, dy) {
+    const m = ctx.saved;
+    const dx = new Tensor(dy.data.slice(), dy.shape, dy.dtype);
+    const d = dx.data;
+    for (let i = 0; i < d.length; i++) if (m[i] !== 0) d[i] = 0;
+    return [dx, null, null];
+  },
+});
+
+/** `value` where `mask` (bool, broadcastable to x) is true, x elsewhere. */
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  return maskedFillOp(x, mask, value);
+}
+
+export const nnOps = {
+  softmax: softmaxOp,
+  logSoftmax: logSoftmaxOp,
+  maskedFill: maskedFillOp,
+  embedding: embeddingOp,
+  dropout: dropoutOp,
+};

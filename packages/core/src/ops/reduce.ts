@@ -1,18 +1,22 @@
-import { defineOp } from "../autograd/function.js";
+import { defineNonDifferentiable, defineOp } from "../autograd/function.js";
 import { isFloatDType } from "../dtype.js";
 import { broadcastTo } from "../kernels/broadcast.js";
-import { sumAxes } from "../kernels/reduce.js";
-import { fmtShape, normalizeAxes, type Shape, shapeSize, shapesEqual } from "../shape.js";
+import {
+  argReduce,
+  extremeGrad,
+  extremePlanned,
+  planReduce,
+  type ReducePlan,
+  sumAxes,
+} from "../kernels/reduce.js";
+import { fmtShape, normalizeAxes, normalizeAxis, type Shape, shapesEqual } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { castData, empty } from "./util.js";
+import { logsumexpOp, varOp } from "./reduce-stats.js";
+import { empty } from "./util.js";
 
 export type Dims = number | readonly number[] | null | undefined;
 
-export interface VarOptions {
-  /** Bessel's correction: the divisor is N − correction. Default 1 (unbiased), as in PyTorch. */
-  correction?: number;
-  keepdim?: boolean;
-}
+export { logsumexp, std, type VarOptions, variance } from "./reduce-stats.js";
 
 /** Output shape of a reduction over sorted `axes`. */
 export function reducedShape(shape: Shape, axes: readonly number[], keepdim: boolean): number[] {
@@ -119,32 +123,107 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return meanOp(x, dim, keepdim);
 }
 
-// ---- filled in by the reductions work: max, min, var, std, logsumexp, argmax, argmin ----
-function todo(name: string): never {
-  throw new Error(`${name}: not implemented yet`);
-}
-export function max(_x: Tensor, _dim?: Dims, _keepdim = false): Tensor {
-  return todo("max");
-}
-export function min(_x: Tensor, _dim?: Dims, _keepdim = false): Tensor {
-  return todo("min");
-}
-export function variance(_x: Tensor, _dim?: Dims, _options?: VarOptions): Tensor {
-  return todo("var");
-}
-export function std(_x: Tensor, _dim?: Dims, _options?: VarOptions): Tensor {
-  return todo("std");
-}
-export function logsumexp(_x: Tensor, _dim: number | readonly number[], _keepdim = false): Tensor {
-  return todo("logsumexp");
-}
-export function argmax(_x: Tensor, _dim?: number | null, _keepdim = false): Tensor {
-  return todo("argmax");
-}
-export function argmin(_x: Tensor, _dim?: number | null, _keepdim = false): Tensor {
-  return todo("argmin");
+/** max/min/argmax/argmin have no identity to return for an empty reduction; PyTorch refuses too. */
+function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
+  for (const a of axes) {
+    if (x.shape[a] === 0) {
+      throw new Error(
+        `${op}: cannot reduce over dim ${a} of size 0 (input ${fmtShape(x.shape)}); ` +
+          "the reduction has no identity",
+      );
+    }
+  }
 }
 
-export const reduceOps = { sum: sumOp, mean: meanOp };
-void castData;
-void shapeSize;
+function extremeOp(kind: "max" | "min") {
+  // d(max x) = dy / k at each of the k inputs equal to the max, 0 elsewhere (ties share evenly,
+  // as PyTorch's amax does)
+  return defineOp<[Tensor, Dims, boolean], Tensor, { x: Tensor; out: Tensor; plan: ReducePlan }>({
+    name: kind,
+    forward(ctx, x, dim, keepdim) {
+      const axes = normalizeAxes(kind, dim, x.shape);
+      checkNonEmpty(kind, x, axes);
+      const plan = planReduce(x.shape, axes);
+      const acc = new Float64Array(plan.outSize).fill(kind === "max" ? -Infinity : Infinity);
+      extremePlanned(x.data, plan, acc, kind);
+      const out = empty(reducedShape(x.shape, axes, keepdim), x.dtype);
+      out.data.set(acc);
+      ctx.save({ x, out, plan });
+      return out;
+    },
+    backward(ctx, dy) {
+      const { x, out, plan } = ctx.saved;
+      const dx = empty(x.shape, x.dtype);
+      extremeGrad(x.data, plan, out.data, dy.data, dx.data);
+      return [dx];
+    },
+  });
+}
+const maxOp = extremeOp("max");
+const minOp = extremeOp("min");
+
+/** Values only (PyTorch's amax/amin); use argmax/argmin for the indices. */
+export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return maxOp(x, dim, keepdim);
+}
+export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return minOp(x, dim, keepdim);
+}
+
+function argExtreme(
+  kind: "max" | "min",
+  x: Tensor,
+  dim: number | null | undefined,
+  keepdim: boolean,
+) {
+  const op = `arg${kind}`;
+  const shape = x.shape;
+  let outer = 1;
+  let n = x.size;
+  let inner = 1;
+  let outShape: number[];
+  if (dim === undefined || dim === null) {
+    // Index into the flattened tensor.
+    checkNonEmpty(op, x, normalizeAxes(op, null, shape));
+    outShape = keepdim ? shape.map(() => 1) : [];
+  } else {
+    const a = normalizeAxis(op, dim, shape.length, shape);
+    if (shape.length > 0) {
+      checkNonEmpty(op, x, [a]);
+      n = shape[a]!;
+      for (let i = 0; i < a; i++) outer *= shape[i]!;
+      for (let i = a + 1; i < shape.length; i++) inner *= shape[i]!;
+    }
+    outShape = reducedShape(shape, shape.length > 0 ? [a] : [], keepdim);
+  }
+  const out = empty(outShape, "int32");
+  argReduce(x.data, outer, n, inner, out.data as Int32Array, kind);
+  return out;
+}
+
+/** First index of the max (int32); NaN counts as the max. dim null: index into the flat tensor. */
+const argmaxOp = defineNonDifferentiable<[Tensor, number | null | undefined, boolean], Tensor>(
+  "argmax",
+  (x, dim, keepdim) => argExtreme("max", x, dim, keepdim),
+);
+const argminOp = defineNonDifferentiable<[Tensor, number | null | undefined, boolean], Tensor>(
+  "argmin",
+  (x, dim, keepdim) => argExtreme("min", x, dim, keepdim),
+);
+export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return argmaxOp(x, dim, keepdim);
+}
+export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return argminOp(x, dim, keepdim);
+}
+
+export const reduceOps = {
+  sum: sumOp,
+  mean: meanOp,
+  max: maxOp,
+  min: minOp,
+  var: varOp,
+  logsumexp: logsumexpOp,
+  argmax: argmaxOp,
+  argmin: argminOp,
+};

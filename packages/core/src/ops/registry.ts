@@ -3,6 +3,7 @@ import { binaryOps } from "./binary.js";
 import { castOps } from "./cast.js";
 import { compareOps } from "./compare.js";
 import { indexingOps } from "./indexing.js";
+import { linearOps } from "./linear.js";
 import { lossOps } from "./loss.js";
 import { matmulOps } from "./matmul.js";
 import { nnOps } from "./nn.js";
@@ -60,6 +61,7 @@ export type OpName =
   | "argmin"
   // linear algebra
   | "matmul"
+  | "linear"
   // shape and indexing
   | "reshape"
   | "transpose"
@@ -94,6 +96,7 @@ export const opRegistry: { readonly [K in OpName]: OpInfo } = {
   ...compareOps,
   ...reduceOps,
   ...matmulOps,
+  ...linearOps,
   ...shapeOps,
   ...indexingOps,
   ...nnOps,

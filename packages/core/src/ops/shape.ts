@@ -1,7 +1,10 @@
 import { defineOp } from "../autograd/function.js";
-import { fmtShape, type Shape, shapeSize } from "../shape.js";
+import { broadcastTo } from "../kernels/broadcast.js";
+import { permuteKernel } from "../kernels/permute.js";
+import { fmtShape, normalizeAxes, normalizeAxis, type Shape, shapeSize } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { todo } from "./todo.js";
+import { sumToShape } from "./reduce.js";
+import { empty } from "./util.js";
 
 /** Resolve one -1 in a target shape and check the element count. */
 export function inferShape(op: string, from: Shape, to: readonly number[]): number[] {
@@ -49,24 +52,149 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return reshapeOp(x, shape);
 }
 
-// ---- to be written: the remaining shape ops ----
-export function flatten(_x: Tensor, _startDim = 0, _endDim = -1): Tensor {
-  return todo("flatten");
-}
-export function squeeze(_x: Tensor, _dim?: number | readonly number[]): Tensor {
-  return todo("squeeze");
-}
-export function unsqueeze(_x: Tensor, _dim: number): Tensor {
-  return todo("unsqueeze");
-}
-export function transpose(_x: Tensor, _dim0: number, _dim1: number): Tensor {
-  return todo("transpose");
-}
-export function permute(_x: Tensor, _dims: readonly number[]): Tensor {
-  return todo("permute");
-}
-export function expand(_x: Tensor, _shape: readonly number[]): Tensor {
-  return todo("expand");
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (x.ndim === 0) return reshape(x, [1]);
+  const s = normalizeAxis("flatten", startDim, x.ndim, x.shape);
+  const e = normalizeAxis("flatten", endDim, x.ndim, x.shape);
+  if (s > e) {
+    throw new Error(
+      `flatten: startDim ${startDim} comes after endDim ${endDim} for input of shape ${fmtShape(x.shape)}`,
+    );
+  }
+  const mid = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
+  return reshape(x, [...x.shape.slice(0, s), mid, ...x.shape.slice(e + 1)]);
 }
 
-export const shapeOps = { reshape: reshapeOp };
+/** Drop size-1 dims: all of them, or those listed (a listed dim that is not 1 stays, as in PyTorch). */
+export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+  const axes = normalizeAxes("squeeze", dim, x.shape);
+  const out = x.shape.filter((d, i) => !(d === 1 && axes.includes(i)));
+  return reshape(x, out);
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const nd = x.ndim + 1;
+  if (!Number.isInteger(dim) || dim < -nd || dim >= nd) {
+    throw new Error(
+      `unsqueeze: dim ${dim} is out of range [${-nd}, ${nd - 1}] for input of shape ${fmtShape(x.shape)}`,
+    );
+  }
+  const d = dim < 0 ? dim + nd : dim;
+  return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
+}
+
+/** A contiguous copy of x with its dims reordered by `perm`. */
+function permuteCopy(x: Tensor, perm: readonly number[]): Tensor {
+  const out = empty(
+    perm.map((p) => x.shape[p]!),
+    x.dtype,
+  );
+  permuteKernel(x.data, x.shape, perm, out.data);
+  return out;
+}
+
+// d(transpose x) = transpose(dy) with the same two dims (a swap is its own inverse).
+const transposeOp = defineOp<[Tensor, number, number], Tensor, number[]>({
+  name: "transpose",
+  forward(ctx, x, dim0, dim1) {
+    const perm = x.shape.map((_, i) => i);
+    if (x.ndim === 0) {
+      normalizeAxis("transpose", dim0, 0, x.shape);
+      normalizeAxis("transpose", dim1, 0, x.shape);
+      return new Tensor(x.data.slice(), x.shape, x.dtype);
+    }
+    const a = normalizeAxis("transpose", dim0, x.ndim, x.shape);
+    const b = normalizeAxis("transpose", dim1, x.ndim, x.shape);
+    perm[a] = b;
+    perm[b] = a;
+    ctx.save(perm);
+    return permuteCopy(x, perm);
+  },
+  backward(ctx, dy) {
+    return [ctx.saved ? permuteCopy(dy, ctx.saved) : dy];
+  },
+});
+
+function checkPerm(x: Tensor, dims: readonly number[]): number[] {
+  if (dims.length !== x.ndim) {
+    throw new Error(
+      `permute: dims [${dims.join(", ")}] must list ${x.ndim} dims for input of shape ${fmtShape(x.shape)}`,
+    );
+  }
+  const perm = dims.map((d) => normalizeAxis("permute", d, x.ndim, x.shape));
+  if (new Set(perm).size !== perm.length) {
+    throw new Error(
+      `permute: dims [${dims.join(", ")}] repeat a dim for input of shape ${fmtShape(x.shape)}`,
+    );
+  }
+  return x.ndim === 0 ? [] : perm;
+}
+
+// d(permute x, p) = permute(dy, p⁻¹) where p⁻¹[p[i]] = i.
+const permuteOp = defineOp<[Tensor, readonly number[]], Tensor, number[]>({
+  name: "permute",
+  forward(ctx, x, dims) {
+    const perm = checkPerm(x, dims);
+    const inv = new Array<number>(perm.length);
+    perm.forEach((p, i) => {
+      inv[p] = i;
+    });
+    ctx.save(inv);
+    return permuteCopy(x, perm);
+  },
+  backward(ctx, dy) {
+    return [permuteCopy(dy, ctx.saved)];
+  },
+});
+
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  return transposeOp(x, dim0, dim1);
+}
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  return permuteOp(x, dims);
+}
+
+/** Target shape of expand: -1 keeps a dim; new leading dims are allowed; non-1 dims must match. */
+function expandShape(x: Tensor, shape: readonly number[]): number[] {
+  const lead = shape.length - x.ndim;
+  const bad = (why: string) =>
+    new Error(`expand: cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(shape)}: ${why}`);
+  if (lead < 0) throw bad(`the target has fewer dims than the input`);
+  return shape.map((t, i) => {
+    if (!Number.isInteger(t) || t < -1) throw bad(`invalid size ${t}`);
+    if (i < lead) {
+      if (t === -1) throw bad(`-1 is not allowed in a new leading dim (${i})`);
+      return t;
+    }
+    const d = x.shape[i - lead]!;
+    if (t === -1) return d;
+    if (d !== 1 && d !== t) throw bad(`dim ${i} has size ${d}, expected 1 or ${t}`);
+    return t;
+  });
+}
+
+// d(expand x) = dy summed over the new leading dims and the dims that were 1 in x.
+const expandOp = defineOp<[Tensor, readonly number[]], Tensor, Shape>({
+  name: "expand",
+  forward(ctx, x, shape) {
+    const outShape = expandShape(x, shape);
+    ctx.save(x.shape);
+    const out = empty(outShape, x.dtype);
+    if (out.size > 0) broadcastTo(x.data, x.shape, out.data, outShape);
+    return out;
+  },
+  backward(ctx, dy) {
+    return [sumToShape(dy, ctx.saved)];
+  },
+});
+
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  return expandOp(x, shape);
+}
+
+export const shapeOps = {
+  reshape: reshapeOp,
+  transpose: transposeOp,
+  permute: permuteOp,
+  expand: expandOp,
+};

@@ -1,0 +1,210 @@
+import { defineOp } from "../autograd/function.js";
+import { type DType, promoteTypes } from "../dtype.js";
+import { copyBox } from "../kernels/gather.js";
+import { fmtShape, normalizeAxis, type Shape, shapesEqual } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { castData, empty } from "./util.js";
+
+/** Joining tensors (concat, stack) and growing one (pad): all box copies into a larger output. */
+
+function checkList(op: string, tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors) || tensors.length === 0) {
+    throw new Error(`${op}: expected a non-empty array of tensors`);
+  }
+  tensors.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new Error(`${op}: element ${i} is not a Tensor`);
+  });
+}
+
+function at(nd: number, dim: number, v: number): number[] {
+  const a = new Array<number>(nd).fill(0);
+  a[dim] = v;
+  return a;
+}
+
+interface JoinSaved {
+  /** Each input's shape as placed in the output (for stack, with the new dim of size 1). */
+  shapes: Shape[];
+  dtypes: DType[];
+  outShape: Shape;
+  dim: number;
+}
+
+/** Copy each part (of `shapes[i]`) into `out` at consecutive offsets along `dim`. */
+function joinForward(
+  tensors: readonly Tensor[],
+  shapes: Shape[],
+  dim: number,
+  outShape: Shape,
+): Tensor {
+  const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
+  const out = empty(outShape, dtype);
+  const nd = outShape.length;
+  const zero = at(nd, dim, 0);
+  let off = 0;
+  tensors.forEach((t, i) => {
+    const s = shapes[i]!;
+    copyBox(castData(t, dtype).data, s, zero, out.data, outShape, at(nd, dim, off), s);
+    off += s[dim]!;
+  });
+  return out;
+}
+
+// d(join xs)_i = the block of dy at x_i's offset along dim, cast back to x_i's dtype.
+function joinBackward(
+  needs: (i: number) => boolean,
+  { shapes, dtypes, outShape, dim }: JoinSaved,
+  dy: Tensor,
+): (Tensor | null)[] {
+  const nd = outShape.length;
+  const zero = at(nd, dim, 0);
+  let off = 0;
+  return shapes.map((s, i) => {
+    const start = off;
+    off += s[dim]!;
+    if (!needs(i)) return null;
+    const g = empty(s, dy.dtype);
+    copyBox(dy.data, outShape, at(nd, dim, start), g.data, s, zero, s);
+    return castData(new Tensor(g.data, s, dy.dtype), dtypes[i]!);
+  });
+}
+
+const concatOp = defineOp<[readonly Tensor[], number], Tensor, JoinSaved>({
+  name: "concat",
+  forward(ctx, tensors, dim) {
+    checkList("concat", tensors);
+    const first = tensors[0]!;
+    if (first.ndim === 0)
+      throw new Error("concat: zero-dimensional tensor 0 cannot be concatenated");
+    const d = normalizeAxis("concat", dim, first.ndim, first.shape);
+    const outShape = [...first.shape];
+    outShape[d] = 0;
+    tensors.forEach((t, i) => {
+      const same =
+        t.ndim === first.ndim && t.shape.every((n, k) => k === d || n === first.shape[k]);
+      if (!same) {
+        throw new Error(
+          `concat: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has shape ${fmtShape(first.shape)}; ` +
+            `shapes must match except in dim ${dim}`,
+        );
+      }
+      outShape[d]! += t.shape[d]!;
+    });
+    const shapes = tensors.map((t) => t.shape);
+    ctx.save({ shapes, dtypes: tensors.map((t) => t.dtype), outShape, dim: d });
+    return joinForward(tensors, shapes, d, outShape);
+  },
+  backward(ctx, dy) {
+    return [joinBackward((i) => ctx.needsInputGrad(0, i), ctx.saved, dy), null];
+  },
+});
+
+const stackOp = defineOp<[readonly Tensor[], number], Tensor, JoinSaved>({
+  name: "stack",
+  forward(ctx, tensors, dim) {
+    checkList("stack", tensors);
+    const first = tensors[0]!;
+    const nd = first.ndim + 1;
+    if (!Number.isInteger(dim) || dim < -nd || dim >= nd) {
+      throw new Error(
+        `stack: dim ${dim} is out of range [${-nd}, ${nd - 1}] for tensors of shape ${fmtShape(first.shape)}`,
+      );
+    }
+    const d = dim < 0 ? dim + nd : dim;
+    tensors.forEach((t, i) => {
+      if (!shapesEqual(t.shape, first.shape)) {
+        throw new Error(
+          `stack: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has shape ${fmtShape(first.shape)}; all must be equal`,
+        );
+      }
+    });
+    const part = [...first.shape.slice(0, d), 1, ...first.shape.slice(d)];
+    const outShape = [...part];
+    outShape[d] = tensors.length;
+    const shapes = tensors.map(() => part);
+    ctx.save({ shapes, dtypes: tensors.map((t) => t.dtype), outShape, dim: d });
+    return joinForward(tensors, shapes, d, outShape);
+  },
+  backward(ctx, dy) {
+    const grads = joinBackward((i) => ctx.needsInputGrad(0, i), ctx.saved, dy);
+    // Drop the stacked dim again: each gradient must have its input's shape.
+    const { shapes, dim } = ctx.saved;
+    const inner = shapes[0]!.filter((_, k) => k !== dim);
+    return [grads.map((g) => (g ? new Tensor(g.data, inner, g.dtype) : null)), null];
+  },
+});
+
+export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
+  return concatOp(tensors, dim);
+}
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  return stackOp(tensors, dim);
+}
+
+interface PadSaved {
+  shape: Shape;
+  outShape: Shape;
+  srcStart: number[];
+  dstStart: number[];
+  size: number[];
+}
+
+/** Where x's kept box sits in x and in the output, per PyTorch F.pad's constant mode. */
+function padPlan(x: Tensor, pad: readonly number[]): PadSaved {
+  if (!Array.isArray(pad) || pad.length % 2 !== 0 || pad.length / 2 > x.ndim) {
+    throw new Error(
+      `pad: pad [${pad.join(", ")}] must have an even length of at most ${2 * x.ndim} for input of shape ${fmtShape(x.shape)}`,
+    );
+  }
+  const nd = x.ndim;
+  const outShape = [...x.shape];
+  const srcStart = new Array<number>(nd).fill(0);
+  const dstStart = new Array<number>(nd).fill(0);
+  const size = [...x.shape];
+  for (let p = 0; p < pad.length / 2; p++) {
+    const d = nd - 1 - p; // pairs run from the last dim backwards
+    const lo = pad[2 * p]!;
+    const hi = pad[2 * p + 1]!;
+    if (!Number.isInteger(lo) || !Number.isInteger(hi)) {
+      throw new Error(`pad: pad [${pad.join(", ")}] must be integers`);
+    }
+    const n = x.shape[d]!;
+    const o = n + lo + hi;
+    if (o < 0) {
+      throw new Error(
+        `pad: dim ${d - nd} of size ${n} padded by (${lo}, ${hi}) gives a negative size ${o} (input ${fmtShape(x.shape)})`,
+      );
+    }
+    outShape[d] = o;
+    // A negative pad crops: the kept box starts later in x, or ends earlier.
+    srcStart[d] = Math.max(0, -lo);
+    dstStart[d] = Math.max(0, lo);
+    size[d] = Math.max(0, Math.min(n, n + hi) - srcStart[d]!);
+  }
+  return { shape: x.shape, outShape, srcStart, dstStart, size };
+}
+
+// d(pad x) = the block of dy where x's kept values went; cropped elements get 0.
+const padOp = defineOp<[Tensor, readonly number[], number], Tensor, PadSaved>({
+  name: "pad",
+  forward(ctx, x, pad, value) {
+    const plan = padPlan(x, pad);
+    ctx.save(plan);
+    const out = empty(plan.outShape, x.dtype);
+    if (value !== 0) out.data.fill(value);
+    copyBox(x.data, x.shape, plan.srcStart, out.data, plan.outShape, plan.dstStart, plan.size);
+    return out;
+  },
+  backward(ctx, dy) {
+    const { shape, outShape, srcStart, dstStart, size } = ctx.saved;
+    const dx = empty(shape, dy.dtype);
+    copyBox(dy.data, outShape, dstStart, dx.data, shape, srcStart, size);
+    return [dx, null, null];
+  },
+});
+
+export function pad(x: Tensor, pad: readonly number[], value = 0): Tensor {
+  return padOp(x, pad, value);
+}
+
+export const joinOps = { concat: concatOp, stack: stackOp, pad: padOp };

@@ -1,0 +1,42 @@
+import { fmtShape, type Tensor, zeros } from "@tapegrad/core";
+import { kaimingUniform_, uniform_ } from "../init.js";
+import { type FactoryOptions, Module } from "../module.js";
+
+export interface LinearOptions extends FactoryOptions {
+  bias?: boolean;
+}
+
+/** y = x·Wᵀ + b with W of shape [out, in], as torch.nn.Linear (same init, same keys). */
+export class Linear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
+    super();
+    const dtype = options.dtype ?? "float32";
+    const w = zeros([outFeatures, inFeatures], { dtype });
+    kaimingUniform_(w, Math.sqrt(5), options.generator);
+    this.weight = this.registerParameter("weight", w);
+    if (options.bias ?? true) {
+      const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
+      const b = uniform_(zeros([outFeatures], { dtype }), -bound, bound, options.generator);
+      this.bias = this.registerParameter("bias", b);
+    } else {
+      this.bias = this.registerParameter("bias", null);
+    }
+  }
+  forward(x: Tensor): Tensor {
+    if (x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new Error(
+        `Linear: input of shape ${fmtShape(x.shape)} does not end in inFeatures ${this.inFeatures}`,
+      );
+    }
+    return linear(x, this.weight, this.bias);
+  }
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}

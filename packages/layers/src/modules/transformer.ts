@@ -1,0 +1,135 @@
+import type { Tensor } from "@tapegrad/core";
+import { type FactoryOptions, Module } from "../module.js";
+import { Dropout } from "./activation.js";
+import { fusedAddNorm, makeNorm, type NormKind } from "./add-norm.js";
+import { MultiheadAttention } from "./attention.js";
+import { ModuleList } from "./containers.js";
+import { Linear } from "./linear.js";
+import type { LayerNorm, RMSNorm } from "./norm.js";
+
+export interface TransformerEncoderLayerOptions extends FactoryOptions {
+  dimFeedforward?: number;
+  dropout?: number;
+  activation?: "relu" | "gelu";
+  layerNormEps?: number;
+  /** Pre-norm (x + F(norm(x))) when true; post-norm (norm(x + F(x))) when false (default). */
+  normFirst?: boolean;
+  norm?: NormKind;
+  bias?: boolean;
+}
+
+export interface EncoderCallOptions {
+  /** [L, L] attention mask (bool: true = masked) or float additive mask. */
+  mask?: Tensor | null;
+  /** [N, L] bool, true = padding. */
+  srcKeyPaddingMask?: Tensor | null;
+  /** Causal self-attention. */
+  isCausal?: boolean;
+}
+
+/**
+ * torch.nn.TransformerEncoderLayer (batch first) with PyTorch's parameter names: self_attn.*,
+ * linear1.*, linear2.*, norm1.*, norm2.*. Every residual add that is followed by a norm uses the
+ * fused add & norm op: both adds in post-norm, the middle one in pre-norm.
+ */
+export class TransformerEncoderLayer extends Module {
+  readonly selfAttn: MultiheadAttention;
+  readonly linear1: Linear;
+  readonly linear2: Linear;
+  readonly norm1: LayerNorm | RMSNorm;
+  readonly norm2: LayerNorm | RMSNorm;
+  readonly dropout: Dropout;
+  readonly dropout1: Dropout;
+  readonly dropout2: Dropout;
+  readonly normFirst: boolean;
+  readonly activation: "relu" | "gelu";
+
+  constructor(
+    readonly dModel: number,
+    readonly nhead: number,
+    options: TransformerEncoderLayerOptions = {},
+  ) {
+    super();
+    const ff = options.dimFeedforward ?? 2048;
+    const p = options.dropout ?? 0.1;
+    const f = { dtype: options.dtype, generator: options.generator };
+    const bias = options.bias ?? true;
+    this.activation = options.activation ?? "relu";
+    if (this.activation !== "relu" && this.activation !== "gelu") {
+      throw new Error(
+        `TransformerEncoderLayer: activation must be "relu" or "gelu", got '${String(this.activation)}'`,
+      );
+    }
+    this.normFirst = options.normFirst ?? false;
+    this.selfAttn = this.registerModule(
+      "self_attn",
+      new MultiheadAttention(dModel, nhead, { ...f, bias, dropout: p }),
+    );
+    this.linear1 = this.registerModule("linear1", new Linear(dModel, ff, { ...f, bias }));
+    this.dropout = this.registerModule("dropout", new Dropout(p, options.generator));
+    this.linear2 = this.registerModule("linear2", new Linear(ff, dModel, { ...f, bias }));
+    const normOpts = { ...f, eps: options.layerNormEps ?? 1e-5 };
+    this.norm1 = this.registerModule("norm1", makeNorm(options.norm ?? "layer", dModel, normOpts));
+    this.norm2 = this.registerModule("norm2", makeNorm(options.norm ?? "layer", dModel, normOpts));
+    this.dropout1 = this.registerModule("dropout1", new Dropout(p, options.generator));
+    this.dropout2 = this.registerModule("dropout2", new Dropout(p, options.generator));
+  }
+
+  private saBlock(x: Tensor, o: EncoderCallOptions): Tensor {
+    const [out] = this.selfAttn.forward(x, x, x, {
+      attnMask: o.mask ?? null,
+      keyPaddingMask: o.srcKeyPaddingMask ?? null,
+      causal: o.isCausal ?? false,
+      needWeights: false,
+    });
+    return this.dropout1.forward(out);
+  }
+
+  private ffBlock(x: Tensor): Tensor {
+    const h = this.linear1.forward(x);
+    const a = this.activation === "gelu" ? h.gelu() : h.relu();
+    return this.dropout2.forward(this.linear2.forward(this.dropout.forward(a)));
+  }
+
+  forward(src: Tensor, options: EncoderCallOptions = {}): Tensor {
+    if (this.normFirst) {
+      // x1 = x + SA(norm1(x)); then norm2(x1) and x1 come out of one fused add & norm.
+      const sa = this.saBlock(this.norm1.forward(src), options);
+      const [h, x1] = fusedAddNorm(this.norm2, sa, src);
+      return x1.add(this.ffBlock(h));
+    }
+    const x1 = fusedAddNorm(this.norm1, this.saBlock(src, options), src)[0];
+    return fusedAddNorm(this.norm2, this.ffBlock(x1), x1)[0];
+  }
+}
+
+export interface TransformerEncoderOptions {
+  /** A final norm applied after the last layer (PyTorch's `norm` argument). */
+  norm?: (Module & { forward(x: Tensor): Tensor }) | null;
+}
+
+/**
+ * A stack of `numLayers` encoder layers (`layers.0.*`, …), each built from the same config but
+ * initialized independently (PyTorch deep-copies one layer, so its layers start equal).
+ */
+export class TransformerEncoder extends Module {
+  readonly layers: ModuleList<TransformerEncoderLayer>;
+  readonly norm: (Module & { forward(x: Tensor): Tensor }) | null;
+  constructor(
+    layer: { dModel: number; nhead: number } & TransformerEncoderLayerOptions,
+    readonly numLayers: number,
+    options: TransformerEncoderOptions = {},
+  ) {
+    super();
+    const list: TransformerEncoderLayer[] = [];
+    for (let i = 0; i < numLayers; i++)
+      list.push(new TransformerEncoderLayer(layer.dModel, layer.nhead, layer));
+    this.layers = this.registerModule("layers", new ModuleList(list));
+    this.norm = this.registerModule("norm", options.norm ?? null);
+  }
+  forward(src: Tensor, options: EncoderCallOptions = {}): Tensor {
+    let h = src;
+    for (const layer of this.layers) h = layer.forward(h, options);
+    return this.norm === null ? h : this.norm.forward(h);
+  }
+}

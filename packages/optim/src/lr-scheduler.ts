@@ -1,0 +1,93 @@
+import type { Schedule } from "./schedules.js";
+
+/** What a scheduler needs of an optimizer: groups with a writable lr. */
+export interface HasLrGroups {
+  paramGroups: Array<{ lr: number }>;
+}
+
+export interface LRSchedulerState {
+  /** Index of the schedule step currently applied (torch's last_epoch). */
+  lastStep: number;
+  baseLrs: number[];
+}
+
+/**
+ * Applies a schedule to an optimizer's groups, as torch.optim.lr_scheduler does: construction
+ * sets the lr for step 0, and each `step()` (called after `optimizer.step()`) advances one step.
+ * One schedule for every group, or one per group.
+ */
+export class LRScheduler {
+  readonly optimizer: HasLrGroups;
+  /** Each group's lr when the scheduler was made; schedules scale these. */
+  baseLrs: number[];
+  lastStep = 0;
+  private readonly schedules: Schedule[];
+  private lastLrs: number[] = [];
+
+  constructor(optimizer: HasLrGroups, schedule: Schedule | readonly Schedule[]) {
+    this.optimizer = optimizer;
+    const groups = optimizer.paramGroups;
+    if (Array.isArray(schedule)) {
+      if (schedule.length !== groups.length) {
+        throw new Error(
+          `LRScheduler: got ${schedule.length} schedules for ${groups.length} parameter groups`,
+        );
+      }
+      this.schedules = [...schedule];
+    } else {
+      this.schedules = groups.map(() => schedule as Schedule);
+    }
+    for (const s of this.schedules) {
+      if (typeof s !== "function") throw new Error("LRScheduler: a schedule must be a function");
+    }
+    this.baseLrs = groups.map((g) => g.lr);
+    this.apply();
+  }
+
+  private apply(): void {
+    const groups = this.optimizer.paramGroups;
+    this.lastLrs = groups.map((g, i) => {
+      const lr = this.schedules[i]!(this.lastStep, this.baseLrs[i]!);
+      if (!Number.isFinite(lr) || lr < 0) {
+        throw new Error(
+          `LRScheduler: schedule gave lr ${lr} at step ${this.lastStep} for group ${i}`,
+        );
+      }
+      g.lr = lr;
+      return lr;
+    });
+  }
+
+  /** Advance one step and set each group's lr. */
+  step(): void {
+    this.lastStep++;
+    this.apply();
+  }
+
+  /** The lr of each group as last set by this scheduler. */
+  getLastLr(): number[] {
+    return [...this.lastLrs];
+  }
+
+  stateDict(): LRSchedulerState {
+    return { lastStep: this.lastStep, baseLrs: [...this.baseLrs] };
+  }
+
+  /** Restore the step count and base lrs, and set the lrs for that step. */
+  loadStateDict(sd: LRSchedulerState): void {
+    if (!Number.isInteger(sd?.lastStep) || sd.lastStep < 0) {
+      throw new Error(
+        `LRScheduler.loadStateDict: lastStep must be a non-negative integer, got ${sd?.lastStep}`,
+      );
+    }
+    const n = this.optimizer.paramGroups.length;
+    if (!Array.isArray(sd.baseLrs) || sd.baseLrs.length !== n) {
+      throw new Error(
+        `LRScheduler.loadStateDict: state has ${sd.baseLrs?.length} base lrs, optimizer has ${n} groups`,
+      );
+    }
+    this.lastStep = sd.lastStep;
+    this.baseLrs = [...sd.baseLrs];
+    this.apply();
+  }
+}

@@ -1,0 +1,263 @@
+import { type FloatDType, fmtShape, isFloatDType, Tensor } from "@tapegrad/core";
+
+/** Hyperparameters every optimizer has; subclasses add their own. */
+export interface BaseOptions {
+  lr: number;
+}
+
+/** A group as passed in: its tensors plus any options that override the optimizer's defaults. */
+export type ParamGroupInput<O> = { params: Tensor[] } & Partial<O>;
+
+/** A group as held by the optimizer: every option resolved. Mutable, so schedulers can set lr. */
+export type ParamGroup<O> = { params: Tensor[] } & O;
+
+/** Per-parameter state: a step count plus named buffers in the parameter's dtype and shape. */
+export interface ParamState {
+  step: number;
+  buffers: Record<string, Tensor>;
+}
+
+/** A JSON-safe description of the groups and step counts; tensors live beside it. */
+export interface OptimizerStateMeta {
+  /** The optimizer's class name, so a checkpoint is not loaded into the wrong kind. */
+  optimizer: string;
+  /** Each group's options, with its parameters as indices into the flat parameter list. */
+  groups: Array<Record<string, unknown> & { params: number[] }>;
+  /** Step counts, keyed by parameter index (as a string, as in JSON). */
+  steps: Record<string, number>;
+}
+
+/**
+ * A checkpointable optimizer state. `state` holds the buffers keyed "state.<paramIndex>.<name>"
+ * (PyTorch's keys flattened), ready to go into a safetensors file; `meta` is plain JSON.
+ */
+export interface OptimizerStateDict {
+  state: Record<string, Tensor>;
+  meta: OptimizerStateMeta;
+}
+
+const STATE_KEY = /^state\.(\d+)\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** A deep copy that also guarantees the options survive a trip through JSON. */
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function copyTensor(t: Tensor, dtype: FloatDType): Tensor {
+  const data = dtype === "float64" ? new Float64Array(t.data) : new Float32Array(t.data);
+  return new Tensor(data, t.shape, dtype);
+}
+
+/**
+ * Base class: parameter groups, per-parameter state and its checkpointing. Subclasses implement
+ * `step()` as raw loops over `param.data` and `param.grad.data`, with nothing recorded.
+ */
+export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
+  readonly defaults: Readonly<O>;
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** State per parameter, created lazily on its first step (as in PyTorch). */
+  protected readonly state = new Map<Tensor, ParamState>();
+  /** Prefixes error messages and tags state dicts. */
+  protected readonly optimizerName: string;
+
+  /** `name` prefixes error messages and tags state dicts; bundlers may mangle class names. */
+  constructor(params: Tensor[] | ParamGroupInput<O>[], defaults: O, name?: string) {
+    this.optimizerName = name ?? new.target.name;
+    this.validateOptions(defaults);
+    this.defaults = Object.freeze({ ...defaults });
+    if (!Array.isArray(params) || params.length === 0) {
+      throw new Error(`${this.optimizerName}: optimizer got an empty parameter list`);
+    }
+    const groups: ParamGroupInput<O>[] =
+      params[0] instanceof Tensor
+        ? [{ params: params as Tensor[] } as ParamGroupInput<O>]
+        : (params as ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Throws a message naming the option when a hyperparameter is out of range. */
+  protected abstract validateOptions(options: O): void;
+
+  /** Apply one update to every parameter that has a gradient. */
+  abstract step(): void;
+
+  addParamGroup(group: ParamGroupInput<O>): void {
+    if (group === null || typeof group !== "object" || !Array.isArray(group.params)) {
+      throw new Error(
+        `${this.optimizerName}: a parameter group must be an object with a params array`,
+      );
+    }
+    const seen = new Set<Tensor>(this.paramGroups.flatMap((g) => g.params));
+    for (const [i, p] of group.params.entries()) {
+      if (!(p instanceof Tensor)) {
+        throw new Error(
+          `${this.optimizerName}: params[${i}] of group ${this.paramGroups.length} is not a Tensor`,
+        );
+      }
+      if (!isFloatDType(p.dtype)) {
+        throw new Error(
+          `${this.optimizerName}: can only optimize float tensors, got ${p.dtype} at params[${i}]`,
+        );
+      }
+      if (!p.isLeaf)
+        throw new Error(`${this.optimizerName}: can't optimize a non-leaf Tensor (params[${i}])`);
+      if (seen.has(p)) {
+        throw new Error(
+          `${this.optimizerName}: some parameters appear in more than one parameter group`,
+        );
+      }
+      seen.add(p);
+    }
+    const resolved = { ...this.defaults, ...group, params: [...group.params] } as ParamGroup<O>;
+    this.validateOptions(resolved);
+    this.paramGroups.push(resolved);
+  }
+
+  /** Set every parameter's gradient to null (PyTorch's set_to_none=True). */
+  zeroGrad(): void {
+    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+  }
+
+  /** The gradient's data, after checking it fits the parameter; null when there is none. */
+  protected gradData(p: Tensor): ArrayLike<number> | null {
+    const grad = p.grad;
+    if (grad === null) return null;
+    if (grad.size !== p.size) {
+      throw new Error(
+        `${this.optimizerName}.step: gradient of shape ${fmtShape(grad.shape)} does not match ` +
+          `parameter of shape ${fmtShape(p.shape)}`,
+      );
+    }
+    return grad.data;
+  }
+
+  /** The state of `p`, created with zeroed buffers `names` on first use. */
+  protected stateFor(p: Tensor, names: readonly string[]): ParamState {
+    let s = this.state.get(p);
+    if (s === undefined) {
+      s = { step: 0, buffers: {} };
+      this.state.set(p, s);
+    }
+    for (const n of names) {
+      if (s.buffers[n] === undefined) {
+        const data = p.dtype === "float64" ? new Float64Array(p.size) : new Float32Array(p.size);
+        s.buffers[n] = new Tensor(data, p.shape, p.dtype);
+      }
+    }
+    return s;
+  }
+
+  private allParams(): Tensor[] {
+    return this.paramGroups.flatMap((g) => g.params);
+  }
+
+  /** A snapshot: buffers are copied, so later steps do not change a saved state dict. */
+  stateDict(): OptimizerStateDict {
+    const state: Record<string, Tensor> = {};
+    const steps: Record<string, number> = {};
+    const params = this.allParams();
+    const groups: OptimizerStateMeta["groups"] = [];
+    let index = 0;
+    for (const g of this.paramGroups) {
+      const { params: ps, ...options } = g;
+      const ids = ps.map(() => index++);
+      groups.push({ ...jsonCopy(options as Record<string, unknown>), params: ids });
+    }
+    for (const [i, p] of params.entries()) {
+      const s = this.state.get(p);
+      if (s === undefined) continue;
+      steps[String(i)] = s.step;
+      for (const [name, t] of Object.entries(s.buffers)) {
+        state[`state.${i}.${name}`] = copyTensor(t, p.dtype as FloatDType);
+      }
+    }
+    return { state, meta: { optimizer: this.optimizerName, groups, steps } };
+  }
+
+  /**
+   * Restore a state dict taken from an optimizer built over the same parameter list. Checks the
+   * group structure and every buffer's shape before changing anything; buffers are copied and
+   * cast to their parameter's dtype.
+   */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const where = `${this.optimizerName}.loadStateDict`;
+    if (sd === null || typeof sd !== "object" || sd.meta === undefined || sd.state === undefined) {
+      throw new Error(`${where}: expected { state, meta }, got ${typeof sd}`);
+    }
+    const { meta } = sd;
+    if (meta.optimizer !== this.optimizerName) {
+      throw new Error(`${where}: state dict is from ${meta.optimizer}, not ${this.optimizerName}`);
+    }
+    if (!Array.isArray(meta.groups) || meta.groups.length !== this.paramGroups.length) {
+      throw new Error(
+        `${where}: state dict has ${meta.groups?.length} parameter groups, ` +
+          `optimizer has ${this.paramGroups.length}`,
+      );
+    }
+    for (const [gi, g] of meta.groups.entries()) {
+      const mine = this.paramGroups[gi]!;
+      if (!Array.isArray(g.params) || g.params.length !== mine.params.length) {
+        throw new Error(
+          `${where}: group ${gi} has ${g.params?.length} parameters in the state dict ` +
+            `but ${mine.params.length} in the optimizer`,
+        );
+      }
+    }
+    const params = this.allParams();
+    const newState = new Map<Tensor, ParamState>();
+    for (const [key, t] of Object.entries(sd.state)) {
+      const m = STATE_KEY.exec(key);
+      if (m === null)
+        throw new Error(`${where}: bad state key "${key}", expected state.<index>.<name>`);
+      const i = Number(m[1]);
+      const p = params[i];
+      if (p === undefined) {
+        throw new Error(
+          `${where}: ${key} refers to parameter ${i}, but there are ${params.length}`,
+        );
+      }
+      if (!(t instanceof Tensor)) throw new Error(`${where}: ${key} is not a Tensor`);
+      if (t.size !== p.size || t.ndim !== p.ndim || t.shape.some((d, k) => d !== p.shape[k])) {
+        throw new Error(
+          `${where}: ${key} has shape ${fmtShape(t.shape)} but parameter ${i} has shape ${fmtShape(p.shape)}`,
+        );
+      }
+      const step = meta.steps?.[String(i)];
+      if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
+        throw new Error(`${where}: ${key} has no valid step count in meta.steps["${i}"]`);
+      }
+      let s = newState.get(p);
+      if (s === undefined) {
+        s = { step, buffers: {} };
+        newState.set(p, s);
+      }
+      s.buffers[m[2]!] = copyTensor(t, p.dtype as FloatDType);
+    }
+    // A parameter stepped once by an optimizer without buffers (plain SGD) has a count only.
+    for (const [k, step] of Object.entries(meta.steps ?? {})) {
+      const p = params[Number(k)];
+      if (p === undefined)
+        throw new Error(
+          `${where}: meta.steps refers to parameter ${k}, but there are ${params.length}`,
+        );
+      if (!newState.has(p)) newState.set(p, { step, buffers: {} });
+    }
+    const resolvedGroups = meta.groups.map((g, gi) => {
+      const { params: _ids, ...options } = g;
+      const resolved = { ...this.paramGroups[gi]!, ...jsonCopy(options) } as ParamGroup<O>;
+      this.validateOptions(resolved);
+      return resolved;
+    });
+    // Only now, with everything checked, replace the live state.
+    for (const [gi, g] of resolvedGroups.entries()) Object.assign(this.paramGroups[gi]!, g);
+    this.state.clear();
+    for (const [p, s] of newState) this.state.set(p, s);
+  }
+}
+
+/** Shared range checks, with PyTorch's wording. */
+export function checkNonNegative(optimizer: string, name: string, value: number): void {
+  if (typeof value !== "number" || !(value >= 0)) {
+    throw new Error(`${optimizer}: invalid ${name} value: ${value} (must be >= 0)`);
+  }
+}
