@@ -78,3 +78,5 @@ export {
   stridesOf,
 } from "./shape.js";
 export { type NestedArray, Tensor, type TensorLike } from "./tensor.js";
+export { encodeSafetensors, decodeSafetensors } from "./safetensors.js";
+export { encodeCheckpoint, decodeCheckpoint, type Checkpoint } from "./checkpoint.js";

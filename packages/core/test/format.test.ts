@@ -7,9 +7,14 @@ const str = (t: Tensor) => t.toString();
 
 describe("formatTensor", () => {
   it("prints fixed-point floats with 4 decimals and aligned columns", () => {
-    expect(str(tensor([[1, 2.5], [3, 4]]))).toBe(
-      "tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]])",
-    );
+    expect(
+      str(
+        tensor([
+          [1, 2.5],
+          [3, 4],
+        ]),
+      ),
+    ).toBe("tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]])");
     expect(str(tensor([-1.5, 2.25]))).toBe("tensor([-1.5000,  2.2500])");
     expect(str(tensor([0.1, 0.2]))).toBe("tensor([0.1000, 0.2000])");
     expect(str(tensor(3.5))).toBe("tensor(3.5000)");
@@ -27,7 +32,7 @@ describe("formatTensor", () => {
     expect(str(tensor([1e-5, 1.5]))).toBe("tensor([1.0000e-05, 1.5000e+00])");
     expect(str(tensor([123456789]))).toBe("tensor([1.2346e+08])");
     expect(str(tensor([0.5, -2000]))).toBe("tensor([ 5.0000e-01, -2.0000e+03])");
-    // min 1e-4 exactly is not < 1e-4, ratio 1000 is not > 1000: still fixed.
+    // a ratio of exactly 1000 is not > 1000: still fixed.
     expect(str(tensor([0.001, 1], { dtype: "float64" }))).toBe(
       "tensor([0.0010, 1.0000], dtype=float64)",
     );
@@ -69,7 +74,9 @@ describe("formatTensor", () => {
   });
 
   it("summarizes beyond 1000 elements with 3 edge items per dim", () => {
-    expect(str(arange(1001))).toBe("tensor([   0,    1,    2,  ...,  998,  999, 1000], dtype=int32)");
+    expect(str(arange(1001))).toBe(
+      "tensor([   0,    1,    2,  ...,  998,  999, 1000], dtype=int32)",
+    );
     expect(str(arange(2000).to("float32"))).toBe(
       "tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n" +
         "        1.9990e+03])",

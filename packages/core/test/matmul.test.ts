@@ -148,6 +148,16 @@ describe("matmul forward", () => {
   });
 });
 
+function filled(
+  Arr: Float32ArrayConstructor | Float64ArrayConstructor,
+  n: number,
+  f: () => number,
+): Float32Array | Float64Array {
+  const x = new Arr(n);
+  for (let i = 0; i < n; i++) x[i] = f();
+  return x;
+}
+
 describe("GEMM kernels", () => {
   it.skipIf(!wasmAvailable)("wasm and JS agree for every transpose flag and edge tiles", () => {
     for (const Arr of [Float32Array, Float64Array])
@@ -161,10 +171,10 @@ describe("GEMM kernels", () => {
         for (const transA of [false, true])
           for (const transB of [false, true])
             for (const accumulate of [false, true]) {
-              const a = Arr.from({ length: M * K + 3 }, () => gen.random() - 0.5);
-              const b = Arr.from({ length: K * N + 5 }, () => gen.random() - 0.5);
-              const cj = Arr.from({ length: M * N + 2 }, () => 1);
-              const cw = Arr.from(cj);
+              const a = filled(Arr, M * K + 3, () => gen.random() - 0.5);
+              const b = filled(Arr, K * N + 5, () => gen.random() - 0.5);
+              const cj = filled(Arr, M * N + 2, () => 1);
+              const cw = filled(Arr, M * N + 2, () => 1);
               gemmJs(M, N, K, a, 3, transA, b, 5, transB, cj, 2, accumulate);
               gemmWasm(M, N, K, a, 3, transA, b, 5, transB, cw, 2, accumulate);
               const tol = Arr === Float32Array ? 1e-4 : 1e-12;

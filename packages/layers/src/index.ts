@@ -72,3 +72,12 @@ export {
   type TransformerEncoderLayerOptions,
   type TransformerEncoderOptions,
 } from "./modules/transformer.js";
+export {
+  captureTrainingState,
+  restoreTrainingState,
+  encodeTrainingState,
+  decodeTrainingState,
+  type TrainingState,
+  type CheckpointableOptimizer,
+  type CheckpointableScheduler,
+} from "./training-state.js";

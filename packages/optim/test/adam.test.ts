@@ -17,7 +17,12 @@ interface RefAdam {
  * Adam for one scalar weight, in the textbook form (m̂ = m/(1−β1ᵗ), v̂ = v̂max/(1−β2ᵗ),
  * w −= lr·m̂/(√v̂ + eps)); `grad(w, t)` gives the gradient at step t.
  */
-function refAdam(w0: number, grad: (w: number, t: number) => number, steps: number, o: RefAdam): number[] {
+function refAdam(
+  w0: number,
+  grad: (w: number, t: number) => number,
+  steps: number,
+  o: RefAdam,
+): number[] {
   const [b1, b2] = o.betas ?? [0.9, 0.999];
   const eps = o.eps ?? 1e-8;
   const wd = o.weightDecay ?? 0;
@@ -46,7 +51,11 @@ const W0 = [1, -2, 0.5, 0.05];
 const C = [0.3, 0.1, -0.7, 0.05];
 const quad = (c: number) => (w: number) => 2 * (w - c);
 
-function compare(make: (p: ReturnType<typeof param>) => Adam, o: RefAdam, dtype: DT = "float64"): void {
+function compare(
+  make: (p: ReturnType<typeof param>) => Adam,
+  o: RefAdam,
+  dtype: DT = "float64",
+): void {
   const steps = 8;
   const p = param(W0, dtype);
   const traj = trajectory(make(p), p, C, steps);
@@ -54,7 +63,11 @@ function compare(make: (p: ReturnType<typeof param>) => Adam, o: RefAdam, dtype:
   const start = dtype === "float32" ? W0.map(Math.fround) : W0;
   const ref = start.map((w, i) => refAdam(w, quad(C[i]!), steps, o));
   const tol = dtype === "float64" ? { atol: 1e-13, rtol: 1e-11 } : { atol: 2e-6, rtol: 1e-5 };
-  for (let t = 0; t < steps; t++) expect(traj[t]).toBeAllClose(ref.map((r) => r[t]!), tol);
+  for (let t = 0; t < steps; t++)
+    expect(traj[t]).toBeAllClose(
+      ref.map((r) => r[t]!),
+      tol,
+    );
 }
 
 describe("Adam / AdamW", () => {
@@ -77,7 +90,11 @@ describe("Adam / AdamW", () => {
       amsgrad: true,
       decoupled: true,
     });
-    compare((p) => new Adam([p], { lr: 0.1, amsgrad: true }), { lr: 0.1, amsgrad: true }, "float32");
+    compare(
+      (p) => new Adam([p], { lr: 0.1, amsgrad: true }),
+      { lr: 0.1, amsgrad: true },
+      "float32",
+    );
   });
 
   it("hand-derived first two steps on f(w) = w² from w = 1, lr = 0.1", () => {
@@ -107,7 +124,10 @@ describe("Adam / AdamW", () => {
     const ams = run(true);
     const o = { lr: 0.1, betas: [0.9, 0.9] as [number, number] };
     expect(plain.w).toBeCloseTo(refAdam(0, (_w, t) => grads[t - 1]!, 5, o)[4]!, 12);
-    expect(ams.w).toBeCloseTo(refAdam(0, (_w, t) => grads[t - 1]!, 5, { ...o, amsgrad: true })[4]!, 12);
+    expect(ams.w).toBeCloseTo(
+      refAdam(0, (_w, t) => grads[t - 1]!, 5, { ...o, amsgrad: true })[4]!,
+      12,
+    );
     expect(Math.abs(ams.w)).toBeLessThan(Math.abs(plain.w));
     const st = ams.sd.state;
     expect(st["state.0.max_exp_avg_sq"]!.data[0]).toBeCloseTo(10, 12); // (1 − 0.9)·10² = 10
@@ -123,17 +143,23 @@ describe("Adam / AdamW", () => {
     };
     const a = param([2, -4]);
     // Adam: g = wd·w, so the first step is ≈ lr·sign(w) whatever the decay's size.
-    expect(zeroGradStep(new Adam([a], { lr: 0.1, weightDecay: 0.1 }), a)).toBeAllClose([1.9, -3.9], {
-      atol: 1e-8,
-    });
+    expect(zeroGradStep(new Adam([a], { lr: 0.1, weightDecay: 0.1 }), a)).toBeAllClose(
+      [1.9, -3.9],
+      {
+        atol: 1e-8,
+      },
+    );
     const b = param([2, -4]);
     // AdamW: w·(1 − lr·wd) = w·0.99, then m = 0 moves nothing.
     expect(zeroGradStep(new AdamW([b], { lr: 0.1, weightDecay: 0.1 }), b)).toEqual([1.98, -3.96]);
     const c = param([2, -4]);
     // SGD's L2 term: w − lr·wd·w, the same shrink as AdamW's for plain SGD.
-    expect(zeroGradStep(new SGD([c], { lr: 0.1, weightDecay: 0.1 }), c)).toBeAllClose([1.98, -3.96], {
-      atol: 1e-15,
-    });
+    expect(zeroGradStep(new SGD([c], { lr: 0.1, weightDecay: 0.1 }), c)).toBeAllClose(
+      [1.98, -3.96],
+      {
+        atol: 1e-15,
+      },
+    );
     expect(new AdamW([param([1])]).paramGroups[0]!.weightDecay).toBe(0.01);
     expect(new Adam([param([1])]).paramGroups[0]!.weightDecay).toBe(0);
   });
@@ -141,7 +167,9 @@ describe("Adam / AdamW", () => {
   it("parameter groups with different lr and betas", () => {
     const a = param([1]);
     const b = param([1]);
-    const opt = new Adam([{ params: [a] }, { params: [b], lr: 0.01, betas: [0.5, 0.9] }], { lr: 0.1 });
+    const opt = new Adam([{ params: [a] }, { params: [b], lr: 0.01, betas: [0.5, 0.9] }], {
+      lr: 0.1,
+    });
     trajectory(opt, a, [0], 1);
     // Both moved by ≈ their own lr on the first step (b's grad was never set: set it and step again).
     expect(a.data[0]).toBeCloseTo(0.9, 7);
@@ -155,9 +183,15 @@ describe("Adam / AdamW", () => {
 
   it("rejects bad hyperparameters by message", () => {
     const p = param([1]);
-    expect(() => new Adam([p], { lr: -0.001 })).toThrow(/Adam: invalid learning rate value: -0.001/);
-    expect(() => new Adam([p], { betas: [1, 0.999] })).toThrow(/Adam: invalid beta parameter at index 0: 1/);
-    expect(() => new Adam([p], { betas: [0.9, -0.1] })).toThrow(/invalid beta parameter at index 1: -0.1/);
+    expect(() => new Adam([p], { lr: -0.001 })).toThrow(
+      /Adam: invalid learning rate value: -0.001/,
+    );
+    expect(() => new Adam([p], { betas: [1, 0.999] })).toThrow(
+      /Adam: invalid beta parameter at index 0: 1/,
+    );
+    expect(() => new Adam([p], { betas: [0.9, -0.1] })).toThrow(
+      /invalid beta parameter at index 1: -0.1/,
+    );
     expect(() => new Adam([p], { eps: -1 })).toThrow(/Adam: invalid epsilon value/);
     expect(() => new AdamW([p], { weightDecay: -1 })).toThrow(/AdamW: invalid weightDecay value/);
     expect(() => new Adam([{ params: [p], betas: [0.9, 1.5] }])).toThrow(/index 1: 1.5/);

@@ -58,7 +58,9 @@ describe("clipGradNorm / clipGradValue", () => {
     );
     expect(clipGradNorm([p], 1)).toBeNaN();
     expect(clipGradNorm([param([1])], 1)).toBe(0);
-    expect(() => clipGradNorm([p], 1, -1)).toThrow(/normType must be a non-negative number or Infinity/);
+    expect(() => clipGradNorm([p], 1, -1)).toThrow(
+      /normType must be a non-negative number or Infinity/,
+    );
   });
 
   it("clipGradValue clamps each entry", () => {

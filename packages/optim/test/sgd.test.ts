@@ -40,7 +40,10 @@ function compare(o: RefSGD, steps = 6): void {
   const traj = trajectory(new SGD([p], o), p, C, steps);
   const ref = W0.map((w, i) => refSGD(w, C[i]!, steps, o));
   for (let t = 0; t < steps; t++) {
-    expect(traj[t]).toBeAllClose(ref.map((r) => r[t]!), { atol: 1e-14, rtol: 1e-12 });
+    expect(traj[t]).toBeAllClose(
+      ref.map((r) => r[t]!),
+      { atol: 1e-14, rtol: 1e-12 },
+    );
   }
 }
 
@@ -64,7 +67,9 @@ describe("SGD", () => {
     // Momentum 0.9: buf = g = 2 → 0.8; buf = 0.9·2 + 1.6 = 3.4 → 0.8 − 0.34 = 0.46.
     expect(traj({ lr: 0.1, momentum: 0.9 })).toBeAllClose([0.8, 0.46], { atol: 1e-15 });
     // Dampening 0.5 is not applied on the first step: buf = 2 → 0.8; buf = 1.8 + 0.5·1.6 = 2.6 → 0.54.
-    expect(traj({ lr: 0.1, momentum: 0.9, dampening: 0.5 })).toBeAllClose([0.8, 0.54], { atol: 1e-15 });
+    expect(traj({ lr: 0.1, momentum: 0.9, dampening: 0.5 })).toBeAllClose([0.8, 0.54], {
+      atol: 1e-15,
+    });
     // Nesterov: u = 2 + 0.9·2 = 3.8 → 0.62; g = 1.24, buf = 1.8 + 1.24 = 3.04,
     // u = 1.24 + 0.9·3.04 = 3.976 → 0.62 − 0.3976 = 0.2224.
     expect(traj({ lr: 0.1, momentum: 0.9, nesterov: true })).toBeAllClose([0.62, 0.2224], {
@@ -133,7 +138,9 @@ describe("SGD", () => {
     expect(() => new SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(
       /Nesterov momentum requires a momentum and zero dampening/,
     );
-    expect(() => new SGD([{ params: [p], lr: -0.1 }], { lr: 0.1 })).toThrow(/invalid learning rate/);
+    expect(() => new SGD([{ params: [p], lr: -0.1 }], { lr: 0.1 })).toThrow(
+      /invalid learning rate/,
+    );
     expect(() => new SGD([], { lr: 0.1 })).toThrow(/SGD: optimizer got an empty parameter list/);
     expect(() => new SGD([{ params: [p] }, { params: [p] }], { lr: 0.1 })).toThrow(
       /more than one parameter group/,

@@ -13,8 +13,14 @@ function copyParams(ps: Tensor[]): Tensor[] {
 }
 function stepQuad(opt: { step(): void }, ps: Tensor[], t: number): void {
   // A different target per step, so the trajectory depends on the whole state.
-  setQuadGrad(ps[0]!, C.slice(0, 2).map((c) => c * t));
-  setQuadGrad(ps[1]!, C.slice(2).map((c) => c - t));
+  setQuadGrad(
+    ps[0]!,
+    C.slice(0, 2).map((c) => c * t),
+  );
+  setQuadGrad(
+    ps[1]!,
+    C.slice(2).map((c) => c - t),
+  );
   opt.step();
 }
 /** What a checkpoint does: tensors kept as tensors, meta through JSON text. */
@@ -22,12 +28,27 @@ function throughJson(sd: OptimizerStateDict): OptimizerStateDict {
   return { state: sd.state, meta: JSON.parse(JSON.stringify(sd.meta)) };
 }
 
-type Make = (ps: Tensor[]) => { step(): void; stateDict(): OptimizerStateDict; loadStateDict(sd: OptimizerStateDict): void };
+type Make = (ps: Tensor[]) => {
+  step(): void;
+  stateDict(): OptimizerStateDict;
+  loadStateDict(sd: OptimizerStateDict): void;
+};
 
 const makers: Record<string, Make> = {
-  "SGD nesterov": (ps) => new SGD([{ params: [ps[0]!] }, { params: [ps[1]!], lr: 0.02 }], { lr: 0.05, momentum: 0.9, nesterov: true }),
-  "Adam amsgrad": (ps) => new Adam([{ params: [ps[0]!] }, { params: [ps[1]!], lr: 0.02 }], { lr: 0.05, amsgrad: true, weightDecay: 0.1 }),
-  AdamW: (ps) => new AdamW([{ params: [ps[0]!], weightDecay: 0 }, { params: [ps[1]!] }], { lr: 0.05 }),
+  "SGD nesterov": (ps) =>
+    new SGD([{ params: [ps[0]!] }, { params: [ps[1]!], lr: 0.02 }], {
+      lr: 0.05,
+      momentum: 0.9,
+      nesterov: true,
+    }),
+  "Adam amsgrad": (ps) =>
+    new Adam([{ params: [ps[0]!] }, { params: [ps[1]!], lr: 0.02 }], {
+      lr: 0.05,
+      amsgrad: true,
+      weightDecay: 0.1,
+    }),
+  AdamW: (ps) =>
+    new AdamW([{ params: [ps[0]!], weightDecay: 0 }, { params: [ps[1]!] }], { lr: 0.05 }),
 };
 
 describe("stateDict / loadStateDict", () => {
@@ -43,7 +64,8 @@ describe("stateDict / loadStateDict", () => {
       for (let t = 4; t <= 6; t++) {
         stepQuad(a, pa, t);
         stepQuad(b, pb, t);
-        for (let i = 0; i < pa.length; i++) expect(Array.from(pb[i]!.data)).toEqual(Array.from(pa[i]!.data));
+        for (let i = 0; i < pa.length; i++)
+          expect(Array.from(pb[i]!.data)).toEqual(Array.from(pa[i]!.data));
       }
       // A fresh optimizer without the state would have taken a different path.
       const pc = copyParams(pb);
@@ -59,7 +81,10 @@ describe("stateDict / loadStateDict", () => {
 
   it("layout: PyTorch-style keys, JSON-safe meta, state in each parameter's dtype, a snapshot", () => {
     const ps = makeParams();
-    const opt = new Adam([{ params: [ps[0]!] }, { params: [ps[1]!], lr: 0.02 }], { lr: 0.05, amsgrad: true });
+    const opt = new Adam([{ params: [ps[0]!] }, { params: [ps[1]!], lr: 0.02 }], {
+      lr: 0.05,
+      amsgrad: true,
+    });
     for (let t = 1; t <= 2; t++) stepQuad(opt, ps, t);
     const sd = opt.stateDict();
     expect(Object.keys(sd.state).sort()).toEqual([
@@ -76,8 +101,24 @@ describe("stateDict / loadStateDict", () => {
     expect(sd.meta).toEqual({
       optimizer: "Adam",
       groups: [
-        { lr: 0.05, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false, params: [0] },
-        { lr: 0.02, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false, params: [1] },
+        {
+          lr: 0.05,
+          betas: [0.9, 0.999],
+          eps: 1e-8,
+          weightDecay: 0,
+          amsgrad: true,
+          maximize: false,
+          params: [0],
+        },
+        {
+          lr: 0.02,
+          betas: [0.9, 0.999],
+          eps: 1e-8,
+          weightDecay: 0,
+          amsgrad: true,
+          maximize: false,
+          params: [1],
+        },
       ],
       steps: { "0": 2, "1": 2 },
     });
@@ -116,8 +157,13 @@ describe("stateDict / loadStateDict", () => {
     );
     expect(() => new AdamW(copyParams(ps)).loadStateDict(sd)).toThrow(/from Adam, not AdamW/);
     const badKey = { state: { "0.exp_avg": sd.state["state.0.exp_avg"]! }, meta: sd.meta };
-    expect(() => new Adam(copyParams(ps)).loadStateDict(badKey)).toThrow(/bad state key "0.exp_avg"/);
-    const badLr = { state: sd.state, meta: { ...sd.meta, groups: [{ ...sd.meta.groups[0]!, lr: -1 }] } };
+    expect(() => new Adam(copyParams(ps)).loadStateDict(badKey)).toThrow(
+      /bad state key "0.exp_avg"/,
+    );
+    const badLr = {
+      state: sd.state,
+      meta: { ...sd.meta, groups: [{ ...sd.meta.groups[0]!, lr: -1 }] },
+    };
     const target = new Adam(copyParams(ps), { lr: 0.5 });
     expect(() => target.loadStateDict(badLr)).toThrow(/invalid learning rate value: -1/);
     expect(target.paramGroups[0]!.lr).toBe(0.5);

@@ -1,4 +1,4 @@
-import { fmtShape, type Tensor, zeros } from "@tapegrad/core";
+import { fmtShape, linear, type Tensor, zeros } from "@tapegrad/core";
 import { kaimingUniform_, uniform_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
 

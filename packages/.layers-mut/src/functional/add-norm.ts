@@ -1,0 +1,151 @@
+import { defineOp, type FloatDType, fmtShape, machineEpsilon, Tensor } from "@tapegrad/core";
+import {
+  addInto,
+  type FloatArray,
+  normalizeRows,
+  rowMeanRstd,
+  rowNormBackward,
+  rowRmsRstd,
+} from "../kernels/norm-kernels.js";
+import {
+  checkFloatInput,
+  checkParam,
+  floatArray,
+  fromAccumulator,
+  rowsAndCols,
+} from "./layer-norm.js";
+
+// Fused residual add + norm, after flash-attention's layer_norm (flash_attn/ops/triton): one
+// forward sweep computes sum = x + residual and its statistics, saving sum, μ and rstd; one
+// backward sweep returns LN-backward(dy) + dsum, which is the gradient of both x and residual.
+
+interface AddNormSaved {
+  sum: Tensor;
+  weight: Tensor | null;
+  mean: Float64Array | null;
+  rstd: Float64Array;
+  rows: number;
+  cols: number;
+  normalizedShape: readonly number[];
+}
+
+/** (x, residual, weight, bias, normalizedShape, eps), already checked. */
+type AddNormArgs = [Tensor, Tensor, Tensor | null, Tensor | null, readonly number[], number];
+
+function makeAddNormOp(name: string, centered: boolean) {
+  return defineOp<AddNormArgs, [Tensor, Tensor], AddNormSaved>({
+    name,
+    forward(ctx, x, residual, weight, bias, normalizedShape, eps) {
+      const dtype = x.dtype as FloatDType;
+      const { rows, cols } = rowsAndCols(name, x.shape, normalizedShape);
+      const sumData = floatArray(dtype, x.size);
+      addInto(x.data as FloatArray, residual.data as FloatArray, sumData);
+      const mean = centered ? new Float64Array(rows) : null;
+      const rstd = new Float64Array(rows);
+      if (mean !== null) rowMeanRstd(sumData, rows, cols, eps, mean, rstd);
+      else rowRmsRstd(sumData, rows, cols, eps, rstd);
+      const out = floatArray(dtype, x.size);
+      normalizeRows(
+        sumData,
+        rows,
+        cols,
+        mean,
+        rstd,
+        (weight?.data as FloatArray | undefined) ?? null,
+        (bias?.data as FloatArray | undefined) ?? null,
+        out,
+      );
+      const sum = new Tensor(sumData, x.shape, dtype);
+      ctx.save({ sum, weight, mean, rstd, rows, cols, normalizedShape });
+      return [new Tensor(out, x.shape, dtype), sum];
+    },
+    // With s = x + residual, x̂ = (s − μ)·rstd, g = dy·γ:
+    //   ds = rstd·(g − mean(g) − x̂·mean(g·x̂)) + dsum   (no mean(g) term for RMSNorm)
+    //   dx = dresidual = ds;  dγ = Σ_rows dy·x̂;  dβ = Σ_rows dy.
+    backward(ctx, dy, dsum) {
+      const { sum, weight, mean, rstd, rows, cols, normalizedShape } = ctx.saved;
+      const dtype = sum.dtype as FloatDType;
+      const needDs = ctx.needsInputGrad(0) || ctx.needsInputGrad(1);
+      const ds = needDs ? floatArray(dtype, sum.size) : null;
+      const dweight = weight !== null && ctx.needsInputGrad(2) ? new Float64Array(cols) : null;
+      const dbias = ctx.needsInputGrad(3) ? new Float64Array(cols) : null;
+      rowNormBackward(
+        sum.data as FloatArray,
+        dy!.data as FloatArray,
+        rows,
+        cols,
+        mean,
+        rstd,
+        (weight?.data as FloatArray | undefined) ?? null,
+        { dx: ds, dxAdd: dsum!.data as FloatArray, dweight, dbias },
+      );
+      // Both inputs get the same gradient; the engine never writes into a gradient it is given.
+      const dsT = ds === null ? null : new Tensor(ds, sum.shape, dtype);
+      return [
+        ctx.needsInputGrad(0) ? dsT : null,
+        ctx.needsInputGrad(1) ? dsT : null,
+        dweight === null ? null : fromAccumulator(dweight, normalizedShape, dtype),
+        dbias === null ? null : fromAccumulator(dbias, normalizedShape, dtype),
+        null,
+        null,
+      ];
+    },
+  });
+}
+
+const addLayerNormOp = makeAddNormOp("addLayerNorm", true);
+const addRmsNormOp = makeAddNormOp("addRmsNorm", false);
+
+function checkPair(op: string, x: Tensor, residual: Tensor): FloatDType {
+  const dtype = checkFloatInput(op, x);
+  if (!(residual instanceof Tensor)) throw new Error(`${op}: residual must be a Tensor`);
+  if (residual.shape.length !== x.shape.length || residual.shape.some((d, i) => d !== x.shape[i])) {
+    throw new Error(
+      `${op}: residual of shape ${fmtShape(residual.shape)} does not match input ` +
+        `${fmtShape(x.shape)}; the fused add needs equal shapes`,
+    );
+  }
+  if (residual.dtype !== dtype) {
+    throw new Error(`${op}: residual is ${residual.dtype} but the input is ${dtype}`);
+  }
+  return dtype;
+}
+
+/**
+ * Fused `sum = x + residual; y = layerNorm(sum, ...)`, returning `[y, sum]`. The sum is the
+ * residual stream of a pre-norm Transformer; gradients flowing into it are added in the same
+ * backward pass. Same conventions as `layerNorm`.
+ */
+export function addLayerNorm(
+  x: Tensor,
+  residual: Tensor,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): [Tensor, Tensor] {
+  const dtype = checkPair("addLayerNorm", x, residual);
+  const { shape } = rowsAndCols("addLayerNorm", x.shape, normalizedShape);
+  const what = `normalizedShape ${fmtShape(shape)}`;
+  const w = checkParam("addLayerNorm", "weight", weight, shape, what, dtype);
+  const b = checkParam("addLayerNorm", "bias", bias, shape, what, dtype);
+  return addLayerNormOp(x, residual, w, b, shape, eps);
+}
+
+/**
+ * Fused `sum = x + residual; y = rmsNorm(sum, ...)`, returning `[y, sum]`. Same conventions as
+ * `rmsNorm` (eps null or omitted: the dtype's machine epsilon).
+ */
+export function addRmsNorm(
+  x: Tensor,
+  residual: Tensor,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  eps?: number | null,
+): [Tensor, Tensor] {
+  const dtype = checkPair("addRmsNorm", x, residual);
+  const { shape } = rowsAndCols("addRmsNorm", x.shape, normalizedShape);
+  const what = `normalizedShape ${fmtShape(shape)}`;
+  const w = checkParam("addRmsNorm", "weight", weight, shape, what, dtype);
+  return addRmsNormOp(x, residual, w, null, shape, eps ?? machineEpsilon(dtype));
+}

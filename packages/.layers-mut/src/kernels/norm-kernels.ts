@@ -1,0 +1,153 @@
+// Raw loops for the row-wise norms (LayerNorm, RMSNorm, and their fused add variants). A "row" is
+// one contiguous run of `cols` elements that is normalized on its own; `rows` of them follow each
+// other. Statistics are always accumulated in float64, whatever the element type.
+
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * Per-row mean and 1/sqrt(biased var + eps), by the corrected two-pass algorithm: the second pass
+ * sums squared deviations from the first pass's mean (never E[x²]−E[x]², which cancels
+ * catastrophically for x + 1000), minus the (tiny) square of the summed deviations, which removes
+ * what rounding left in the mean.
+ */
+export function rowMeanRstd(
+  x: FloatArray,
+  rows: number,
+  cols: number,
+  eps: number,
+  mean: Float64Array,
+  rstd: Float64Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += x[base + j]!;
+    const mu = s / cols;
+    let ss = 0;
+    let sd = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = x[base + j]! - mu;
+      ss += d * d;
+      sd += d;
+    }
+    const variance = Math.max((ss - (sd * sd) / cols) / cols, 0);
+    mean[r] = mu;
+    rstd[r] = 1 / Math.sqrt(variance + eps);
+  }
+}
+
+/** Per-row 1/sqrt(mean(x²) + eps), for RMSNorm (no centering, so no cancellation to guard). */
+export function rowRmsRstd(
+  x: FloatArray,
+  rows: number,
+  cols: number,
+  eps: number,
+  rstd: Float64Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let ss = 0;
+    for (let j = 0; j < cols; j++) {
+      const v = x[base + j]!;
+      ss += v * v;
+    }
+    rstd[r] = 1 / Math.sqrt(ss / cols + eps);
+  }
+}
+
+/**
+ * out = (x − mean)·rstd·weight + bias, row by row; `mean` null means an uncentered (RMS) norm,
+ * `weight` / `bias` null mean 1 / 0. `weight` and `bias` hold one value per column.
+ */
+export function normalizeRows(
+  x: FloatArray,
+  rows: number,
+  cols: number,
+  mean: Float64Array | null,
+  rstd: Float64Array,
+  weight: FloatArray | null,
+  bias: FloatArray | null,
+  out: FloatArray,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const mu = mean === null ? 0 : mean[r]!;
+    const rs = rstd[r]!;
+    if (weight === null && bias === null) {
+      for (let j = 0; j < cols; j++) out[base + j] = (x[base + j]! - mu) * rs;
+    } else if (bias === null) {
+      const w = weight!;
+      for (let j = 0; j < cols; j++) out[base + j] = (x[base + j]! - mu) * rs * w[j]!;
+    } else if (weight === null) {
+      for (let j = 0; j < cols; j++) out[base + j] = (x[base + j]! - mu) * rs + bias[j]!;
+    } else {
+      for (let j = 0; j < cols; j++) {
+        out[base + j] = (x[base + j]! - mu) * rs * weight[j]! + bias[j]!;
+      }
+    }
+  }
+}
+
+/** out = a + b elementwise (the residual sum of the fused add+norm ops). */
+export function addInto(a: FloatArray, b: FloatArray, out: FloatArray): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i]! + b[i]!;
+}
+
+/** Where the row-norm backward writes; any field may be null when that gradient is not needed. */
+export interface RowNormGrads {
+  /** Gradient of the input, one per element (input dtype). */
+  dx: FloatArray | null;
+  /** Added to dx elementwise (the residual gradient of the fused add+norm ops), or null. */
+  dxAdd: FloatArray | null;
+  /** Σ over rows of dy·x̂, one per column, accumulated in float64. */
+  dweight: Float64Array | null;
+  /** Σ over rows of dy, one per column, accumulated in float64. */
+  dbias: Float64Array | null;
+}
+
+/**
+ * Backward of the row norms, recomputing x̂ = (x − μ)·rstd from the saved input and statistics.
+ * With g = dy·γ, per row of n elements:
+ *   centered (LayerNorm):  dx = rstd·(g − mean(g) − x̂·mean(g·x̂))
+ *   uncentered (RMSNorm):  dx = rstd·(g − x̂·mean(g·x̂))
+ *   dγ = Σ_rows dy·x̂,  dβ = Σ_rows dy.
+ */
+export function rowNormBackward(
+  x: FloatArray,
+  dy: FloatArray,
+  rows: number,
+  cols: number,
+  mean: Float64Array | null,
+  rstd: Float64Array,
+  weight: FloatArray | null,
+  grads: RowNormGrads,
+): void {
+  const { dx, dxAdd, dweight, dbias } = grads;
+  const centered = mean !== null;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const mu = centered ? mean[r]! : 0;
+    const rs = rstd[r]!;
+    let sumG = 0;
+    let sumGX = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = dy[base + j]!;
+      const xh = (x[base + j]! - mu) * rs;
+      const g = weight === null ? d : d * weight[j]!;
+      sumG += g;
+      sumGX += g * xh;
+      if (dweight !== null) dweight[j] = dweight[j]! + d * xh;
+      if (dbias !== null) dbias[j] = dbias[j]! + d;
+    }
+    if (dx === null) continue;
+    const meanG = 0;
+    const meanGX = sumGX / cols;
+    for (let j = 0; j < cols; j++) {
+      const i = base + j;
+      const xh = (x[i]! - mu) * rs;
+      const g = weight === null ? dy[i]! : dy[i]! * weight[j]!;
+      const v = rs * (g - meanG - xh * meanGX);
+      dx[i] = dxAdd === null ? v : v + dxAdd[i]!;
+    }
+  }
+}
