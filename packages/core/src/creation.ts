@@ -93,7 +93,11 @@ export function tensor(data: TensorData, options: TensorOptions & { shape?: Shap
   let shape: number[];
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
-    const own = dtypeOfArray(arr);
+    // Float32/Float64/Int32 arrays keep their type; any other typed array reads as float32.
+    const own =
+      arr instanceof Float32Array || arr instanceof Float64Array || arr instanceof Int32Array
+        ? dtypeOfArray(arr)
+        : "float32";
     dtype = options.dtype === undefined ? own : checkDType("tensor", options.dtype);
     values = allocArray(dtype, arr.length);
     for (let i = 0; i < arr.length; i++) values[i] = arr[i]!;
@@ -182,8 +186,10 @@ export function linspace(
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill symmetric halves from each end, as PyTorch does, so the endpoint is exact.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++)
-    data[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
+  if (steps === 1) data[0] = start;
+  else
+    for (let i = 0; i < steps; i++)
+      data[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
   return finish(new Tensor(data, [steps], dtype), options);
 }
 

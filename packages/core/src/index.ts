@@ -10,6 +10,7 @@ export {
   type OpInfo,
 } from "./autograd/function.js";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode.js";
+export { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
 export {
   arange,
   eye,
@@ -37,6 +38,7 @@ export {
   promoteTypes,
   type TypedArray,
 } from "./dtype.js";
+export { formatTensor } from "./format.js";
 export {
   GradcheckError,
   type GradcheckOptions,
@@ -47,9 +49,9 @@ export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
 export * from "./ops/compare.js";
 export * from "./ops/indexing.js";
+export { linear } from "./ops/linear.js";
 export * from "./ops/loss.js";
 export { matmul } from "./ops/matmul.js";
-export { linear } from "./ops/linear.js";
 export * from "./ops/nn.js";
 export {
   argmax,
@@ -69,6 +71,7 @@ export { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from
 // Ops as functions.
 export * from "./ops/unary.js";
 export { defaultGenerator, Generator, manualSeed } from "./random.js";
+export { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 export {
   broadcastShapes,
   fmtShape,
@@ -78,5 +81,3 @@ export {
   stridesOf,
 } from "./shape.js";
 export { type NestedArray, Tensor, type TensorLike } from "./tensor.js";
-export { encodeSafetensors, decodeSafetensors } from "./safetensors.js";
-export { encodeCheckpoint, decodeCheckpoint, type Checkpoint } from "./checkpoint.js";

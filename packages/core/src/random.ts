@@ -43,14 +43,19 @@ export class Generator {
 
   /** The full state, for checkpoints: restore it with setState to continue the same stream. */
   getState(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }
 
   setState(state: readonly number[]): this {
     if (state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
       throw new Error("Generator.setState: expected 4 unsigned 32-bit integers");
     }
-    [this.s0, this.s1, this.s2, this.s3] = state as [number, number, number, number];
+    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v | 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     return this;
   }
 
@@ -92,10 +97,18 @@ export class Generator {
     }
   }
 
-  /** Fill `out` with uniform values in [low, high). */
+  /**
+   * Fill `out` with uniform values in [low, high). A Float32Array gets 24-bit values (as
+   * PyTorch does for float32), so rounding to float32 can never produce `high` for [0, 1).
+   */
   fillUniform(out: { length: number; [i: number]: number }, low = 0, high = 1): void {
     const span = high - low;
-    for (let i = 0; i < out.length; i++) out[i] = low + span * this.random();
+    if (out instanceof Float32Array) {
+      for (let i = 0; i < out.length; i++)
+        out[i] = low + span * ((this.nextUint32() >>> 8) / 16777216);
+    } else {
+      for (let i = 0; i < out.length; i++) out[i] = low + span * this.random();
+    }
   }
 }
 

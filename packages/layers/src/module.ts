@@ -174,23 +174,33 @@ export abstract class Module {
     return this;
   }
 
-  /** Cast every float parameter and buffer to `dtype` (float64 for gradient checks). */
+  /**
+   * Cast every float parameter and buffer to `dtype` (float64 for gradient checks). A tensor
+   * shared by several modules becomes one new tensor shared the same way, and every field that
+   * held the old tensor (whatever its name: `runningMean`, `inProjWeight`) gets the new one.
+   */
   to(dtype: FloatDType): this {
+    const replaced = new Map<Tensor, Tensor>();
+    const cast = (t: Tensor, isParam: boolean): Tensor => {
+      let q = replaced.get(t);
+      if (q === undefined) {
+        q = noGrad(() => t.to(dtype)).detach();
+        if (isParam) q.requiresGrad = t.requiresGrad;
+        replaced.set(t, q);
+      }
+      return q;
+    };
     for (const m of this.modules()) {
       for (const [name, p] of m._parameters) {
         if (p === null || p.dtype === dtype) continue;
-        const q = noGrad(() => p.to(dtype)).detach();
-        q.requiresGrad = p.requiresGrad;
-        m.replaceField(name, p, q);
-        m._parameters.set(name, q);
+        m._parameters.set(name, cast(p, true));
       }
       for (const [name, b] of m._buffers) {
         if (b === null || b.dtype === dtype || !isFloatDType(b.dtype)) continue;
-        const q = noGrad(() => b.to(dtype)).detach();
-        m.replaceField(name, b, q);
-        m._buffers.set(name, q);
+        m._buffers.set(name, cast(b, false));
       }
     }
+    if (replaced.size > 0) for (const m of this.modules()) m.replaceFields(replaced);
     return this;
   }
   double(): this {
@@ -200,9 +210,16 @@ export abstract class Module {
     return this.to("float32");
   }
 
-  private replaceField(name: string, old: Tensor, next: Tensor): void {
+  // Fields are found by value, not by registered name: `runningMean` holds `running_mean`.
+  private replaceFields(replaced: Map<Tensor, Tensor>): void {
     const self = this as unknown as Record<string, unknown>;
-    if (self[name] === old) self[name] = next;
+    for (const key of Object.keys(self)) {
+      const v = self[key];
+      if (v instanceof Tensor) {
+        const q = replaced.get(v);
+        if (q !== undefined) self[key] = q;
+      }
+    }
   }
 
   /** Parameters and persistent buffers by dotted name; the tensors themselves, not copies. */
@@ -236,6 +253,8 @@ export abstract class Module {
       if (unexpectedKeys.length > 0) parts.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
       throw new Error(`loadStateDict: ${parts.join("; ")}`);
     }
+    // Every value is checked before anything is copied: a bad checkpoint leaves the module as it was.
+    const pairs: [Tensor, Tensor][] = [];
     for (const [key, dst] of Object.entries(own)) {
       const src = record[key];
       if (src === undefined) continue;
@@ -247,6 +266,9 @@ export abstract class Module {
             `the module has ${fmtShape(dst.shape)}`,
         );
       }
+      pairs.push([src, dst]);
+    }
+    for (const [src, dst] of pairs) {
       const d = dst.data;
       const s = src.data;
       for (let i = 0; i < d.length; i++) d[i] = s[i]!;

@@ -140,7 +140,7 @@ export function rowNormBackward(
       if (dbias !== null) dbias[j] = dbias[j]! + d;
     }
     if (dx === null) continue;
-    const meanG = 0;
+    const meanG = centered ? sumG / cols : 0;
     const meanGX = sumGX / cols;
     for (let j = 0; j < cols; j++) {
       const i = base + j;

@@ -49,7 +49,13 @@ function collectNodes(root: Node): Node[] {
 /** Fit a rule's gradient to its input: sum out broadcast dims, then insist on shape and dtype. */
 function fitGradient(node: Node, index: number, input: Tensor, g: Tensor): Tensor {
   let out = g;
-  if (!shapesEqual(out.shape, input.shape)) out = sumToShape(out, input.shape);
+  if (!shapesEqual(out.shape, input.shape)) {
+    try {
+      out = sumToShape(out, input.shape);
+    } catch {
+      out = g; // reported below with the rule's name
+    }
+  }
   if (!shapesEqual(out.shape, input.shape) || out.dtype !== input.dtype) {
     throw new Error(
       `backward: rule '${node.name}' returned a gradient of shape ${fmtShape(g.shape)} ` +

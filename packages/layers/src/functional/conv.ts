@@ -29,6 +29,11 @@ export function pair(name: string, v: number | readonly number[]): [number, numb
 function geometry(op: string, x: Tensor, kh: number, kw: number, p: Conv2dParams): Geometry {
   if (x.ndim !== 4)
     throw new Error(`${op}: expected input of shape [N, C, H, W], got ${fmtShape(x.shape)}`);
+  if (kh === 0 || kw === 0) throw new Error(`${op}: kernelSize must be positive, got ${kh}×${kw}`);
+  for (const key of ["stride", "dilation"] as const) {
+    if (p[key][0] === 0 || p[key][1] === 0)
+      throw new Error(`${op}: ${key} must be positive, got ${p[key].join("×")}`);
+  }
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const oh = Math.floor((h + 2 * p.padding[0] - p.dilation[0] * (kh - 1) - 1) / p.stride[0]) + 1;
   const ow = Math.floor((w + 2 * p.padding[1] - p.dilation[1] * (kw - 1) - 1) / p.stride[1]) + 1;

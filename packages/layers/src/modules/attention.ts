@@ -81,14 +81,6 @@ export class MultiheadAttention extends Module {
     if (this.outProj.bias !== null) constant_(this.outProj.bias, 0);
   }
 
-  override to(dtype: "float32" | "float64"): this {
-    super.to(dtype);
-    const p = Object.fromEntries(this.namedParameters("", false));
-    this.inProjWeight = p.in_proj_weight!;
-    this.inProjBias = p.in_proj_bias ?? null;
-    return this;
-  }
-
   /** Split [N, T, E] into heads: [N, H, T, D]. */
   private heads(x: Tensor): Tensor {
     const [n, t] = x.shape as [number, number, number];

@@ -131,15 +131,6 @@ abstract class BatchNormBase extends Module {
     );
   }
 
-  /** Field names differ from the registered keys; keep them in sync after to(dtype). */
-  override to(dtype: FloatDType): this {
-    super.to(dtype);
-    const bufs = Object.fromEntries(this.namedBuffers("", false));
-    this.runningMean = bufs.running_mean ?? null;
-    this.runningVar = bufs.running_var ?? null;
-    return this;
-  }
-
   forward(x: Tensor): Tensor {
     if (!this.expectedDims.includes(x.ndim)) {
       throw new Error(

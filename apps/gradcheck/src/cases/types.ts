@@ -1,0 +1,87 @@
+import {
+  Generator,
+  type GradcheckOptions,
+  type OpName,
+  randn,
+  type Shape,
+  Tensor,
+} from "@tapegrad/core";
+
+export type CheckFn = (...inputs: Tensor[]) => Tensor | Tensor[];
+
+export interface GradcheckCase {
+  name: string;
+  /** The registry op this case covers (the coverage test insists every differentiable op has one). */
+  op?: OpName;
+  group: "core" | "layers";
+  /** Layer classes (by export name) or functional ops this case covers. */
+  layers?: readonly string[];
+  build(): { fn: CheckFn; inputs: Tensor[] };
+  options?: Omit<GradcheckOptions, "name" | "raiseException">;
+}
+
+/** A seeded stream: every case builds its own so runs and filters are reproducible. */
+export function gen(seed: number): Generator {
+  return new Generator(seed);
+}
+
+/** Standard normal float64 tensor, scaled and shifted, requiring grad unless told otherwise. */
+export function rn(g: Generator, shape: Shape, opts: { scale?: number; shift?: number; grad?: boolean } = {}): Tensor {
+  const t = randn(shape, { dtype: "float64", generator: g });
+  const { scale = 1, shift = 0, grad = true } = opts;
+  for (let i = 0; i < t.size; i++) t.data[i] = t.data[i]! * scale + shift;
+  t.requiresGrad = grad;
+  return t;
+}
+
+/**
+ * Random values kept at least `margin` away from each of `points`, so a kink (relu and abs at 0,
+ * clamp bounds) is never within a finite-difference step of an input.
+ */
+export function avoiding(g: Generator, shape: Shape, points: readonly number[], margin = 0.05): Tensor {
+  const t = rn(g, shape);
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    for (const p of points) {
+      const off = d[i]! - p;
+      if (Math.abs(off) < margin) d[i] = p + (off < 0 ? -margin : margin);
+    }
+  }
+  return t;
+}
+
+/** Values on the grid step·k + offset (plus a tiny jitter): two grids with offsets half a step apart never tie. */
+export function onGrid(g: Generator, shape: Shape, step: number, offset: number): Tensor {
+  const t = rn(g, shape);
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = Math.round(d[i]! / step) * step + offset;
+  return t;
+}
+
+/** Distinct values 0.1 apart in random order: no ties for max/min/maxPool, by construction. */
+export function distinct(g: Generator, shape: Shape): Tensor {
+  const t = rn(g, shape);
+  const n = t.size;
+  const perm = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(g.random() * (i + 1));
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  for (let i = 0; i < n; i++) t.data[i] = (perm[i]! - n / 2) * 0.1;
+  return t;
+}
+
+/** exp of a normal: strictly positive values for log, sqrt, pow bases. */
+export function positive(g: Generator, shape: Shape, scale = 0.5): Tensor {
+  const t = rn(g, shape, { scale });
+  for (let i = 0; i < t.size; i++) t.data[i] = Math.exp(t.data[i]!);
+  return t;
+}
+
+export function int32(values: readonly number[], shape: Shape): Tensor {
+  return new Tensor(Int32Array.from(values), shape, "int32");
+}
+
+export function bool(values: readonly number[], shape: Shape): Tensor {
+  return new Tensor(Uint8Array.from(values), shape, "bool");
+}

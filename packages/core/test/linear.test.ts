@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { Generator, gradcheck, linear, matmul, randn, zeros } from "../src/index.js";
+
+describe("linear", () => {
+  const gen = new Generator(3);
+  it("equals x·Wᵀ + b computed with matmul, for 1-D, 2-D and 3-D inputs", () => {
+    const w = randn([5, 4], { generator: gen });
+    const b = randn([5], { generator: gen });
+    for (const shape of [[4], [3, 4], [2, 3, 4]]) {
+      const x = randn(shape, { generator: gen });
+      const ref = matmul(x, w.transpose(0, 1)).add(b);
+      expect(linear(x, w, b)).toBeAllClose(ref, { atol: 1e-6 });
+      expect(linear(x, w).shape).toEqual([...shape.slice(0, -1), 5]);
+    }
+  });
+
+  it("passes gradcheck in float64 for input, weight and bias", () => {
+    const x = randn([2, 3, 4], { dtype: "float64", generator: gen, requiresGrad: true });
+    const w = randn([5, 4], { dtype: "float64", generator: gen, requiresGrad: true });
+    const b = randn([5], { dtype: "float64", generator: gen, requiresGrad: true });
+    expect(gradcheck((x_, w_, b_) => linear(x_!, w_!, b_!), [x, w, b]).ok).toBe(true);
+    expect(gradcheck((x_, w_) => linear(x_!, w_!), [x, w]).ok).toBe(true);
+  });
+
+  it("gives the same gradients as the composed matmul path", () => {
+    const x = randn([6, 4], { dtype: "float64", generator: gen, requiresGrad: true });
+    const w = randn([3, 4], { dtype: "float64", generator: gen, requiresGrad: true });
+    const b = randn([3], { dtype: "float64", generator: gen, requiresGrad: true });
+    const dy = randn([6, 3], { dtype: "float64", generator: gen });
+    linear(x, w, b).backward(dy);
+    const [gx, gw, gb] = [x.grad!, w.grad!, b.grad!];
+    for (const t of [x, w, b]) t.grad = null;
+    matmul(x, w.transpose(0, 1)).add(b).backward(dy);
+    expect(gx).toBeAllClose(x.grad!, { atol: 1e-12 });
+    expect(gw).toBeAllClose(w.grad!, { atol: 1e-12 });
+    expect(gb).toBeAllClose(b.grad!, { atol: 1e-12 });
+  });
+
+  it("rejects mismatched shapes and dtypes with the op and shapes named", () => {
+    const x = zeros([2, 3]);
+    expect(() => linear(x, zeros([4, 5]))).toThrow(
+      /linear: input of shape \[2, 3\] does not end in in_features 5/,
+    );
+    expect(() => linear(x, zeros([4, 3]), zeros([5]))).toThrow(
+      /linear: bias must be \[4\], got \[5\]/,
+    );
+    expect(() => linear(x, zeros([4, 3], { dtype: "float64" }))).toThrow(/share one float dtype/);
+  });
+});
