@@ -84,6 +84,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
   const filters = args.filter((a) => !a.startsWith("--")).map((a) => a.toLowerCase());
+  // Production mode: tfjs skips its debug checks (a fair comparison) and its Node.js banner.
+  tf.enableProdMode();
   await tf.setBackend("cpu");
   await tf.ready();
   const selected = suites.filter(

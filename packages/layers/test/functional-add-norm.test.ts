@@ -55,17 +55,19 @@ describe("addLayerNorm / addRmsNorm (fused residual add + norm)", () => {
     gradcheck((x, r, w) => stack(addRmsNorm(x!, r!, [3, 4], w, 1e-5)), [x, r, w]);
     gradcheck((x, r) => stack(addRmsNorm(x!, r!, [4])), [x, r]);
     // One output unused: its gradient arrives as zeros.
-    gradcheck((x, r, w, b) => addLayerNorm(x!, r!, [4], w, b)[0]!, [
-      x,
-      r,
-      randn([4], "float64", 5, { requiresGrad: true }),
-      randn([4], "float64", 6, { requiresGrad: true }),
-    ]);
-    gradcheck((x, r, w) => addRmsNorm(x!, r!, [4], w)[1]!.mul(w!), [
-      x,
-      r,
-      randn([4], "float64", 7, { requiresGrad: true }),
-    ]);
+    gradcheck(
+      (x, r, w, b) => addLayerNorm(x!, r!, [4], w, b)[0]!,
+      [
+        x,
+        r,
+        randn([4], "float64", 5, { requiresGrad: true }),
+        randn([4], "float64", 6, { requiresGrad: true }),
+      ],
+    );
+    gradcheck(
+      (x, r, w) => addRmsNorm(x!, r!, [4], w)[1]!.mul(w!),
+      [x, r, randn([4], "float64", 7, { requiresGrad: true })],
+    );
   });
 
   for (const dtype of ["float32", "float64"] as FloatDType[]) {

@@ -34,7 +34,8 @@ function channelStats(x: Tensor): { mean: number[]; biased: number[]; unbiased: 
   const unbiased: number[] = [];
   for (let ch = 0; ch < c; ch++) {
     const vals: number[] = [];
-    for (let i = 0; i < n; i++) for (let k = 0; k < s; k++) vals.push(x.data[(i * c + ch) * s + k]!);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < s; k++) vals.push(x.data[(i * c + ch) * s + k]!);
     const mu = vals.reduce((a, b) => a + b, 0) / vals.length;
     const ss = vals.reduce((a, b) => a + (b - mu) ** 2, 0);
     mean.push(mu);
@@ -65,7 +66,11 @@ describe("batchNorm", () => {
   it("passes gradcheck in float64: training (2-d, 3-d, 4-d), with and without affine, and eval", () => {
     const w = randn([3], "float64", 2, { requiresGrad: true });
     const b = randn([3], "float64", 3, { requiresGrad: true });
-    for (const shape of [[4, 3], [2, 3, 4], [2, 3, 2, 2]]) {
+    for (const shape of [
+      [4, 3],
+      [2, 3, 4],
+      [2, 3, 2, 2],
+    ]) {
       const x = randn(shape, "float64", 1, { requiresGrad: true });
       gradcheck((x, w, b) => batchNorm(x!, null, null, w, b, { training: true }), [x, w, b]);
       gradcheck((x) => batchNorm(x!, null, null, null, null, { training: true }), [x]);
@@ -141,7 +146,10 @@ describe("batchNorm", () => {
     }
     // The initial values are forgotten at step 1 (factor 1); then a plain average.
     for (let c = 0; c < 2; c++) {
-      expect(runningMean.data[c]).toBeCloseTo((means[0]![c]! + means[1]![c]! + means[2]![c]!) / 3, 5);
+      expect(runningMean.data[c]).toBeCloseTo(
+        (means[0]![c]! + means[1]![c]! + means[2]![c]!) / 3,
+        5,
+      );
       expect(runningVar.data[c]).toBeCloseTo((vars[0]![c]! + vars[1]![c]! + vars[2]![c]!) / 3, 4);
     }
     expect(() =>

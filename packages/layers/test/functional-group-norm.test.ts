@@ -52,7 +52,11 @@ describe("groupNorm", () => {
   it("passes gradcheck in float64, with and without affine, for 2-d, 3-d and 4-d inputs", () => {
     const w = randn([4], "float64", 2, { requiresGrad: true });
     const b = randn([4], "float64", 3, { requiresGrad: true });
-    for (const shape of [[3, 4], [2, 4, 3], [2, 4, 2, 2]]) {
+    for (const shape of [
+      [3, 4],
+      [2, 4, 3],
+      [2, 4, 2, 2],
+    ]) {
       const x = randn(shape, "float64", 1, { requiresGrad: true });
       gradcheck((x, w, b) => groupNorm(x!, 2, w, b), [x, w, b]);
       gradcheck((x) => groupNorm(x!, 2), [x]);

@@ -46,8 +46,14 @@ describe("layerNorm", () => {
     const b = randn([3, 4], "float64", 3, { requiresGrad: true });
     gradcheck((x, w, b) => layerNorm(x!, [3, 4], w, b), [x, w, b]);
     gradcheck((x) => layerNorm(x!, [3, 4]), [x]);
-    gradcheck((x, w) => layerNorm(x!, [4], w, null), [x, randn([4], "float64", 4, { requiresGrad: true })]);
-    gradcheck((x, b) => layerNorm(x!, [2, 3, 4], null, b), [x, randn([2, 3, 4], "float64", 5, { requiresGrad: true })]);
+    gradcheck(
+      (x, w) => layerNorm(x!, [4], w, null),
+      [x, randn([4], "float64", 4, { requiresGrad: true })],
+    );
+    gradcheck(
+      (x, b) => layerNorm(x!, [2, 3, 4], null, b),
+      [x, randn([2, 3, 4], "float64", 5, { requiresGrad: true })],
+    );
   });
 
   for (const dtype of ["float32", "float64"] as FloatDType[]) {
@@ -81,11 +87,23 @@ describe("layerNorm", () => {
   }
 
   it("maps constant rows to zeros (rstd = 1/sqrt(eps)) with finite gradients", () => {
-    const x = tensor([[3, 3, 3, 3], [1, 2, 3, 5]], { dtype: "float64", requiresGrad: true });
+    const x = tensor(
+      [
+        [3, 3, 3, 3],
+        [1, 2, 3, 5],
+      ],
+      { dtype: "float64", requiresGrad: true },
+    );
     const b = tensor([0.1, 0.2, 0.3, 0.4], { dtype: "float64" });
     const y = layerNorm(x, [4], null, b);
     expect(Array.from(y.data.subarray(0, 4))).toEqual([0.1, 0.2, 0.3, 0.4]);
-    const dy = tensor([[1, -2, 0.5, 3], [0, 0, 0, 0]], { dtype: "float64" });
+    const dy = tensor(
+      [
+        [1, -2, 0.5, 3],
+        [0, 0, 0, 0],
+      ],
+      { dtype: "float64" },
+    );
     y.backward(dy);
     // x̂ = 0 on the constant row, so dx = rstd·(dy − mean(dy)) with rstd = 1/sqrt(eps).
     const rstd = 1 / Math.sqrt(1e-5);

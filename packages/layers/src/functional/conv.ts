@@ -169,12 +169,14 @@ export function conv2d(
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== o)) {
     throw new Error(`conv2d: bias must be [${o}], got ${fmtShape(bias.shape)}`);
   }
-  const cols = unfold(x, [kh, kw], options);
-  const g = geometry("conv2d", x, kh, kw, {
+  const params: Conv2dParams = {
     stride: pair("conv2d: stride", options.stride ?? 1),
     padding: pair("conv2d: padding", options.padding ?? 0),
     dilation: pair("conv2d: dilation", options.dilation ?? 1),
-  });
+  };
+  // Checked here so that errors name conv2d rather than the unfold inside it.
+  const g = geometry("conv2d", x, kh, kw, params);
+  const cols = unfoldOp(x, kh, kw, params);
   let y = weight
     .reshape(o, ci * kh * kw)
     .matmul(cols)

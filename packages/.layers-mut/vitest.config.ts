@@ -1,3 +1,0 @@
-import { defineProjectConfig } from "@tapegrad/vitest-preset";
-
-export default defineProjectConfig();
