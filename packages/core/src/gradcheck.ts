@@ -77,6 +77,7 @@ function multiIndex(shape: readonly number[], flat: number): string {
 function vjp(fn: Fn, inputs: Tensor[], checked: number[], vs: Float64Array[]): Float64Array[] {
   for (const i of checked) inputs[i]!.grad = null;
   const outs = outputsOf(fn, inputs);
+  // Several outputs share one graph: keep it until the last backward.
   outs.forEach((o, k) => {
     if (!o.requiresGrad) return;
     const v = new Tensor(
@@ -84,7 +85,7 @@ function vjp(fn: Fn, inputs: Tensor[], checked: number[], vs: Float64Array[]): F
       o.shape,
       o.dtype,
     );
-    o.backward(v);
+    o.backward(v, { retainGraph: true });
   });
   return checked.map((i) => {
     const g = inputs[i]!.grad;

@@ -335,3 +335,24 @@ describe("defineOp", () => {
     );
   });
 });
+
+describe("gradcheck of a multi-output op", () => {
+  it("checks both outputs of an op returning two tensors", async () => {
+    const { defineOp, gradcheck, randn } = await import("../src/index.js");
+    // (x·y, x + y): d/dx = (y, 1), d/dy = (x, 1)
+    const pair = defineOp<[Tensor, Tensor], [Tensor, Tensor], [Tensor, Tensor]>({
+      name: "pair",
+      forward(ctx, x, y) {
+        ctx.save([x, y]);
+        return [x.mul(y), x.add(y)];
+      },
+      backward(ctx, dProd, dSum) {
+        const [x, y] = ctx.saved;
+        return [dProd.mul(y).add(dSum), dProd.mul(x).add(dSum)];
+      },
+    });
+    const x = randn([3], { dtype: "float64", requiresGrad: true });
+    const y = randn([3], { dtype: "float64", requiresGrad: true });
+    expect(gradcheck((a, b) => pair(a!, b!), [x, y]).ok).toBe(true);
+  });
+});

@@ -11,13 +11,13 @@ import {
   TransformerEncoder,
   TransformerEncoderLayer,
 } from "@tapegrad/layers";
-import { jitter, moduleCase } from "./module-case.js";
+import { jitter, moduleCase, syncFloat64 } from "./module-case.js";
 import { bool, type GradcheckCase, rn } from "./types.js";
 
 function addNormCase(placement: Placement, norm: NormKind, seed: number): GradcheckCase {
   return moduleCase(`AddNorm ${placement}-norm ${norm}`, ["AddNorm"], seed, (generator) => {
     const sub = new Sequential(new Linear(4, 4, { generator }), new Tanh());
-    const module = new AddNorm(4, sub, { placement, norm }).to("float64");
+    const module = new AddNorm(4, sub, { placement, norm }).to("float64").apply(syncFloat64);
     jitter(module, generator, 0.2);
     return { module, inputs: [rn(generator, [2, 3, 4])], forward: (x) => module.forward(x) };
   });
@@ -25,7 +25,7 @@ function addNormCase(placement: Placement, norm: NormKind, seed: number): Gradch
 
 /** E 4, 2 heads; the biases are jittered away from their zero init so their gradients matter. */
 function mha(generator: import("@tapegrad/core").Generator): MultiheadAttention {
-  const module = new MultiheadAttention(4, 2, { generator }).to("float64");
+  const module = new MultiheadAttention(4, 2, { generator }).to("float64").apply(syncFloat64);
   jitter(module, generator, 0.2);
   return module.eval();
 }
@@ -72,7 +72,7 @@ export const attentionCases: GradcheckCase[] = [
     };
   }),
   moduleCase("TransformerEncoderLayer post-norm (normFirst false), relu", ["TransformerEncoderLayer"], 521, (generator) => {
-    const module = new TransformerEncoderLayer(4, 2, { generator, dimFeedforward: 6, dropout: 0 }).to("float64");
+    const module = new TransformerEncoderLayer(4, 2, { generator, dimFeedforward: 6, dropout: 0 }).to("float64").apply(syncFloat64);
     jitter(module, generator, 0.2);
     const kpm = bool([0, 0, 0, 0, 0, 1], [2, 3]);
     return {
@@ -88,7 +88,7 @@ export const attentionCases: GradcheckCase[] = [
       dropout: 0,
       normFirst: true,
       activation: "gelu",
-    }).to("float64");
+    }).to("float64").apply(syncFloat64);
     jitter(module, generator, 0.2);
     return { module, inputs: [rn(generator, [2, 3, 4])], forward: (x) => module.forward(x, { isCausal: true }) };
   }),
@@ -100,7 +100,7 @@ export const attentionCases: GradcheckCase[] = [
       normFirst: true,
       norm: "rms",
       activation: "gelu",
-    }).to("float64");
+    }).to("float64").apply(syncFloat64);
     jitter(module, generator, 0.2);
     return { module, inputs: [rn(generator, [1, 3, 4])], forward: (x) => module.forward(x) };
   }, { fastMode: true }),
@@ -109,7 +109,7 @@ export const attentionCases: GradcheckCase[] = [
       { dModel: 4, nhead: 2, dimFeedforward: 6, dropout: 0, activation: "gelu", generator },
       2,
       { norm: new LayerNorm(4) },
-    ).to("float64");
+    ).to("float64").apply(syncFloat64);
     jitter(module, generator, 0.2);
     const kpm = bool([0, 0, 1, 0, 0, 0], [2, 3]);
     return {

@@ -10,6 +10,16 @@ export interface ModuleSetup {
 }
 
 /**
+ * Call `.to("float64")` on every submodule too. Workaround: a parent's `to()` converts the
+ * registered tensors of its children without calling their `to()` overrides, so fields kept under
+ * another name (BatchNorm's runningMean, MultiheadAttention's inProjWeight) would still point at
+ * the float32 tensors. Use as `module.to("float64").apply(syncFloat64)`.
+ */
+export function syncFloat64(m: Module): void {
+  m.to("float64");
+}
+
+/**
  * Add N(0, scale²) noise to every parameter: weights of exactly 1 and biases of exactly 0 (the
  * norms' initial values) would hide a rule that mixes up γ and β or drops one.
  */
