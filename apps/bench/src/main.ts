@@ -46,7 +46,7 @@ function runCase(c: BenchCase, quick: boolean): Row {
   contenders.dispose?.();
   const tg = t.tapegrad!;
   row.tapegrad = fmt(value(c, tg));
-  row.note = `${tg.reps} reps, min ${fmt(tg.min)} ms`;
+  row.note = `${tg.reps} reps, tapegrad min ${fmt(tg.min)} ms`;
   if (t.tfjs) {
     row.tfjs = fmt(value(c, t.tfjs));
     // Speedup of tapegrad over tfjs: > 1 means tapegrad is faster, whatever the unit.

@@ -34,5 +34,7 @@ const rows: CaseResult[] = runCases(cases, (r) => {
 });
 const failed = rows.filter((r) => !r.ok).length;
 console.log("-".repeat(header.length));
-console.log(`${rows.length - failed} passed, ${failed} failed (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+console.log(
+  `${rows.length - failed} passed, ${failed} failed (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -1,5 +1,5 @@
-import { concat, gradcheck, type Tensor } from "@tapegrad/core";
-import { allCases, type CheckFn, type GradcheckCase } from "./cases/index.js";
+import { gradcheck } from "@tapegrad/core";
+import { allCases, type GradcheckCase } from "./cases/index.js";
 
 export interface CaseResult {
   case: string;
@@ -13,24 +13,15 @@ export interface CaseResult {
   error?: string;
 }
 
-/**
- * Several outputs become one flat output. Workaround: core's gradcheck runs backward() on each
- * output in turn without retainGraph, so two outputs that share a node (fused add & norm's
- * [y, sum], attention's [out, weights]) fail with "graph already freed". The concat keeps the
- * full Jacobian, so nothing is checked less.
- */
-export function joinOutputs(fn: CheckFn): CheckFn {
-  return (...inputs: Tensor[]) => {
-    const out = fn(...inputs);
-    if (!Array.isArray(out)) return out;
-    return out.length === 1 ? out[0]! : concat(out.map((o) => o.reshape(-1)));
-  };
-}
-
-export function selectCases(filter?: string, cases: readonly GradcheckCase[] = allCases): GradcheckCase[] {
+export function selectCases(
+  filter?: string,
+  cases: readonly GradcheckCase[] = allCases,
+): GradcheckCase[] {
   if (!filter) return [...cases];
   const f = filter.toLowerCase();
-  return cases.filter((c) => c.name.toLowerCase().includes(f) || (c.op ?? "").toLowerCase().includes(f));
+  return cases.filter(
+    (c) => c.name.toLowerCase().includes(f) || (c.op ?? "").toLowerCase().includes(f),
+  );
 }
 
 /** Build and check one case; a case that throws (an op not written yet, a shape bug) is a failure, not a crash. */
@@ -39,7 +30,7 @@ export function runCase(c: GradcheckCase): CaseResult {
   const base = { case: c.name, op: c.op, group: c.group };
   try {
     const { fn, inputs } = c.build();
-    const report = gradcheck(joinOutputs(fn), inputs, { ...c.options, name: c.name, raiseException: false });
+    const report = gradcheck(fn, inputs, { ...c.options, name: c.name, raiseException: false });
     return {
       ...base,
       maxAbsError: report.maxAbsError,
@@ -50,11 +41,21 @@ export function runCase(c: GradcheckCase): CaseResult {
     };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    return { ...base, maxAbsError: Number.NaN, maxRelError: Number.NaN, ok: false, ms: performance.now() - t0, error };
+    return {
+      ...base,
+      maxAbsError: Number.NaN,
+      maxRelError: Number.NaN,
+      ok: false,
+      ms: performance.now() - t0,
+      error,
+    };
   }
 }
 
-export function runCases(cases: readonly GradcheckCase[], onResult?: (r: CaseResult) => void): CaseResult[] {
+export function runCases(
+  cases: readonly GradcheckCase[],
+  onResult?: (r: CaseResult) => void,
+): CaseResult[] {
   return cases.map((c) => {
     const r = runCase(c);
     onResult?.(r);

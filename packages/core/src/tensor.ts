@@ -1,5 +1,6 @@
 import { type BackwardOptions, backward as runBackward } from "./autograd/engine.js";
 import type { Node } from "./autograd/node.js";
+import { TENSOR_BRAND } from "./brand.js";
 import { allocArray, type DType, isFloatDType, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
 import * as B from "./ops/binary.js";
@@ -38,6 +39,8 @@ export class Tensor {
   _node: Node | null = null;
   /** @internal which output of `_node` this tensor is. */
   _outputIndex = 0;
+  /** Lets the op machinery recognise tensors without importing this class. */
+  readonly [TENSOR_BRAND] = true;
 
   constructor(data: TypedArray, shape: Shape, dtype: DType) {
     if (data.length !== shapeSize(shape)) {

@@ -73,11 +73,11 @@ export {
   type TransformerEncoderOptions,
 } from "./modules/transformer.js";
 export {
-  captureTrainingState,
-  restoreTrainingState,
-  encodeTrainingState,
-  decodeTrainingState,
-  type TrainingState,
   type CheckpointableOptimizer,
   type CheckpointableScheduler,
+  captureTrainingState,
+  decodeTrainingState,
+  encodeTrainingState,
+  restoreTrainingState,
+  type TrainingState,
 } from "./training-state.js";

@@ -1,11 +1,4 @@
-import {
-  concat,
-  Generator,
-  gradcheck,
-  machineEpsilon,
-  noGrad,
-  type Tensor,
-} from "@tapegrad/core";
+import { Generator, gradcheck, machineEpsilon, noGrad, type Tensor } from "@tapegrad/core";
 import { describe, expect, it } from "vitest";
 import {
   AddNorm,
@@ -14,11 +7,11 @@ import {
   Bottleneck,
   DenseBlock,
   DenseLayer,
-  LayerNorm,
+  type LayerNorm,
   Linear,
   type Module,
   Residual,
-  RMSNorm,
+  type RMSNorm,
   Sequential,
   Tanh,
   Transition,
@@ -29,7 +22,11 @@ const f64 = { dtype: "float64" as const };
 const gen = (s: number) => ({ ...f64, generator: new Generator(s) });
 
 /** Gradients of Σ out·v with respect to x and every parameter, in parameter order. */
-function grads(m: Module, x: Tensor, run: (x: Tensor) => Tensor): { out: Tensor; gx: Tensor; gp: Tensor[] } {
+function grads(
+  m: Module,
+  x: Tensor,
+  run: (x: Tensor) => Tensor,
+): { out: Tensor; gx: Tensor; gp: Tensor[] } {
   m.zeroGrad();
   const xl = leaf(x);
   const out = run(xl);
@@ -43,12 +40,18 @@ describe("Residual", () => {
     const r = new Residual(f);
     const x = randT([3, 4], 2);
     const { out, gx } = grads(r, x, (x) => r.forward(x));
-    expect(out).toBeAllClose(noGrad(() => x.add(f.forward(x))), { atol: 1e-14 });
+    expect(out).toBeAllClose(
+      noGrad(() => x.add(f.forward(x))),
+      { atol: 1e-14 },
+    );
     // The path through F alone, then add the identity path's dy.
     const xl = leaf(x);
     weightedSum(f.forward(xl)).backward();
     const v = randT(out.shape, 99);
-    expect(gx).toBeAllClose(noGrad(() => xl.grad!.add(v)), { atol: 1e-14 });
+    expect(gx).toBeAllClose(
+      noGrad(() => xl.grad!.add(v)),
+      { atol: 1e-14 },
+    );
     expect(gradcheck((x) => r.forward(x!), [leaf(x)]).ok).toBe(true);
   });
 
@@ -58,7 +61,10 @@ describe("Residual", () => {
     expect(p.bias).toBeNull();
     const r = new Residual(f, { shortcut: p });
     const x = randT([2, 4], 5);
-    expect(r.forward(x)).toBeAllClose(noGrad(() => p.forward(x).add(f.forward(x))), { atol: 1e-14 });
+    expect(r.forward(x)).toBeAllClose(
+      noGrad(() => p.forward(x).add(f.forward(x))),
+      { atol: 1e-14 },
+    );
     expect(Object.keys(r.stateDict()).sort()).toEqual(["fn.bias", "fn.weight", "shortcut.weight"]);
     expect(gradcheck((x) => r.forward(x!), [leaf(x)]).ok).toBe(true);
   });
@@ -111,7 +117,9 @@ describe("ResNet blocks", () => {
     expect(Object.keys(d.stateDict())).toContain("conv3.weight");
     expect(Object.keys(d.stateDict())).toContain("downsample.1.running_var");
     const small = new Bottleneck(2, 1, { stride: 2, ...gen(8) }).eval();
-    expect(gradcheck((x) => small.forward(x!), [randT([1, 2, 4, 4], 9, { requiresGrad: true })]).ok).toBe(true);
+    expect(
+      gradcheck((x) => small.forward(x!), [randT([1, 2, 4, 4], 9, { requiresGrad: true })]).ok,
+    ).toBe(true);
   });
 });
 
@@ -135,8 +143,13 @@ describe("DenseNet blocks", () => {
     // Path through F alone, with F's part of the upstream gradient.
     const xl = leaf(x);
     const fx = layer.conv1.forward(layer.norm1.forward(xl).relu());
-    fx.mul(v.slice(1, 3, 5)).sum().backward();
-    expect(gx).toBeAllClose(noGrad(() => xl.grad!.add(v.slice(1, 0, 3))), { atol: 1e-13 });
+    fx.mul(v.slice(1, 3, 5))
+      .sum()
+      .backward();
+    expect(gx).toBeAllClose(
+      noGrad(() => xl.grad!.add(v.slice(1, 0, 3))),
+      { atol: 1e-13 },
+    );
   });
 
   it("DenseBlock gradchecks in float64 (train mode: batch statistics)", () => {
@@ -158,7 +171,9 @@ describe("DenseNet blocks", () => {
 
   it("a DenseBlock stack composes with a Transition", () => {
     const net = new Sequential(new DenseBlock(2, 3, 2), new Transition(7, 4));
-    expect(net.forward<Tensor>(randT([1, 3, 4, 4], 1, { dtype: "float32" })).shape).toEqual([1, 4, 2, 2]);
+    expect(net.forward<Tensor>(randT([1, 3, 4, 4], 1, { dtype: "float32" })).shape).toEqual([
+      1, 4, 2, 2,
+    ]);
   });
 });
 
@@ -184,7 +199,10 @@ describe("AddNorm", () => {
         for (const p of an.norm.parameters()) p.data.set(randT(p.shape, 2).data);
         const x = randT([2, 3, 6], 3, { scale: 2 });
         const ref = (x: Tensor) => {
-          const nf = (h: Tensor) => (norm === "layer" ? refLayerNorm(h, an.norm as LayerNorm) : refRmsNorm(h, an.norm as RMSNorm));
+          const nf = (h: Tensor) =>
+            norm === "layer"
+              ? refLayerNorm(h, an.norm as LayerNorm)
+              : refRmsNorm(h, an.norm as RMSNorm);
           return placement === "post" ? nf(x.add(sub.forward(x))) : x.add(sub.forward(nf(x)));
         };
         const a = grads(an, x, (x) => an.forward(x));

@@ -19,7 +19,12 @@ interface Geo {
 }
 
 /** Direct 7-loop convolution (cross-correlation), zero padding. */
-function naiveConv(x: Tensor, w: Tensor, b: Tensor | null, g: Geo): { shape: number[]; data: number[] } {
+function naiveConv(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: Geo,
+): { shape: number[]; data: number[] } {
   const [N, C, H, W] = x.shape as number[] as [number, number, number, number];
   const [O, , KH, KW] = w.shape as number[] as [number, number, number, number];
   const OH = Math.floor((H + 2 * g.padding[0] - g.dilation[0] * (KH - 1) - 1) / g.stride[0]) + 1;
@@ -36,7 +41,9 @@ function naiveConv(x: Tensor, w: Tensor, b: Tensor | null, g: Geo): { shape: num
                 const iy = oy * g.stride[0] - g.padding[0] + ky * g.dilation[0];
                 const ix = ox * g.stride[1] - g.padding[1] + kx * g.dilation[1];
                 if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-                s += x.data[((n * C + c) * H + iy) * W + ix]! * w.data[((o * C + c) * KH + ky) * KW + kx]!;
+                s +=
+                  x.data[((n * C + c) * H + iy) * W + ix]! *
+                  w.data[((o * C + c) * KH + ky) * KW + kx]!;
               }
           out.push(s);
         }
@@ -44,7 +51,13 @@ function naiveConv(x: Tensor, w: Tensor, b: Tensor | null, g: Geo): { shape: num
 }
 
 /** Direct pooling; `mode` max or avg (padding counted in the divisor, as count_include_pad). */
-function naivePool(x: Tensor, k: [number, number], s: [number, number], p: [number, number], mode: "max" | "avg") {
+function naivePool(
+  x: Tensor,
+  k: [number, number],
+  s: [number, number],
+  p: [number, number],
+  mode: "max" | "avg",
+) {
   const [N, C, H, W] = x.shape as number[] as [number, number, number, number];
   const OH = Math.floor((H + 2 * p[0] - k[0]) / s[0]) + 1;
   const OW = Math.floor((W + 2 * p[1] - k[1]) / s[1]) + 1;
@@ -99,7 +112,11 @@ describe("conv2d", () => {
 
   it("unfold matches im2col by hand and gradchecks", () => {
     const x = randT([1, 2, 4, 5], 7);
-    const g = { stride: [2, 1] as [number, number], padding: [1, 1] as [number, number], dilation: [1, 2] as [number, number] };
+    const g = {
+      stride: [2, 1] as [number, number],
+      padding: [1, 1] as [number, number],
+      dilation: [1, 2] as [number, number],
+    };
     const cols = unfold(x, [2, 2], g);
     const oh = Math.floor((4 + 2 - 1 - 1) / 2) + 1;
     const ow = Math.floor((5 + 2 - 2 - 1) / 1) + 1;
@@ -121,7 +138,11 @@ describe("conv2d", () => {
   it("Conv2d module applies its options", () => {
     const m = new Conv2d(3, 5, 3, { stride: 2, padding: 1, dtype: "float64" });
     const x = randT([1, 3, 9, 9], 9);
-    const ref = naiveConv(x, m.weight, m.bias, { stride: [2, 2], padding: [1, 1], dilation: [1, 1] });
+    const ref = naiveConv(x, m.weight, m.bias, {
+      stride: [2, 2],
+      padding: [1, 1],
+      dilation: [1, 1],
+    });
     expect(m.forward(x)).toBeAllClose(ref, { atol: 1e-12 });
   });
 
@@ -133,11 +154,21 @@ describe("conv2d", () => {
     expect(() => conv2d(randT([3, 5, 5], 1), randT([2, 3, 3, 3], 2))).toThrow(
       /conv2d: expected input of shape \[N, C, H, W\], got \[3, 5, 5\]/,
     );
-    expect(() => conv2d(x, randT([2, 3, 3], 2))).toThrow(/conv2d: weight must be \[out, in, kh, kw\]/);
-    expect(() => conv2d(x, randT([2, 3, 3, 3], 2), randT([3], 3))).toThrow(/conv2d: bias must be \[2\], got \[3\]/);
-    expect(() => conv2d(x, randT([2, 3, 7, 7], 2))).toThrow(/conv2d: kernel 7×7 .* is larger than input \[1, 3, 5, 5\]/);
-    expect(() => conv2d(x, randT([2, 3, 3, 3], 2), null, { stride: 0 })).toThrow(/conv2d: stride must be positive/);
-    expect(() => conv2d(x, randT([2, 3, 3, 3], 2), null, { padding: -1 })).toThrow(/conv2d: padding/);
+    expect(() => conv2d(x, randT([2, 3, 3], 2))).toThrow(
+      /conv2d: weight must be \[out, in, kh, kw\]/,
+    );
+    expect(() => conv2d(x, randT([2, 3, 3, 3], 2), randT([3], 3))).toThrow(
+      /conv2d: bias must be \[2\], got \[3\]/,
+    );
+    expect(() => conv2d(x, randT([2, 3, 7, 7], 2))).toThrow(
+      /conv2d: kernel 7×7 .* is larger than input \[1, 3, 5, 5\]/,
+    );
+    expect(() => conv2d(x, randT([2, 3, 3, 3], 2), null, { stride: 0 })).toThrow(
+      /conv2d: stride must be positive/,
+    );
+    expect(() => conv2d(x, randT([2, 3, 3, 3], 2), null, { padding: -1 })).toThrow(
+      /conv2d: padding/,
+    );
   });
 });
 
@@ -152,8 +183,12 @@ describe("pooling", () => {
       const x = randT([2, 3, 7, 6], 11);
       const opts = { stride: c.s, padding: c.p };
       expect(maxPool2d(x, c.k, opts)).toBeAllClose(naivePool(x, c.k, c.s, c.p, "max"), { atol: 0 });
-      expect(avgPool2d(x, c.k, opts)).toBeAllClose(naivePool(x, c.k, c.s, c.p, "avg"), { atol: 1e-14 });
-      expect(new MaxPool2d(c.k, opts).forward(x)).toBeAllClose(maxPool2d(x, c.k, opts), { atol: 0 });
+      expect(avgPool2d(x, c.k, opts)).toBeAllClose(naivePool(x, c.k, c.s, c.p, "avg"), {
+        atol: 1e-14,
+      });
+      expect(new MaxPool2d(c.k, opts).forward(x)).toBeAllClose(maxPool2d(x, c.k, opts), {
+        atol: 0,
+      });
     });
     it(`pooling gradchecks in float64: k ${c.k} s ${c.s} p ${c.p}`, () => {
       // Distinct, well-separated values: no max ties within eps.
@@ -178,7 +213,12 @@ describe("pooling", () => {
 
   it("adaptiveAvgPool2d uses PyTorch's windows and gradchecks", () => {
     const x = randT([2, 2, 7, 5], 13);
-    for (const [oh, ow] of [[3, 2], [1, 1], [7, 5], [4, 4]] as const) {
+    for (const [oh, ow] of [
+      [3, 2],
+      [1, 1],
+      [7, 5],
+      [4, 4],
+    ] as const) {
       const y = adaptiveAvgPool2d(x, [oh, ow]);
       const ref: number[] = [];
       for (let nc = 0; nc < 4; nc++)
@@ -189,24 +229,35 @@ describe("pooling", () => {
             const x0 = Math.floor((j * 5) / ow);
             const x1 = Math.ceil(((j + 1) * 5) / ow);
             let s = 0;
-            for (let a = y0; a < y1; a++) for (let b = x0; b < x1; b++) s += x.data[(nc * 7 + a) * 5 + b]!;
+            for (let a = y0; a < y1; a++)
+              for (let b = x0; b < x1; b++) s += x.data[(nc * 7 + a) * 5 + b]!;
             ref.push(s / ((y1 - y0) * (x1 - x0)));
           }
       expect(arr(y)).toBeAllClose(ref, { atol: 1e-14 });
     }
     // Global average pooling equals the mean over H, W.
-    expect(new AdaptiveAvgPool2d(1).forward(x).reshape(2, 2)).toBeAllClose(x.mean([2, 3]), { atol: 1e-14 });
+    expect(new AdaptiveAvgPool2d(1).forward(x).reshape(2, 2)).toBeAllClose(x.mean([2, 3]), {
+      atol: 1e-14,
+    });
     const xg = randT([1, 2, 5, 4], 14, { requiresGrad: true });
     expect(gradcheck((x) => adaptiveAvgPool2d(x!, [3, 3]), [xg]).ok).toBe(true);
   });
 
   it("errors name the op and the shapes", () => {
     const x = randT([1, 1, 4, 4], 1);
-    expect(() => maxPool2d(randT([4, 4], 1), 2)).toThrow(/maxPool2d: expected input of shape \[N, C, H, W\], got \[4, 4\]/);
-    expect(() => avgPool2d(x, 5)).toThrow(/avgPool2d: kernel 5×5 is larger than input \[1, 1, 4, 4\]/);
-    expect(() => maxPool2d(x, 2, { padding: 2 })).toThrow(/maxPool2d: padding 2×2 should be at most half of kernel 2×2/);
+    expect(() => maxPool2d(randT([4, 4], 1), 2)).toThrow(
+      /maxPool2d: expected input of shape \[N, C, H, W\], got \[4, 4\]/,
+    );
+    expect(() => avgPool2d(x, 5)).toThrow(
+      /avgPool2d: kernel 5×5 is larger than input \[1, 1, 4, 4\]/,
+    );
+    expect(() => maxPool2d(x, 2, { padding: 2 })).toThrow(
+      /maxPool2d: padding 2×2 should be at most half of kernel 2×2/,
+    );
     expect(() => maxPool2d(x, 0)).toThrow(/maxPool2d: kernel size and stride must be positive/);
     expect(() => adaptiveAvgPool2d(x, 0)).toThrow(/adaptiveAvgPool2d: outputSize must be positive/);
-    expect(() => adaptiveAvgPool2d(randT([4, 4], 1), 2)).toThrow(/adaptiveAvgPool2d: expected input/);
+    expect(() => adaptiveAvgPool2d(randT([4, 4], 1), 2)).toThrow(
+      /adaptiveAvgPool2d: expected input/,
+    );
   });
 });

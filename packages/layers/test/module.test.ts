@@ -74,7 +74,10 @@ describe("Module registration and traversal", () => {
   });
 
   it("train()/eval() recurse into every descendant", () => {
-    const net = new Sequential(new Linear(2, 2), new Sequential(new Dropout(0.5), new Linear(2, 2)));
+    const net = new Sequential(
+      new Linear(2, 2),
+      new Sequential(new Dropout(0.5), new Linear(2, 2)),
+    );
     net.eval();
     expect(net.modules().map((m) => m.training)).toEqual([false, false, false, false, false]);
     net.train();
@@ -84,7 +87,9 @@ describe("Module registration and traversal", () => {
   it("zeroGrad clears every parameter's gradient", () => {
     const m = new Tied();
     m.scale.data[0] = 1;
-    m.forward(randT([2, 3], 1, { dtype: "float32" })).sum().backward();
+    m.forward(randT([2, 3], 1, { dtype: "float32" }))
+      .sum()
+      .backward();
     expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
     m.zeroGrad();
     expect(m.parameters().every((p) => p.grad === null)).toBe(true);
@@ -237,7 +242,9 @@ describe("loadStateDict", () => {
     expect(() => m.loadStateDict(sd)).toThrow(
       /loadStateDict: shape mismatch for 'weight': checkpoint has \[3, 2\], the module has \[2, 3\]/,
     );
-    expect(() => m.loadStateDict(sd2)).toThrow(/'bias': checkpoint has \[3\], the module has \[2\]/);
+    expect(() => m.loadStateDict(sd2)).toThrow(
+      /'bias': checkpoint has \[3\], the module has \[2\]/,
+    );
     expect(Array.from(m.weight.data)).toEqual(before);
     expect(Array.from(m.bias?.data ?? [])).not.toEqual([0, 0]);
   });

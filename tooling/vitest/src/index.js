@@ -24,6 +24,7 @@ if (typeof Map.groupBy !== "function") {
     },
   });
 }
+
 import { defineConfig, mergeConfig } from "vitest/config";
 
 export const setupFile = fileURLToPath(new URL("./setup.ts", import.meta.url));

@@ -10,16 +10,6 @@ export interface ModuleSetup {
 }
 
 /**
- * Call `.to("float64")` on every submodule too. Workaround: a parent's `to()` converts the
- * registered tensors of its children without calling their `to()` overrides, so fields kept under
- * another name (BatchNorm's runningMean, MultiheadAttention's inProjWeight) would still point at
- * the float32 tensors. Use as `module.to("float64").apply(syncFloat64)`.
- */
-export function syncFloat64(m: Module): void {
-  m.to("float64");
-}
-
-/**
  * Add N(0, scale²) noise to every parameter: weights of exactly 1 and biases of exactly 0 (the
  * norms' initial values) would hide a rule that mixes up γ and β or drops one.
  */
@@ -59,10 +49,14 @@ export function moduleCase(
       const { module, inputs, forward } = setup(gen(seed));
       const params = module.parameters();
       for (const p of params) {
-        if (p.dtype !== "float64") throw new Error(`${name}: parameter is ${p.dtype}; call .to("float64")`);
+        if (p.dtype !== "float64")
+          throw new Error(`${name}: parameter is ${p.dtype}; call .to("float64")`);
       }
       const n = inputs.length;
-      return { fn: (...all: Tensor[]) => forward(...all.slice(0, n)), inputs: [...inputs, ...params] };
+      return {
+        fn: (...all: Tensor[]) => forward(...all.slice(0, n)),
+        inputs: [...inputs, ...params],
+      };
     },
     ...(options ? { options } : {}),
   };

@@ -1,7 +1,12 @@
 import * as T from "@tapegrad/core";
 import { bool, type GradcheckCase, gen, int32, positive, rn } from "./types.js";
 
-function c(op: T.OpName, name: string, build: GradcheckCase["build"], options?: GradcheckCase["options"]): GradcheckCase {
+function c(
+  op: T.OpName,
+  name: string,
+  build: GradcheckCase["build"],
+  options?: GradcheckCase["options"],
+): GradcheckCase {
   return { name, op, group: "core", build, ...(options ? { options } : {}) };
 }
 
@@ -23,11 +28,17 @@ export const linalgCases: GradcheckCase[] = [
   }),
   c("matmul", "matmul with a transposed operand", () => {
     const g = gen(104);
-    return { fn: (a, b) => a.matmul(b.transpose(-2, -1)), inputs: [rn(g, [2, 3, 4]), rn(g, [2, 5, 4])] };
+    return {
+      fn: (a, b) => a.matmul(b.transpose(-2, -1)),
+      inputs: [rn(g, [2, 3, 4]), rn(g, [2, 5, 4])],
+    };
   }),
   c("linear", "linear [2,3,4] → 5 with bias", () => {
     const g = gen(105);
-    return { fn: (x, w, b) => T.linear(x, w, b), inputs: [rn(g, [2, 3, 4]), rn(g, [5, 4]), rn(g, [5])] };
+    return {
+      fn: (x, w, b) => T.linear(x, w, b),
+      inputs: [rn(g, [2, 3, 4]), rn(g, [5, 4]), rn(g, [5])],
+    };
   }),
   c("linear", "linear 1-D input, no bias", () => {
     const g = gen(106);
@@ -36,7 +47,10 @@ export const linalgCases: GradcheckCase[] = [
 ];
 
 export const nnCases: GradcheckCase[] = [
-  c("softmax", "softmax dim -1", () => ({ fn: (x) => x.softmax(-1), inputs: [rn(gen(111), [2, 3, 4])] })),
+  c("softmax", "softmax dim -1", () => ({
+    fn: (x) => x.softmax(-1),
+    inputs: [rn(gen(111), [2, 3, 4])],
+  })),
   c("softmax", "softmax dim 0 with -inf entries", () => {
     const m = bool([1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], [3, 4]);
     return { fn: (x) => x.maskedFill(m, -Infinity).softmax(0), inputs: [rn(gen(112), [3, 4])] };
@@ -45,7 +59,10 @@ export const nnCases: GradcheckCase[] = [
     const m = bool([0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0], [3, 4]);
     return { fn: (x) => x.maskedFill(m, -Infinity).softmax(-1), inputs: [rn(gen(113), [3, 4])] };
   }),
-  c("logSoftmax", "logSoftmax dim 1", () => ({ fn: (x) => x.logSoftmax(1), inputs: [rn(gen(114), [2, 3, 4])] })),
+  c("logSoftmax", "logSoftmax dim 1", () => ({
+    fn: (x) => x.logSoftmax(1),
+    inputs: [rn(gen(114), [2, 3, 4])],
+  })),
   c("logSoftmax", "logSoftmax large values dim -1", () => ({
     fn: (x) => x.logSoftmax(-1),
     inputs: [rn(gen(115), [3, 5], { shift: 300 })],
@@ -65,7 +82,8 @@ export const nnCases: GradcheckCase[] = [
     const g = gen(118);
     const pad = rn(g, [1, 3], { grad: false });
     return {
-      fn: (top, bottom) => T.embedding(idx, T.concat([top, pad, bottom]), { paddingIdx: 2 }).square(),
+      fn: (top, bottom) =>
+        T.embedding(idx, T.concat([top, pad, bottom]), { paddingIdx: 2 }).square(),
       inputs: [rn(g, [2, 3]), rn(g, [2, 3])],
     };
   }),

@@ -8,12 +8,19 @@ import {
   LayerNorm,
   RMSNorm,
 } from "@tapegrad/layers";
-import { jitter, moduleCase, syncFloat64, warmUp } from "./module-case.js";
+import { jitter, moduleCase, warmUp } from "./module-case.js";
 import { type GradcheckCase, gen, rn } from "./types.js";
 
-function layerNormCase(name: string, seed: number, shape: number[], ns: number[], affine: boolean, make?: (g: Generator) => Tensor) {
+function layerNormCase(
+  name: string,
+  seed: number,
+  shape: number[],
+  ns: number[],
+  affine: boolean,
+  make?: (g: Generator) => Tensor,
+) {
   return moduleCase(name, ["LayerNorm", "layerNorm"], seed, (g) => {
-    const module = new LayerNorm(ns, { elementwiseAffine: affine }).to("float64").apply(syncFloat64);
+    const module = new LayerNorm(ns, { elementwiseAffine: affine }).to("float64");
     jitter(module, g);
     const x = make ? make(g) : rn(g, shape);
     return { module, inputs: [x], forward: (x) => module.forward(x) };
@@ -27,9 +34,19 @@ function constantRows(g: Generator): Tensor {
   return x;
 }
 
-function rmsNormCase(name: string, seed: number, shape: number[], ns: number[], affine: boolean, eps?: number) {
+function rmsNormCase(
+  name: string,
+  seed: number,
+  shape: number[],
+  ns: number[],
+  affine: boolean,
+  eps?: number,
+) {
   return moduleCase(name, ["RMSNorm", "rmsNorm"], seed, (g) => {
-    const module = new RMSNorm(ns, { elementwiseAffine: affine, ...(eps === undefined ? {} : { eps }) }).to("float64").apply(syncFloat64);
+    const module = new RMSNorm(ns, {
+      elementwiseAffine: affine,
+      ...(eps === undefined ? {} : { eps }),
+    }).to("float64");
     jitter(module, g);
     return { module, inputs: [rn(g, shape)], forward: (x) => module.forward(x) };
   });
@@ -46,10 +63,15 @@ function batchNormCase(
   const kind = dims === 1 ? "BatchNorm1d" : "BatchNorm2d";
   return moduleCase(name, [kind, "batchNorm"], seed, (g) => {
     const c = shape[1]!;
-    const module = (dims === 1 ? new BatchNorm1d(c, { affine }) : new BatchNorm2d(c, { affine })).to("float64").apply(syncFloat64);
+    const module = (
+      dims === 1 ? new BatchNorm1d(c, { affine }) : new BatchNorm2d(c, { affine })
+    ).to("float64");
     jitter(module, g);
     if (mode === "eval") {
-      warmUp(module, [rn(g, shape, { scale: 2, shift: 1, grad: false }), rn(g, shape, { shift: -0.5, grad: false })]);
+      warmUp(module, [
+        rn(g, shape, { scale: 2, shift: 1, grad: false }),
+        rn(g, shape, { shift: -0.5, grad: false }),
+      ]);
       module.eval();
     } else {
       module.train();
@@ -60,7 +82,7 @@ function batchNormCase(
 
 function groupNormCase(name: string, seed: number, groups: number, shape: number[], affine = true) {
   return moduleCase(name, ["GroupNorm", "groupNorm"], seed, (g) => {
-    const module = new GroupNorm(groups, shape[1]!, { affine }).to("float64").apply(syncFloat64);
+    const module = new GroupNorm(groups, shape[1]!, { affine }).to("float64");
     jitter(module, g);
     return { module, inputs: [rn(g, shape)], forward: (x) => module.forward(x) };
   });

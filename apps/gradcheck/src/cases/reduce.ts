@@ -1,9 +1,15 @@
-import * as T from "@tapegrad/core";
+import type * as T from "@tapegrad/core";
 import { distinct, type GradcheckCase, gen, rn } from "./types.js";
 
 type Reducer = (x: T.Tensor) => T.Tensor;
 
-function reduce(op: T.OpName, seed: number, label: string, fn: Reducer, make?: (g: T.Generator) => T.Tensor): GradcheckCase {
+function reduce(
+  op: T.OpName,
+  seed: number,
+  label: string,
+  fn: Reducer,
+  make?: (g: T.Generator) => T.Tensor,
+): GradcheckCase {
   return {
     name: `${op} ${label}`,
     op,
@@ -36,7 +42,13 @@ export const reduceCases: GradcheckCase[] = [
   reduce("logsumexp", 65, "dim -1", (x) => x.logsumexp(-1)),
   reduce("logsumexp", 66, "dims [0,1] keepdim", (x) => x.logsumexp([0, 1], true)),
   // A +50 offset: the max-subtraction must not change the gradient.
-  reduce("logsumexp", 67, "large values", (x) => x.logsumexp(1), (g) => rn(g, [2, 3, 4], { shift: 50 })),
+  reduce(
+    "logsumexp",
+    67,
+    "large values",
+    (x) => x.logsumexp(1),
+    (g) => rn(g, [2, 3, 4], { shift: 50 }),
+  ),
   {
     name: "std (composite of var and sqrt) dim 2",
     group: "core",

@@ -1,7 +1,13 @@
 import * as T from "@tapegrad/core";
 import { type GradcheckCase, gen, int32, rn } from "./types.js";
 
-function one(op: T.OpName | undefined, seed: number, name: string, shape: number[], fn: (x: T.Tensor) => T.Tensor): GradcheckCase {
+function one(
+  op: T.OpName | undefined,
+  seed: number,
+  name: string,
+  shape: number[],
+  fn: (x: T.Tensor) => T.Tensor | T.Tensor[],
+): GradcheckCase {
   return {
     name,
     ...(op ? { op } : {}),
@@ -10,8 +16,9 @@ function one(op: T.OpName | undefined, seed: number, name: string, shape: number
   };
 }
 
-// Each shape op is followed by a multiply with fixed weights so a gradient routed to the wrong
-// element would change the result (a plain permutation summed by a one-hot would not show it).
+// Shape ops are followed by a multiply with distinct fixed weights: the full Jacobian catches a
+// mis-routed gradient anyway, but the weights also make any directional (fast-mode) check
+// sensitive to it, since a plain permutation preserves sums.
 function weighted(y: T.Tensor): T.Tensor {
   const w = T.arange(1, y.size + 1, 1, { dtype: "float64" }).reshape(y.shape);
   return y.mul(w);
@@ -23,7 +30,9 @@ export const shapeCases: GradcheckCase[] = [
   one("permute", 73, "permute [2,0,1]", [2, 3, 4], (x) => weighted(x.permute(2, 0, 1))),
   one("expand", 74, "expand [3,1] → [2,3,4]", [3, 1], (x) => weighted(x.expand(2, 3, 4))),
   one("slice", 75, "slice dim 1 [1:3]", [2, 3, 4], (x) => weighted(x.slice(1, 1, 3))),
-  one("slice", 76, "slice dim -1 step 2, negative start", [2, 3, 5], (x) => weighted(x.slice(-1, -4, null, 2))),
+  one("slice", 76, "slice dim -1 step 2, negative start", [2, 3, 5], (x) =>
+    weighted(x.slice(-1, -4, null, 2)),
+  ),
   one(undefined, 77, "narrow / split / chunk (composites of slice)", [4, 6], (x) => {
     const [a, b] = x.split([2, 4], 1) as [T.Tensor, T.Tensor];
     const c = x.chunk(2, 0)[1]!;
@@ -86,7 +95,10 @@ export const shapeCases: GradcheckCase[] = [
     group: "core",
     build() {
       const g = gen(84);
-      return { fn: (a, b) => weighted(T.concat([a, b], -1)), inputs: [rn(g, [2, 3]), rn(g, [2, 2])] };
+      return {
+        fn: (a, b) => weighted(T.concat([a, b], -1)),
+        inputs: [rn(g, [2, 3]), rn(g, [2, 2])],
+      };
     },
   },
   {
@@ -101,8 +113,12 @@ export const shapeCases: GradcheckCase[] = [
       };
     },
   },
-  one("pad", 86, "pad last two dims (1,2,0,1)", [2, 3, 4], (x) => weighted(x.pad([1, 2, 0, 1], 0.5))),
-  one("pad", 87, "pad with negative (cropping) amounts", [2, 5], (x) => weighted(x.pad([-1, 2, 1, -1]))),
+  one("pad", 86, "pad last two dims (1,2,0,1)", [2, 3, 4], (x) =>
+    weighted(x.pad([1, 2, 0, 1], 0.5)),
+  ),
+  one("pad", 87, "pad with negative (cropping) amounts", [2, 5], (x) =>
+    weighted(x.pad([-1, 2, 1, -1])),
+  ),
   one("clone", 88, "clone", [2, 3], (x) => weighted(x.clone())),
   one("to", 89, "to float64 (same-dtype copy)", [2, 3], (x) => weighted(x.to("float64"))),
   {
@@ -110,7 +126,10 @@ export const shapeCases: GradcheckCase[] = [
     name: "to float32 and back",
     op: "to",
     group: "core",
-    build: () => ({ fn: (x) => weighted(x.to("float32").to("float64")), inputs: [rn(gen(90), [2, 3])] }),
+    build: () => ({
+      fn: (x) => weighted(x.to("float32").to("float64")),
+      inputs: [rn(gen(90), [2, 3])],
+    }),
     options: { eps: 1e-3, atol: 1e-3, rtol: 1e-3 },
   },
 ];

@@ -26,7 +26,11 @@ export function gen(seed: number): Generator {
 }
 
 /** Standard normal float64 tensor, scaled and shifted, requiring grad unless told otherwise. */
-export function rn(g: Generator, shape: Shape, opts: { scale?: number; shift?: number; grad?: boolean } = {}): Tensor {
+export function rn(
+  g: Generator,
+  shape: Shape,
+  opts: { scale?: number; shift?: number; grad?: boolean } = {},
+): Tensor {
   const t = randn(shape, { dtype: "float64", generator: g });
   const { scale = 1, shift = 0, grad = true } = opts;
   for (let i = 0; i < t.size; i++) t.data[i] = t.data[i]! * scale + shift;
@@ -38,7 +42,12 @@ export function rn(g: Generator, shape: Shape, opts: { scale?: number; shift?: n
  * Random values kept at least `margin` away from each of `points`, so a kink (relu and abs at 0,
  * clamp bounds) is never within a finite-difference step of an input.
  */
-export function avoiding(g: Generator, shape: Shape, points: readonly number[], margin = 0.05): Tensor {
+export function avoiding(
+  g: Generator,
+  shape: Shape,
+  points: readonly number[],
+  margin = 0.05,
+): Tensor {
   const t = rn(g, shape);
   const d = t.data;
   for (let i = 0; i < d.length; i++) {

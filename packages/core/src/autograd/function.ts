@@ -1,5 +1,6 @@
+import { isTensorLike } from "../brand.js";
 import { isFloatDType } from "../dtype.js";
-import { Tensor } from "../tensor.js";
+import type { Tensor } from "../tensor.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { Node } from "./node.js";
 
@@ -97,13 +98,13 @@ export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], 
     const grad = isGradEnabled();
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
-      if (a instanceof Tensor) {
+      if (isTensorLike(a)) {
         const n = grad && tensorNeedsGrad(a);
         flags[i] = n;
         inputs.push(a);
         needs.push(n);
         anyNeeds ||= n;
-      } else if (Array.isArray(a) && a.length > 0 && a[0] instanceof Tensor) {
+      } else if (Array.isArray(a) && a.length > 0 && isTensorLike(a[0])) {
         const f: boolean[] = [];
         for (const t of a as Tensor[]) {
           const n = grad && tensorNeedsGrad(t);
@@ -133,7 +134,7 @@ export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], 
         if (Array.isArray(f)) {
           const list = (g ?? []) as readonly (Tensor | null | undefined)[];
           for (let j = 0; j < f.length; j++) flat.push(list[j]);
-        } else if (args[i] instanceof Tensor) {
+        } else if (isTensorLike(args[i])) {
           if (Array.isArray(g)) {
             throw new Error(`${name}: backward returned an array for tensor argument ${i}`);
           }

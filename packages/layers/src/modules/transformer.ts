@@ -60,6 +60,12 @@ export class TransformerEncoderLayer extends Module {
         `TransformerEncoderLayer: activation must be "relu" or "gelu", got '${String(this.activation)}'`,
       );
     }
+    const norm = options.norm ?? "layer";
+    if (norm !== "layer" && norm !== "rms") {
+      throw new Error(
+        `TransformerEncoderLayer: norm must be "layer" or "rms", got '${String(norm)}'`,
+      );
+    }
     this.normFirst = options.normFirst ?? false;
     this.selfAttn = this.registerModule(
       "self_attn",
@@ -69,8 +75,8 @@ export class TransformerEncoderLayer extends Module {
     this.dropout = this.registerModule("dropout", new Dropout(p, options.generator));
     this.linear2 = this.registerModule("linear2", new Linear(ff, dModel, { ...f, bias }));
     const normOpts = { ...f, eps: options.layerNormEps ?? 1e-5 };
-    this.norm1 = this.registerModule("norm1", makeNorm(options.norm ?? "layer", dModel, normOpts));
-    this.norm2 = this.registerModule("norm2", makeNorm(options.norm ?? "layer", dModel, normOpts));
+    this.norm1 = this.registerModule("norm1", makeNorm(norm, dModel, normOpts));
+    this.norm2 = this.registerModule("norm2", makeNorm(norm, dModel, normOpts));
     this.dropout1 = this.registerModule("dropout1", new Dropout(p, options.generator));
     this.dropout2 = this.registerModule("dropout2", new Dropout(p, options.generator));
   }

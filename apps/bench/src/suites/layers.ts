@@ -1,0 +1,198 @@
+/**
+ * Forward + backward of the norms three ways: tapegrad's fused hand-derived op, the same math
+ * composed from primitive core ops (differentiated by the tape), and tfjs on the cpu backend.
+ * Every contender computes loss = Σ y·u for a fixed random upstream u and then every gradient
+ * (input, weight, bias), so the backward work is the same for all three.
+ */
+import { randn, type Tensor } from "@tapegrad/core";
+import { batchNorm, layerNorm, rmsNorm } from "@tapegrad/layers";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import type { BenchCase } from "../case.js";
+
+export const EPS = 1e-5;
+
+/** The three ways of one norm, built on the same data. `grads` return [dx, dweight, dbias]. */
+export interface NormContenders {
+  fused: () => void;
+  composed: () => void;
+  tfjs: () => void;
+  /** One more step of each, returning the gradients, to check that the three agree. */
+  grads(): { fused: Float32Array[]; composed: Float32Array[]; tfjs: Float32Array[] };
+  dispose(): void;
+}
+
+export interface NormComparison {
+  name: string;
+  /** How tfjs computes it (a tfjs-layers layer, or composed tfjs ops where no layer exists). */
+  tfjsKind: string;
+  setup(): NormContenders;
+}
+
+function leaf(shape: number[], scale = 1, offset = 0): Tensor {
+  const t = randn(shape, { dtype: "float32" });
+  if (scale !== 1 || offset !== 0) for (let i = 0; i < t.size; i++) t.data[i] = t.data[i]! * scale + offset;
+  t.requiresGrad = true;
+  return t;
+}
+
+const tfOf = (t: Tensor) => tf.tensor(t.data as Float32Array, t.shape as number[], "float32");
+
+/** Σ y·u, backward, and drop the gradients again (the next call starts from none). */
+function tapeStep(params: Tensor[], up: Tensor, f: () => Tensor): () => Float32Array[] {
+  return () => {
+    for (const p of params) p.grad = null;
+    f().mul(up).sum().backward();
+    return params.map((p) => p.grad!.data as Float32Array);
+  };
+}
+
+/** The same with tfjs: every tensor the step makes is freed before it returns. */
+function tfjsStep(vars: tf.Variable[], up: tf.Tensor, f: () => tf.Tensor): () => Float32Array[] {
+  return () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(f(), up)) as tf.Scalar, vars);
+      value.dataSync();
+      return vars.map((v) => grads[v.name]!.dataSync() as Float32Array);
+    });
+}
+
+function contenders(
+  fused: () => Float32Array[],
+  composed: () => Float32Array[],
+  tfjs: () => Float32Array[],
+  dispose: () => void,
+): NormContenders {
+  return {
+    fused: () => void fused(),
+    composed: () => void composed(),
+    tfjs: () => void tfjs(),
+    grads: () => ({ fused: fused(), composed: composed(), tfjs: tfjs() }),
+    dispose,
+  };
+}
+
+/** tfjs-layers weights are LayerVariables; their tf.Variable is what variableGrads needs. */
+function layerVars(layer: tfl.layers.Layer): tf.Variable[] {
+  return layer.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+export const normComparisons: NormComparison[] = [
+  {
+    name: "layerNorm [8192,256]",
+    tfjsKind: "tfjs-layers LayerNormalization",
+    setup() {
+      const [rows, d] = [8192, 256];
+      const x = leaf([rows, d]);
+      const w = leaf([d], 0.1, 1);
+      const b = leaf([d], 0.1);
+      const up = randn([rows, d], { dtype: "float32" });
+      const ps = [x, w, b];
+      const layer = tfl.layers.layerNormalization({ axis: -1, epsilon: EPS });
+      const tx = tf.variable(tfOf(x), true, "ln_x");
+      layer.apply(tx); // builds gamma and beta
+      layer.setWeights([tfOf(w), tfOf(b)]);
+      const tu = tfOf(up);
+      return contenders(
+        tapeStep(ps, up, () => layerNorm(x, [d], w, b, EPS)),
+        tapeStep(ps, up, () => {
+          const centered = x.sub(x.mean(-1, true));
+          const rstd = centered.square().mean(-1, true).add(EPS).rsqrt();
+          return centered.mul(rstd).mul(w).add(b);
+        }),
+        tfjsStep([tx, ...layerVars(layer)], tu, () => layer.apply(tx) as tf.Tensor),
+        () => {
+          layer.dispose();
+          tf.dispose([tx, tu]);
+        },
+      );
+    },
+  },
+  {
+    name: "rmsNorm [8192,256]",
+    tfjsKind: "tfjs ops (no RMSNorm layer)",
+    setup() {
+      const [rows, d] = [8192, 256];
+      const x = leaf([rows, d]);
+      const w = leaf([d], 0.1, 1);
+      const up = randn([rows, d], { dtype: "float32" });
+      const ps = [x, w];
+      const tx = tf.variable(tfOf(x), true, "rms_x");
+      const tw = tf.variable(tfOf(w), true, "rms_w");
+      const tu = tfOf(up);
+      return contenders(
+        tapeStep(ps, up, () => rmsNorm(x, [d], w, EPS)),
+        tapeStep(ps, up, () => x.mul(x.square().mean(-1, true).add(EPS).rsqrt()).mul(w)),
+        // tfjs-layers has no RMSNorm layer.
+        tfjsStep([tx, tw], tu, () =>
+          tf.mul(tf.mul(tx, tf.rsqrt(tf.add(tf.mean(tf.square(tx), -1, true), EPS))), tw),
+        ),
+        () => tf.dispose([tx, tw, tu]),
+      );
+    },
+  },
+  {
+    name: "batchNorm2d train [32,64,32,32]",
+    tfjsKind: "tfjs-layers BatchNormalization(axis 1)",
+    setup() {
+      const shape = [32, 64, 32, 32];
+      const c = shape[1]!;
+      const x = leaf(shape);
+      const w = leaf([c], 0.1, 1);
+      const b = leaf([c], 0.1);
+      const up = randn(shape, { dtype: "float32" });
+      const rm = randn([c], { dtype: "float32" }).mul(0);
+      const rv = rm.add(1);
+      const ps = [x, w, b];
+      const axes = [0, 2, 3];
+      // Keras' momentum weights the old value: 0.9 here is PyTorch's 0.1.
+      const layer = tfl.layers.batchNormalization({ axis: 1, epsilon: EPS, momentum: 0.9 });
+      const tx = tf.variable(tfOf(x), true, "bn_x");
+      layer.apply(tx, { training: true });
+      layer.setWeights([tfOf(w), tfOf(b), tf.zeros([c]), tf.ones([c])]);
+      const tu = tfOf(up);
+      return contenders(
+        tapeStep(ps, up, () => batchNorm(x, rm, rv, w, b, { training: true, eps: EPS })),
+        tapeStep(ps, up, () => {
+          const centered = x.sub(x.mean(axes, true));
+          const invstd = centered.square().mean(axes, true).add(EPS).rsqrt();
+          return centered.mul(invstd).mul(w.reshape(1, c, 1, 1)).add(b.reshape(1, c, 1, 1));
+        }),
+        tfjsStep(
+          [tx, ...layerVars(layer)],
+          tu,
+          () => layer.apply(tx, { training: true }) as tf.Tensor,
+        ),
+        () => {
+          layer.dispose();
+          tf.dispose([tx, tu]);
+        },
+      );
+    },
+  },
+];
+
+/**
+ * Rows for the main table: the fused op against tfjs, and the composed op alone (compare its
+ * tapegrad column with the fused row's). `models/norm-report.ts` times all three interleaved.
+ */
+export const layerCases: BenchCase[] = normComparisons.flatMap((n): BenchCase[] => [
+  {
+    suite: "layers",
+    name: `${n.name} fwd+bwd fused (tfjs: ${n.tfjsKind})`,
+    unit: "ms",
+    setup() {
+      const s = n.setup();
+      return { tapegrad: s.fused, tfjs: s.tfjs, dispose: s.dispose };
+    },
+  },
+  {
+    suite: "layers",
+    name: `${n.name} fwd+bwd composed core ops`,
+    unit: "ms",
+    setup() {
+      const s = n.setup();
+      return { tapegrad: s.composed, dispose: s.dispose };
+    },
+  },
+]);

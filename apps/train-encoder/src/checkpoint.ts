@@ -1,0 +1,111 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Checkpoint } from "@tapegrad/core";
+import { loadCheckpoint, writeFileAtomic } from "@tapegrad/core/node";
+import {
+  encodeTrainingState,
+  restoreTrainingState,
+  type TrainingState,
+} from "@tapegrad/layers";
+import { type Config, parseConfig } from "./config.js";
+import { UserError } from "./errors.js";
+
+/** Where training stands: enough to continue bit for bit. */
+export interface Position {
+  /** Epoch in progress (0-based); equals the number of completed epochs at a boundary. */
+  epoch: number;
+  /** Next batch of that epoch. */
+  batch: number;
+  /** Optimizer steps taken so far. */
+  step: number;
+  /** Running sums of the epoch in progress, so its summary comes out the same. */
+  lossSum: number;
+  correct: number;
+  seen: number;
+  /** Seconds spent training in this epoch before the checkpoint (for the epoch's time). */
+  seconds: number;
+  bestTestAcc: number;
+}
+
+export interface CheckpointInfo {
+  config: Config;
+  position: Position;
+  classNames: string[];
+}
+
+export const LAST = "last.safetensors";
+export const BEST = "best.safetensors";
+
+/**
+ * Checkpoints are the library's training-state format (model + optimizer + scheduler + RNG in
+ * one safetensors file, metadata as JSON) plus our config and position, written atomically:
+ * a temp file in the same directory, fsynced, renamed over the old one.
+ */
+export function encodeRun(parts: TrainingState, info: CheckpointInfo): Uint8Array {
+  return encodeTrainingState({ ...parts, extra: { app: "train-encoder", ...info } });
+}
+
+export function writeRunCheckpoint(dir: string, name: string, bytes: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileAtomic(path, bytes);
+  return path;
+}
+
+/** A path to a checkpoint file, or a run directory (then its best, else last, checkpoint). */
+export function resolveCheckpointPath(pathOrDir: string, prefer = BEST): string {
+  if (!existsSync(pathOrDir)) throw new UserError(`no such checkpoint or run directory: ${pathOrDir}`);
+  if (!statSync(pathOrDir).isDirectory()) return pathOrDir;
+  for (const name of [prefer, prefer === BEST ? LAST : BEST]) {
+    const p = join(pathOrDir, name);
+    if (existsSync(p)) return p;
+  }
+  throw new UserError(`${pathOrDir} has no ${LAST} or ${BEST}: nothing to load`);
+}
+
+export interface LoadedRun {
+  path: string;
+  checkpoint: Checkpoint;
+  info: CheckpointInfo;
+}
+
+/** Read and check a checkpoint; anything wrong becomes a one-line UserError. */
+export function readRunCheckpoint(path: string): LoadedRun {
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = loadCheckpoint(path);
+  } catch (e) {
+    throw new UserError(`cannot load checkpoint ${path}: ${oneLine(e)}`);
+  }
+  const extra = (checkpoint.meta as { extra?: Record<string, unknown> }).extra;
+  if (extra?.app !== "train-encoder") {
+    throw new UserError(`${path} is a tapegrad checkpoint but not one written by train-encoder`);
+  }
+  let config: Config;
+  try {
+    config = parseConfig(extra.config, path);
+  } catch (e) {
+    throw new UserError(`checkpoint ${oneLine(e)}`);
+  }
+  const position = extra.position as Position | undefined;
+  if (position === undefined || !Number.isInteger(position.epoch)) {
+    throw new UserError(`${path}: checkpoint has no training position`);
+  }
+  return {
+    path,
+    checkpoint,
+    info: { config, position, classNames: (extra.classNames as string[]) ?? [] },
+  };
+}
+
+/** Load weights (and, when given, optimizer/scheduler/RNG) into freshly built objects. */
+export function restoreRun(run: LoadedRun, parts: TrainingState): void {
+  try {
+    restoreTrainingState(run.checkpoint, parts);
+  } catch (e) {
+    throw new UserError(`cannot restore ${run.path}: ${oneLine(e)}`);
+  }
+}
+
+export function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+}

@@ -1,0 +1,131 @@
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { noGrad, type Tensor } from "@tapegrad/core";
+import type { Dataset, Split } from "./data/dataset.js";
+import type { EncoderClassifier } from "./model.js";
+
+export interface StepRecord {
+  type: "step";
+  step: number;
+  epoch: number;
+  loss: number;
+  acc: number;
+  lr: number;
+}
+
+export interface EpochRecord {
+  type: "epoch";
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
+  seconds: number;
+  examplesPerSecond: number;
+  /** confusion[true][predicted] on the test split. */
+  confusion: number[][];
+}
+
+export type MetricRecord = StepRecord | EpochRecord;
+
+/** metrics.jsonl: one JSON object a line, appended as training goes. */
+export class MetricsLog {
+  constructor(readonly path: string) {}
+
+  append(record: MetricRecord): void {
+    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+  }
+
+  /**
+   * On resume: drop what was logged after the checkpoint (steps past `step`, epochs from
+   * `completedEpochs` on), so nothing is counted twice.
+   */
+  truncate(step: number, completedEpochs: number): void {
+    if (!existsSync(this.path)) return;
+    const kept = readMetrics(this.path).filter((r) =>
+      r.type === "step" ? r.step <= step : r.epoch < completedEpochs,
+    );
+    writeFileSync(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  }
+}
+
+export function readMetrics(path: string): MetricRecord[] {
+  const out: MetricRecord[] = [];
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      out.push(JSON.parse(line) as MetricRecord);
+    } catch {
+      // A line cut short by a kill mid-write: the runs before it are still good.
+    }
+  }
+  return out;
+}
+
+/** Number of rows whose argmax equals the target. */
+export function countCorrect(logits: Tensor, target: Tensor): number {
+  const [n, c] = logits.shape as [number, number];
+  const z = logits.data;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < c; j++) if (z[i * c + j]! > z[i * c + best]!) best = j;
+    if (best === target.data[i]) correct++;
+  }
+  return correct;
+}
+
+/** Row-wise softmax of logits as plain numbers, for printing probabilities. */
+export function probabilities(logits: Tensor): number[][] {
+  const [n, c] = logits.shape as [number, number];
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const z = Array.from(logits.data.subarray(i * c, (i + 1) * c));
+    const m = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - m));
+    const s = e.reduce((a, b) => a + b, 0);
+    rows.push(e.map((v) => v / s));
+  }
+  return rows;
+}
+
+export interface Evaluation {
+  loss: number;
+  acc: number;
+  confusion: number[][];
+}
+
+/** Loss, accuracy and confusion matrix on a split, in eval mode with nothing recorded. */
+export function evaluate(
+  model: EncoderClassifier,
+  data: Dataset,
+  split: Split,
+  crossEntropy: (logits: Tensor, target: Tensor) => Tensor,
+  batchSize = 512,
+): Evaluation {
+  const c = data.classNames.length;
+  const confusion = Array.from({ length: c }, () => new Array<number>(c).fill(0));
+  const wasTraining = model.training;
+  model.eval();
+  let lossSum = 0;
+  let correct = 0;
+  try {
+    noGrad(() => {
+      for (let start = 0; start < split.n; start += batchSize) {
+        const idx = Array.from({ length: Math.min(batchSize, split.n - start) }, (_, i) => start + i);
+        const b = data.batch(split, idx);
+        const logits = model.forward(b.input, b.paddingMask);
+        lossSum += crossEntropy(logits, b.target).item() * idx.length;
+        correct += countCorrect(logits, b.target);
+        const p = probabilities(logits);
+        p.forEach((row, i) => {
+          const guess = row.indexOf(Math.max(...row));
+          confusion[b.target.data[i]!]![guess]!++;
+        });
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return { loss: lossSum / split.n, acc: correct / split.n, confusion };
+}
