@@ -2,6 +2,7 @@ import { Generator, type Tensor, tensor } from "@tapegrad/core";
 import { describe, expect, it } from "vitest";
 import {
   Dropout,
+  Embedding,
   Flatten,
   GELU,
   Identity,
@@ -110,9 +111,20 @@ describe("positional encodings", () => {
     expect(Object.keys(pe.stateDict())).toEqual(["weight"]);
     expect(Math.max(...arr(pe.weight).map(Math.abs))).toBeLessThan(0.1);
   });
+});
 
-  it("Embedding forward picks rows", () => {
-    const idx = tensor([2, 0], { dtype: "int32" });
-    expect(idx.shape).toEqual([2]);
+describe("Embedding", () => {
+  it("forward picks rows; the padding row gets no gradient", () => {
+    const e = new Embedding(4, 3, { dtype: "float64", paddingIdx: 1, generator: new Generator(2) });
+    const idx = tensor([2, 1, 2, 0], { dtype: "int32", shape: [2, 2] });
+    const y = e.forward(idx);
+    expect(y.shape).toEqual([2, 2, 3]);
+    expect(arr(y).slice(0, 3)).toEqual(arr(e.weight).slice(6, 9));
+    expect(arr(y).slice(3, 6)).toEqual([0, 0, 0]);
+    y.sum().backward();
+    expect(arr(e.weight.grad!)).toEqual([1, 1, 1, 0, 0, 0, 2, 2, 2, 0, 0, 0]);
+    expect(() => new Embedding(4, 3, { paddingIdx: 4 })).toThrow(
+      /Embedding: paddingIdx 4 out of range for 4 embeddings/,
+    );
   });
 });
