@@ -17,9 +17,13 @@ export interface Config {
   placement: "pre" | "post";
   residual: boolean;
   positions: "learned" | "sinusoidal";
+  /** Random shifts of up to this many pixels for MNIST training images (0: none). */
+  augment: number;
   /** Class-balanced subset of the training set (and a quarter as many test examples). */
   limit: number | null;
 }
+
+const AUGMENT = 2;
 
 export type NormChoice = "layer" | "rms" | "batch" | "none";
 
@@ -45,6 +49,7 @@ export const DEFAULTS: Record<Config["dataset"], Config> = {
     placement: "pre",
     residual: true,
     positions: "learned",
+    augment: AUGMENT,
     limit: null,
   },
   names: {
@@ -64,6 +69,7 @@ export const DEFAULTS: Record<Config["dataset"], Config> = {
     placement: "pre",
     residual: true,
     positions: "learned",
+    augment: 0,
     limit: null,
   },
 };

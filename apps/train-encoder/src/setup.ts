@@ -12,9 +12,10 @@ import type { Dataset } from "./data/dataset.js";
 import { modelShape } from "./data/index.js";
 import { EncoderClassifier } from "./model.js";
 
-/** Linear warmup then cosine decay to zero, over the whole run. */
+/** Linear warmup (at most a tenth of the run) then cosine decay to zero. */
 export function makeSchedule(warmup: number, total: number): Schedule {
-  const w = Math.min(warmup, Math.max(0, total - 1));
+  // Short runs (--limit, few epochs) would otherwise spend all their steps warming up.
+  const w = Math.min(warmup, Math.floor(total / 10));
   if (w === 0) return cosineDecay(Math.max(1, total));
   return sequential([linearWarmup(w, { startFactor: 1 / w }), cosineDecay(total - w)], [w]);
 }
@@ -49,7 +50,7 @@ export type Run = ReturnType<typeof buildRun>;
  * (seed, epoch) alone, so a resumed run sees exactly the batches it would have seen.
  */
 export function epochOrder(seed: number, epoch: number, n: number): Int32Array {
-  const g = new Generator((Math.imul(seed, 0x9e3779b1) ^ (epoch + 0x632be5ab)) >>> 0);
+  const g = new Generator(mix(seed, epoch, 0x632be5ab));
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -59,4 +60,15 @@ export function epochOrder(seed: number, epoch: number, n: number): Int32Array {
     order[j] = t;
   }
   return order;
+}
+
+/** The augmentation stream of one batch, from (seed, epoch, batch) alone, for the same reason. */
+export function batchGenerator(seed: number, epoch: number, batch: number): Generator {
+  return new Generator(mix(mix(seed, epoch, 0x2545f491), batch, 0x1b873593));
+}
+
+function mix(a: number, b: number, salt: number): number {
+  let h = Math.imul(a ^ salt, 0x9e3779b1) ^ b;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
 }

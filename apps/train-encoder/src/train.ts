@@ -15,7 +15,7 @@ import type { Config } from "./config.js";
 import { loadDataset } from "./data/index.js";
 import { countCorrect, type EpochRecord, evaluate, MetricsLog } from "./metrics.js";
 import { makeProgress } from "./progress.js";
-import { buildRun, epochOrder, stepsPerEpoch } from "./setup.js";
+import { batchGenerator, buildRun, epochOrder, stepsPerEpoch } from "./setup.js";
 
 export interface TrainOptions {
   config: Config;
@@ -109,7 +109,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       model.train();
       for (; pos.batch < perEpoch; ) {
         const idx = order.subarray(pos.batch * config.batchSize, (pos.batch + 1) * config.batchSize);
-        const b = data.batch(data.train, idx);
+        const augment = { generator: batchGenerator(config.seed, pos.epoch, pos.batch), shift: config.augment };
+        const b = data.batch(data.train, idx, augment);
         const logits = model.forward(b.input, b.paddingMask);
         const loss = crossEntropy(logits, b.target);
         loss.backward();

@@ -45,6 +45,12 @@ export {
   type GradcheckReport,
   gradcheck,
 } from "./gradcheck.js";
+export {
+  getMatmulKernel,
+  type MatmulKernel,
+  setMatmulKernel,
+  wasmAvailable,
+} from "./kernels/matmul.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
 export * from "./ops/compare.js";

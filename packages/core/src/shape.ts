@@ -93,3 +93,14 @@ export function normalizeAxes(
   }
   return ndim === 0 ? [] : sorted;
 }
+
+/** Output shape of a reduction over sorted `axes`. */
+export function reducedShape(shape: Shape, axes: readonly number[], keepdim: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (axes.includes(i)) {
+      if (keepdim) out.push(1);
+    } else out.push(shape[i]!);
+  }
+  return out;
+}

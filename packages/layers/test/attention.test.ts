@@ -187,6 +187,32 @@ describe("MultiheadAttention", () => {
     }
   });
 
+  it("float masks: a float keyPaddingMask is added; a float64 mask keeps a float32 model float32", () => {
+    const m = makeMha(5);
+    const padF = [
+      [0, -1.5, 0.5, 0],
+      [2, 0, 0, -0.25],
+    ];
+    const padT = tensor(padF.flat(), { dtype: "float64", shape: [N, S] });
+    // A float key padding mask adds to every query row: the same as the [L, S]-broadcast attnMask per batch.
+    const [out] = m.forward(q, k, v, { keyPaddingMask: padT });
+    for (let n = 0; n < N; n++) {
+      const rows = Array.from({ length: L }, () => padF[n]!);
+      const ref = reference(m, q.slice(0, n, n + 1), k.slice(0, n, n + 1), v.slice(0, n, n + 1), {
+        attn: rows,
+      });
+      expect(arr(out.slice(0, n, n + 1))).toBeAllClose(ref.out, { atol: 1e-12 });
+    }
+    const m32 = makeMha(5).to("float32");
+    const [o32] = m32.forward(q.to("float32"), k.to("float32"), v.to("float32"), {
+      attnMask: tensor(padF.flat().slice(0, 4).concat([0, 0, 0, 0, 1, 1, 1, 1]), {
+        dtype: "float64",
+        shape: [L, S],
+      }),
+    });
+    expect(o32.dtype).toBe("float32");
+  });
+
   it("a fully masked query row gives finite output and finite gradients", () => {
     const m = makeMha(3);
     const mask = zeros([L, S], { dtype: "bool" });
@@ -269,7 +295,10 @@ describe("MultiheadAttention", () => {
     );
     expect(() => m.forward(q, randT([1, 4, E], 1), v)).toThrow(/do not agree on batch and length/);
     expect(() => m.forward(q, k, v, { keyPaddingMask: zeros([N, 3], { dtype: "bool" }) })).toThrow(
-      /keyPaddingMask must be a bool tensor of shape \[2, 4\], got bool \[2, 3\]/,
+      /keyPaddingMask must be of shape \[2, 4\], got \[2, 3\]/,
+    );
+    expect(() => m.forward(q, k, v, { keyPaddingMask: zeros([N, S], { dtype: "int32" }) })).toThrow(
+      /MultiheadAttention: keyPaddingMask must be bool or float, got int32/,
     );
     expect(() => m.forward(q, k, v, { attnMask: zeros([3, 3], { dtype: "bool" }) })).toThrow(
       /attnMask must be \[3, 4\] or \[4, 3, 4\], got \[3, 3\]/,

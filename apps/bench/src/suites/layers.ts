@@ -62,12 +62,14 @@ function contenders(
   composed: () => Float32Array[],
   tfjs: () => Float32Array[],
   dispose: () => void,
+  /** Brings tfjs' gradients to tapegrad's layout, for the check only. */
+  tfjsLayout: (g: Float32Array[]) => Float32Array[] = (g) => g,
 ): NormContenders {
   return {
     fused: () => void fused(),
     composed: () => void composed(),
     tfjs: () => void tfjs(),
-    grads: () => ({ fused: fused(), composed: composed(), tfjs: tfjs() }),
+    grads: () => ({ fused: fused(), composed: composed(), tfjs: tfjsLayout(tfjs()) }),
     dispose,
   };
 }
@@ -133,7 +135,7 @@ export const normComparisons: NormComparison[] = [
   },
   {
     name: "batchNorm2d train [32,64,32,32]",
-    tfjsKind: "tfjs-layers BatchNormalization(axis 1)",
+    tfjsKind: "tfjs-layers BatchNormalization, NHWC",
     setup() {
       const shape = [32, 64, 32, 32];
       const c = shape[1]!;
@@ -145,12 +147,20 @@ export const normComparisons: NormComparison[] = [
       const rv = rm.add(1);
       const ps = [x, w, b];
       const axes = [0, 2, 3];
-      // Keras' momentum weights the old value: 0.9 here is PyTorch's 0.1.
-      const layer = tfl.layers.batchNormalization({ axis: 1, epsilon: EPS, momentum: 0.9 });
-      const tx = tf.variable(tfOf(x), true, "bn_x");
+      // tfjs' BatchNorm gradient only handles channels last, its native layout: give it NHWC
+      // copies. Keras' momentum weights the old value: 0.9 here is PyTorch's 0.1.
+      const layer = tfl.layers.batchNormalization({ axis: -1, epsilon: EPS, momentum: 0.9 });
+      const nhwc = (t: Tensor) => tf.tidy(() => tf.transpose(tfOf(t), [0, 2, 3, 1]));
+      const tx = tf.variable(nhwc(x), true, "bn_x");
       layer.apply(tx, { training: true });
       layer.setWeights([tfOf(w), tfOf(b), tf.zeros([c]), tf.ones([c])]);
-      const tu = tfOf(up);
+      const tu = nhwc(up);
+      const toNchw = (g: Float32Array[]) => {
+        const dx = tf.tidy(() => tf.transpose(tf.tensor(g[0]!, tx.shape), [0, 3, 1, 2]));
+        const data = dx.dataSync() as Float32Array;
+        dx.dispose();
+        return [data, ...g.slice(1)];
+      };
       return contenders(
         tapeStep(ps, up, () => batchNorm(x, rm, rv, w, b, { training: true, eps: EPS })),
         tapeStep(ps, up, () => {
@@ -167,6 +177,7 @@ export const normComparisons: NormComparison[] = [
           layer.dispose();
           tf.dispose([tx, tu]);
         },
+        toNchw,
       );
     },
   },

@@ -1,4 +1,4 @@
-import { type Tensor, tensor } from "@tapegrad/core";
+import { type Generator, type Tensor, tensor } from "@tapegrad/core";
 
 /** One split held as flat typed arrays, so a batch is a few row copies. */
 export interface Split {
@@ -6,6 +6,12 @@ export interface Split {
   n: number;
   /** Labels, one per example. */
   labels: Int32Array;
+}
+
+export interface Augment {
+  generator: Generator;
+  /** Largest shift in pixels, each way. */
+  shift: number;
 }
 
 export interface Batch {
@@ -23,8 +29,11 @@ export interface Dataset {
   seqLen: number;
   train: Split;
   test: Split;
-  /** Gather the examples at `indices` of a split into tensors. */
-  batch(split: Split, indices: ArrayLike<number>): Batch;
+  /**
+   * Gather the examples at `indices` of a split into tensors. With a generator, training
+   * examples are augmented (MNIST: random shifts of up to `augment` pixels).
+   */
+  batch(split: Split, indices: ArrayLike<number>, augment?: Augment): Batch;
   /** A line of context printed before training (sizes, baselines). */
   describe(): string[];
 }

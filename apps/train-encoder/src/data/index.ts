@@ -2,7 +2,7 @@ import type { Config } from "../config.js";
 import type { ModelShape } from "../model.js";
 import type { Dataset } from "./dataset.js";
 import { loadMnist, PATCH_DIM } from "./mnist.js";
-import { loadNames, VOCAB } from "./names.js";
+import { CLASS_NAMES, loadNames, VOCAB } from "./names.js";
 
 export function loadDataset(config: Pick<Config, "dataset" | "limit">): Dataset {
   const options = config.limit === null ? {} : { limit: config.limit };
@@ -18,4 +18,8 @@ export function modelShape(data: Dataset): ModelShape {
     seqLen: data.seqLen,
     numClasses: data.classNames.length,
   };
+}
+
+export function classNamesOf(dataset: Config["dataset"]): string[] {
+  return dataset === "mnist" ? ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] : CLASS_NAMES;
 }

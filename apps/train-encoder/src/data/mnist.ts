@@ -2,7 +2,14 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Tensor } from "@tapegrad/core";
-import { type Batch, type Dataset, labelsTensor, limitPerClass, type Split } from "./dataset.js";
+import {
+  type Augment,
+  type Batch,
+  type Dataset,
+  labelsTensor,
+  limitPerClass,
+  type Split,
+} from "./dataset.js";
 
 /** 28×28 digits cut into a 4×4 grid of 7×7 patches: 16 tokens of 49 pixels each. */
 export const PATCH = 7;
@@ -51,6 +58,15 @@ function patchify(src: Float32Array, srcOffset: number, dst: Float32Array, dstOf
         for (let px = 0; px < PATCH; px++) dst[o++] = (src[row + px]! - MEAN) / STD;
       }
     }
+  }
+}
+
+/** Move a digit by (dx, dy) pixels, filling with background (0). */
+function shiftImage(src: Float32Array, offset: number, dx: number, dy: number, dst: Float32Array) {
+  dst.fill(0);
+  for (let y = Math.max(0, dy); y < Math.min(28, 28 + dy); y++) {
+    const from = offset + (y - dy) * 28;
+    for (let x = Math.max(0, dx); x < Math.min(28, 28 + dx); x++) dst[y * 28 + x] = src[from + x - dx]!;
   }
 }
 
@@ -111,13 +127,22 @@ export function loadMnist(options: { limit?: number } = {}): Dataset & {
   const train = buildSplit(images, labels, trainRows);
   const test = buildSplit(images, labels, testRows);
 
-  const batch = (split: Split, indices: ArrayLike<number>): Batch => {
+  const batch = (split: Split, indices: ArrayLike<number>, augment?: Augment): Batch => {
     const s = split as MnistSplit;
     const rowSize = TOKENS * PATCH_DIM;
     const x = new Float32Array(indices.length * rowSize);
+    const shifted = new Float32Array(PIXELS);
     for (let i = 0; i < indices.length; i++) {
       const r = indices[i]!;
-      x.set(s.patches.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
+      if (augment && augment.shift > 0) {
+        const g = augment.generator;
+        const dx = g.randint(-augment.shift, augment.shift + 1);
+        const dy = g.randint(-augment.shift, augment.shift + 1);
+        shiftImage(s.pixels, r * PIXELS, dx, dy, shifted);
+        patchify(shifted, 0, x, i * rowSize);
+      } else {
+        x.set(s.patches.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
+      }
     }
     return {
       input: new Tensor(x, [indices.length, TOKENS, PATCH_DIM], "float32"),

@@ -8,7 +8,6 @@ import {
 } from "../kernels/gather.js";
 import { fmtShape, normalizeAxis, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { joinOps } from "./join.js";
 import { empty } from "./util.js";
 
 // concat, stack and pad live in join.ts (one idea per file) but register with this family.
@@ -266,5 +265,4 @@ export const indexingOps = {
   slice: sliceOp,
   indexSelect: indexSelectOp,
   gather: gatherOp,
-  ...joinOps,
 };

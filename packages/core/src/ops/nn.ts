@@ -4,8 +4,6 @@ import { broadcastTo } from "../kernels/broadcast.js";
 import { axisSplit, softmaxBackward, softmaxForward } from "../kernels/softmax.js";
 import { broadcastShapes, fmtShape, normalizeAxis, shapesEqual } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { dropoutOp } from "./dropout.js";
-import { embeddingOp } from "./embedding.js";
 import { assertFloat, assertTensor, empty } from "./util.js";
 
 export { dropout } from "./dropout.js";
@@ -121,6 +119,4 @@ export const nnOps = {
   softmax: softmaxOp,
   logSoftmax: logSoftmaxOp,
   maskedFill: maskedFillOp,
-  embedding: embeddingOp,
-  dropout: dropoutOp,
 };

@@ -2,9 +2,9 @@ import { defineOp } from "../autograd/function.js";
 import { isFloatDType } from "../dtype.js";
 import { planReduce, type ReducePlan } from "../kernels/reduce.js";
 import { logsumexpGrad, logsumexpPlanned, varGrad, varPlanned } from "../kernels/reduce-stats.js";
-import { normalizeAxes } from "../shape.js";
+import { normalizeAxes, reducedShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import { type Dims, reducedShape } from "./reduce.js";
+import type { Dims } from "./reduce.js";
 import { castData, empty } from "./util.js";
 
 export interface VarOptions {
@@ -87,3 +87,7 @@ export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
 export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
   return logsumexpOp(x, dim, keepdim);
 }
+
+/** Registered by ops/registry.ts directly: an aggregate in reduce.ts would see these undefined
+ * when the tensor.ts ⇄ ops import cycle is entered through this file. */
+export const reduceStatsOps = { var: varOp, logsumexp: logsumexpOp };

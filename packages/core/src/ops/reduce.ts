@@ -9,25 +9,23 @@ import {
   type ReducePlan,
   sumAxes,
 } from "../kernels/reduce.js";
-import { fmtShape, normalizeAxes, normalizeAxis, type Shape, shapesEqual } from "../shape.js";
+import {
+  fmtShape,
+  normalizeAxes,
+  normalizeAxis,
+  reducedShape,
+  type Shape,
+  shapesEqual,
+} from "../shape.js";
+
+export { reducedShape };
+
 import { Tensor } from "../tensor.js";
-import { logsumexpOp, varOp } from "./reduce-stats.js";
 import { empty } from "./util.js";
 
 export type Dims = number | readonly number[] | null | undefined;
 
 export { logsumexp, std, type VarOptions, variance } from "./reduce-stats.js";
-
-/** Output shape of a reduction over sorted `axes`. */
-export function reducedShape(shape: Shape, axes: readonly number[], keepdim: boolean): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < shape.length; i++) {
-    if (axes.includes(i)) {
-      if (keepdim) out.push(1);
-    } else out.push(shape[i]!);
-  }
-  return out;
-}
 
 /** Broadcast a reduced gradient (or statistic) back over the reduced axes of `shape`. */
 export function expandReduced(g: Tensor, shape: Shape, axes: readonly number[]): Tensor {
@@ -222,8 +220,6 @@ export const reduceOps = {
   mean: meanOp,
   max: maxOp,
   min: minOp,
-  var: varOp,
-  logsumexp: logsumexpOp,
   argmax: argmaxOp,
   argmin: argminOp,
 };

@@ -2,12 +2,16 @@ import type { OpInfo } from "../autograd/function.js";
 import { binaryOps } from "./binary.js";
 import { castOps } from "./cast.js";
 import { compareOps } from "./compare.js";
+import { dropoutOp } from "./dropout.js";
+import { embeddingOp } from "./embedding.js";
 import { indexingOps } from "./indexing.js";
+import { joinOps } from "./join.js";
 import { linearOps } from "./linear.js";
 import { lossOps } from "./loss.js";
 import { matmulOps } from "./matmul.js";
 import { nnOps } from "./nn.js";
 import { reduceOps } from "./reduce.js";
+import { reduceStatsOps } from "./reduce-stats.js";
 import { shapeOps } from "./shape.js";
 import { unaryOps } from "./unary.js";
 
@@ -87,7 +91,8 @@ export type OpName =
   | "to";
 
 /**
- * The registry. The mapped type makes a missing op a compile error, and lets the gradient-check
+ * The registry. Family objects are imported from the files that define their ops (never
+ * re-aggregated elsewhere), so import cycles cannot leave an entry undefined. The mapped type makes a missing op a compile error, and lets the gradient-check
  * suite enumerate every op and insist that each differentiable one has a case.
  */
 export const opRegistry: { readonly [K in OpName]: OpInfo } = {
@@ -95,11 +100,15 @@ export const opRegistry: { readonly [K in OpName]: OpInfo } = {
   ...binaryOps,
   ...compareOps,
   ...reduceOps,
+  ...reduceStatsOps,
   ...matmulOps,
   ...linearOps,
   ...shapeOps,
   ...indexingOps,
+  ...joinOps,
   ...nnOps,
+  embedding: embeddingOp,
+  dropout: dropoutOp,
   ...lossOps,
   ...castOps,
 };

@@ -18,7 +18,7 @@ export interface MultiheadAttentionOptions extends FactoryOptions {
 }
 
 export interface AttentionCallOptions {
-  /** [N, S] bool, true = this key is padding and is ignored. */
+  /** [N, S] bool (true = this key is padding and is ignored), or a float mask added to the scores. */
   keyPaddingMask?: Tensor | null;
   /** [L, S] or [N·numHeads, L, S] bool (true = masked out), or a float mask added to the scores. */
   attnMask?: Tensor | null;
@@ -34,6 +34,18 @@ function causalMask(L: number, S: number): Tensor {
   const m = zeros([L, S], { dtype: "bool" });
   for (let i = 0; i < L; i++) for (let j = i + 1; j < S; j++) m.data[i * S + j] = 1;
   return m;
+}
+
+/**
+ * A bool mask (true = masked) sets scores to −∞; a float mask is added to them, cast to the
+ * scores' dtype so a float64 mask does not silently turn a float32 model's output into float64.
+ */
+function applyMask(name: string, scores: Tensor, mask: Tensor): Tensor {
+  if (mask.dtype === "bool") return scores.maskedFill(mask, Number.NEGATIVE_INFINITY);
+  if (mask.dtype !== "float32" && mask.dtype !== "float64") {
+    throw new Error(`MultiheadAttention: ${name} must be bool or float, got ${mask.dtype}`);
+  }
+  return scores.add(mask.dtype === scores.dtype ? mask : mask.to(scores.dtype));
 }
 
 /**
@@ -157,12 +169,12 @@ export class MultiheadAttention extends Module {
     const H = this.numHeads;
     if (o.keyPaddingMask) {
       const m = o.keyPaddingMask;
-      if (m.dtype !== "bool" || m.ndim !== 2 || m.shape[0] !== N || m.shape[1] !== S) {
+      if (m.ndim !== 2 || m.shape[0] !== N || m.shape[1] !== S) {
         throw new Error(
-          `MultiheadAttention: keyPaddingMask must be a bool tensor of shape [${N}, ${S}], got ${m.dtype} ${fmtShape(m.shape)}`,
+          `MultiheadAttention: keyPaddingMask must be of shape [${N}, ${S}], got ${fmtShape(m.shape)}`,
         );
       }
-      s = s.maskedFill(m.reshape(N, 1, 1, S), Number.NEGATIVE_INFINITY);
+      s = applyMask("keyPaddingMask", s, m.reshape(N, 1, 1, S));
     }
     if (o.attnMask) {
       const m = o.attnMask;
@@ -175,7 +187,7 @@ export class MultiheadAttention extends Module {
           `MultiheadAttention: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}], got ${fmtShape(m.shape)}`,
         );
       }
-      s = m.dtype === "bool" ? s.maskedFill(shaped, Number.NEGATIVE_INFINITY) : s.add(shaped);
+      s = applyMask("attnMask", s, shaped);
     }
     if (o.causal) s = s.maskedFill(causalMask(L, S), Number.NEGATIVE_INFINITY);
     return s;

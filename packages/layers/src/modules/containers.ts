@@ -1,3 +1,4 @@
+import type { Tensor } from "@tapegrad/core";
 import { Module } from "../module.js";
 
 type AnyForward = Module & { forward(x: unknown): unknown };
@@ -10,7 +11,7 @@ export class Sequential extends Module {
     this.list = modules as AnyForward[];
     modules.forEach((m, i) => this.registerModule(String(i), m));
   }
-  forward<T = unknown>(x: unknown): T {
+  forward<T = Tensor>(x: unknown): T {
     let h = x;
     for (const m of this.list) h = m.forward(h);
     return h as T;

@@ -1,0 +1,69 @@
+/**
+ * `node --import tsx src/models/run-step.ts tapegrad|tfjs|check [--warmup N] [--steps N]`:
+ * times training steps of the reference encoder in one framework per process, so that the peak
+ * RSS printed at the end belongs to that framework alone. Prints one JSON line. `check` runs both
+ * from the same weights and prints their losses over two steps (they should agree).
+ */
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import { median } from "../harness.js";
+import { encoderConfig as c, makeBatch } from "./encoder-config.js";
+import { makeTapegradStep } from "./encoder-tapegrad.js";
+import { makeTfjsStep, type TfjsStep } from "./encoder-tfjs.js";
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+}
+
+/** The tfjs model, started from the weights of a fresh tapegrad model (same seed, same values). */
+export function tfjsFromTapegrad(): TfjsStep {
+  const { model } = makeTapegradStep(c);
+  const weights = model.namedParameters().map(([name, p]) => ({
+    name,
+    data: Float32Array.from(p.data as Float32Array),
+    shape: [...p.shape],
+  }));
+  const { tokens, labels } = makeBatch(c);
+  return makeTfjsStep(c, weights, tokens.data as Int32Array, labels.data as Int32Array);
+}
+
+async function main(): Promise<void> {
+  const which = process.argv[2];
+  tf.enableProdMode();
+  await tf.setBackend("cpu");
+  await tf.ready();
+  if (which === "check") {
+    const a = makeTapegradStep(c);
+    const b = tfjsFromTapegrad();
+    const la = [a.step(), a.step()];
+    const lb = [b.step(), b.step()];
+    console.log(JSON.stringify({ tapegradLosses: la, tfjsLosses: lb }));
+    return;
+  }
+  if (which !== "tapegrad" && which !== "tfjs") {
+    throw new Error(`run-step: expected tapegrad, tfjs or check, got ${which}`);
+  }
+  const s = which === "tapegrad" ? makeTapegradStep(c) : tfjsFromTapegrad();
+  const warmup = flag("--warmup", which === "tfjs" ? 1 : 2);
+  const steps = flag("--steps", which === "tfjs" ? 3 : 10);
+  const losses: number[] = [];
+  for (let i = 0; i < warmup; i++) losses.push(s.step());
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    losses.push(s.step());
+    times.push(performance.now() - t0);
+  }
+  const result = {
+    framework: which,
+    medianMs: median(times),
+    timesMs: times.map((t) => Math.round(t)),
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    firstLoss: losses[0],
+    lastLoss: losses[losses.length - 1],
+  };
+  console.log(JSON.stringify(result));
+}
+
+void main();

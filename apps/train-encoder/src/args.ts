@@ -1,0 +1,176 @@
+import { isAbsolute, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { type Config, DEFAULTS } from "./config.js";
+import { UserError } from "./errors.js";
+
+/** Flags that set a config field: flag name → [config key, kind]. */
+const CONFIG_FLAGS = {
+  epochs: ["epochs", "posint"],
+  "batch-size": ["batchSize", "posint"],
+  "d-model": ["dModel", "posint"],
+  heads: ["heads", "posint"],
+  layers: ["layers", "posint"],
+  ff: ["ff", "posint"],
+  dropout: ["dropout", "prob"],
+  lr: ["lr", "posnum"],
+  "weight-decay": ["weightDecay", "nonneg"],
+  warmup: ["warmup", "nonnegint"],
+  seed: ["seed", "int"],
+  limit: ["limit", "posint"],
+  augment: ["augment", "nonnegint"],
+  norm: ["norm", ["layer", "rms", "batch", "none"]],
+  placement: ["placement", ["pre", "post"]],
+  positions: ["positions", ["learned", "sinusoidal"]],
+  dataset: ["dataset", ["mnist", "names"]],
+} as const satisfies Record<string, [keyof Config, string | readonly string[]]>;
+
+export const OPTIONS = {
+  ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map((k) => [k, { type: "string" as const }])),
+  "no-residual": { type: "boolean" },
+  out: { type: "string" },
+  resume: { type: "string" },
+  quiet: { type: "boolean" },
+  variants: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export interface Parsed {
+  command: string;
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+}
+
+export function parse(argv: string[]): Parsed {
+  let result: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    result = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    const msg = (e as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(msg);
+    if (unknown) throw new UserError(`unknown option ${unknown[1]} (see --help)`);
+    throw new UserError(`${msg.split("\n")[0]!.replace(/\.$/, "")} (see --help)`);
+  }
+  const [command = "train", ...positionals] = result.positionals;
+  return { command, positionals, values: result.values as Parsed["values"] };
+}
+
+function parseValue(flag: string, raw: string, kind: string | readonly string[]): unknown {
+  if (typeof kind !== "string") {
+    if (!kind.includes(raw)) {
+      throw new UserError(`--${flag} must be one of ${kind.join(", ")}; got '${raw}'`);
+    }
+    return raw;
+  }
+  const n = Number(raw);
+  const bad = (what: string) => new UserError(`--${flag} must be ${what}; got '${raw}'`);
+  if (raw.trim() === "" || !Number.isFinite(n)) throw bad("a number");
+  switch (kind) {
+    case "posint":
+      if (!Number.isInteger(n) || n < 1) throw bad("a positive integer");
+      break;
+    case "nonnegint":
+      if (!Number.isInteger(n) || n < 0) throw bad("a non-negative integer");
+      break;
+    case "int":
+      if (!Number.isInteger(n)) throw bad("an integer");
+      break;
+    case "posnum":
+      if (!(n > 0)) throw bad("a positive number");
+      break;
+    case "nonneg":
+      if (!(n >= 0)) throw bad("a non-negative number");
+      break;
+    case "prob":
+      if (!(n >= 0 && n < 1)) throw bad("in [0, 1)");
+      break;
+  }
+  return n;
+}
+
+/** The config fields the user set explicitly on the command line. */
+export function explicitConfig(values: Parsed["values"]): Partial<Config> {
+  const out: Record<string, unknown> = {};
+  for (const [flag, [key, kind]] of Object.entries(CONFIG_FLAGS)) {
+    const raw = values[flag];
+    if (typeof raw === "string") out[key] = parseValue(flag, raw, kind);
+  }
+  if (values["no-residual"]) out.residual = false;
+  return out as Partial<Config>;
+}
+
+/** Defaults of the chosen dataset, overridden by the flags; checked for consistency. */
+export function buildConfig(values: Parsed["values"]): Config {
+  const given = explicitConfig(values);
+  const config: Config = { ...DEFAULTS[given.dataset ?? "mnist"], ...given };
+  checkConfig(config);
+  return config;
+}
+
+export function checkConfig(c: Config): void {
+  if (c.dModel % c.heads !== 0) {
+    throw new UserError(`--d-model ${c.dModel} must be divisible by --heads ${c.heads}`);
+  }
+}
+
+/** Flag spelling of a config key, for messages. */
+export function flagOf(key: keyof Config): string {
+  if (key === "residual") return "--no-residual";
+  const entry = Object.entries(CONFIG_FLAGS).find(([, [k]]) => k === key);
+  return `--${entry ? entry[0] : key}`;
+}
+
+/**
+ * Paths the user typed are relative to where they ran `pnpm train` (pnpm runs the script in
+ * the app's folder but keeps the original directory in INIT_CWD).
+ */
+export function userPath(p: string): string {
+  return isAbsolute(p) ? p : resolve(process.env.INIT_CWD ?? process.cwd(), p);
+}
+
+export const HELP = `Usage: pnpm train [command] [options]
+
+Commands:
+  train                      train a Transformer encoder classifier (default)
+  evaluate <checkpoint>      print the test accuracy of a checkpoint (file or run directory)
+  predict <checkpoint> <input...>
+                             classify inputs: MNIST test-image indices, or first names
+  compare                    train norm / placement / residual variants briefly, one report
+
+Data and model:
+  --dataset mnist|names      MNIST digits (default) or first names → gender
+  --d-model N                width of the token vectors            (mnist default 32)
+  --heads N                  attention heads                       (4)
+  --layers N                 encoder layers                        (2)
+  --ff N                     feed-forward hidden size              (64)
+  --dropout P                dropout probability                   (0 mnist, 0.1 names)
+  --norm layer|rms|batch|none    normalization in each layer       (layer)
+  --placement pre|post       norm before the sublayer or after the residual add (pre)
+  --no-residual              drop the residual connections
+  --positions learned|sinusoidal position encoding                 (learned)
+  --augment N                shift MNIST training digits by up to N pixels (2; 0 = off)
+
+Training:
+  --epochs N                 passes over the training set          (8 mnist, 15 names)
+  --batch-size N             examples per step                     (64)
+  --lr X                     peak AdamW learning rate              (3e-3)
+  --weight-decay X           AdamW decoupled weight decay           (0.01)
+  --warmup N                 linear warmup steps before cosine decay (100)
+  --seed N                   seed for initialization, dropout and data order (0)
+  --limit N                  train on a class-balanced subset of N examples (smoke tests)
+
+Output:
+  --out DIR                  run directory (default apps/train-encoder/runs/<dataset>-<time>)
+  --resume DIR               continue a stopped run from DIR/last.safetensors
+  --quiet                    no progress bar: one plain line per epoch (CI logs)
+  --variants a,b,...         compare only these variants (see README)
+  -h, --help                 show this help
+
+Examples:
+  pnpm train
+  pnpm train --dataset names
+  pnpm train --resume apps/train-encoder/runs/mnist-20250101-120000
+  pnpm train evaluate apps/train-encoder/runs/mnist-20250101-120000
+  pnpm train predict apps/train-encoder/runs/mnist-20250101-120000 0 17 512
+  pnpm train predict runs/names-20250101-120000 Alice Bob Kim
+  pnpm train compare
+`;

@@ -1,0 +1,85 @@
+import { existsSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildConfig, checkConfig, explicitConfig, type Parsed, userPath } from "../args.js";
+import { LAST, readRunCheckpoint, resolveCheckpointPath } from "../checkpoint.js";
+import type { Config } from "../config.js";
+import { classNamesOf } from "../data/index.js";
+import { UserError } from "../errors.js";
+import { pct, writeRunReport } from "../report/run-report.js";
+import { train } from "../train.js";
+import { checkFlagsMatch } from "./inference.js";
+
+/** The app's own folder: default runs go to apps/train-encoder/runs, which git ignores. */
+export const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export function timestamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** A path as the user should type it: relative to where they ran the command. */
+export function shown(path: string): string {
+  const rel = relative(process.env.INIT_CWD ?? process.cwd(), path);
+  return rel.startsWith("..") ? path : rel || ".";
+}
+
+export async function trainCommand(positionals: string[], values: Parsed["values"]): Promise<void> {
+  if (positionals.length > 0) throw new UserError(`train: unexpected argument '${positionals[0]}'`);
+  let config: Config;
+  let outDir: string;
+  let resume = null;
+  if (typeof values.resume === "string") {
+    const dir = userPath(values.resume);
+    resume = readRunCheckpoint(resolveCheckpointPath(dir, LAST));
+    config = resume.info.config;
+    // Every setting must match: a different batch size or lr would not continue the same run.
+    checkFlagsMatch(explicitConfig(values), config, resume.path, Object.keys(config) as (keyof Config)[]);
+    if (typeof values.out === "string" && userPath(values.out) !== dirname(resume.path)) {
+      throw new UserError("--out cannot be combined with --resume: a resumed run stays in its directory");
+    }
+    outDir = dirname(resume.path);
+    if (resume.info.position.epoch >= config.epochs) {
+      console.log(`${shown(outDir)} already finished all ${config.epochs} epochs; rewriting its report.`);
+      await writeRunReport(outDir, resume.info.classNames);
+      return;
+    }
+  } else {
+    config = buildConfig(values);
+    checkConfig(config);
+    outDir =
+      typeof values.out === "string"
+        ? userPath(values.out)
+        : join(APP_DIR, "runs", `${config.dataset}-${timestamp()}`);
+    if (existsSync(join(outDir, LAST))) {
+      throw new UserError(
+        `${shown(outDir)} already holds a run; continue it with --resume ${shown(outDir)} or pick another --out`,
+      );
+    }
+  }
+
+  console.log(`Run directory: ${shown(outDir)}`);
+  const result = await train({
+    config,
+    outDir,
+    quiet: values.quiet === true,
+    resume,
+    handleSigint: true,
+  });
+  if (result.interrupted) {
+    console.log(
+      `Stopped. Last checkpoint: ${shown(result.lastCheckpoint ?? join(outDir, LAST))}\n` +
+        `Continue with: pnpm train --resume ${shown(outDir)}`,
+    );
+    process.exitCode = 130;
+    return;
+  }
+  const report = await writeRunReport(outDir, classNamesOf(config.dataset));
+  const last = result.epochs[result.epochs.length - 1];
+  console.log(
+    `Done in ${result.seconds.toFixed(1)}s: final test accuracy ${last ? pct(last.testAcc) : "-"}, ` +
+      `best ${pct(result.bestTestAcc)}`,
+  );
+  console.log(`Report: ${shown(report)}`);
+  console.log(`Checkpoints: ${shown(join(outDir, "best.safetensors"))}, ${shown(join(outDir, LAST))}`);
+}
