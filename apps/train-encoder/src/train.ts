@@ -114,7 +114,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const logits = model.forward(b.input, b.paddingMask);
         const loss = crossEntropy(logits, b.target);
         loss.backward();
-        clipGradNorm(model.parameters(), 1.0);
+        if (!process.env.NOCLIP) clipGradNorm(model.parameters(), 1.0);
         const lr = optimizer.paramGroups[0]!.lr;
         optimizer.step();
         scheduler.step();

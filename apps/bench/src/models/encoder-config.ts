@@ -34,7 +34,10 @@ export function stepFlops(c: EncoderConfig = encoderConfig): { forward: number; 
 }
 
 /** A fixed batch: tokens [batch, seqLen] int32 in [0, vocab) and labels [batch] in [0, classes). */
-export function makeBatch(c: EncoderConfig = encoderConfig, seed = 1): { tokens: Tensor; labels: Tensor } {
+export function makeBatch(
+  c: EncoderConfig = encoderConfig,
+  seed = 1,
+): { tokens: Tensor; labels: Tensor } {
   const generator = new Generator(seed);
   return {
     tokens: randint(0, c.vocab, [c.batch, c.seqLen], { generator }),

@@ -88,7 +88,8 @@ export function makeTfjsStep(
     step() {
       return tf.tidy(() => {
         const { value, grads } = tf.variableGrads(loss, varList);
-        opt.applyGradients(grads);
+        // Adam declares NamedVariableMap, but reads only the gradient tensors by variable name.
+        opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
         return value.dataSync()[0]!;
       });
     },

@@ -15,7 +15,8 @@ function agreement(s: NormContenders): { fused: number; tfjs: number } {
     let m = 0;
     xs.forEach((a, k) => {
       const b = g.composed[k]!;
-      for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
+      for (let i = 0; i < a.length; i++)
+        m = Math.max(m, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
     });
     return m;
   };
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
   tf.enableProdMode();
   await tf.setBackend("cpu");
   await tf.ready();
-  console.log(`norms fwd+bwd, tfjs-core ${tf.version_core} cpu, node ${process.version}; ms medians`);
+  console.log(
+    `norms fwd+bwd, tfjs-core ${tf.version_core} cpu, node ${process.version}; ms medians`,
+  );
   console.log(
     "case                              fused  composed      tfjs  composed/fused  tfjs/fused  reps  max grad diff (fused, tfjs)",
   );

@@ -4,38 +4,30 @@
  * RSS printed at the end belongs to that framework alone. Prints one JSON line. `check` runs both
  * from the same weights and prints their losses over two steps (they should agree).
  */
-import "@tensorflow/tfjs-backend-cpu";
-import * as tf from "@tensorflow/tfjs-core";
 import { median } from "../harness.js";
-import { encoderConfig as c, makeBatch } from "./encoder-config.js";
+import { encoderConfig as c } from "./encoder-config.js";
 import { makeTapegradStep } from "./encoder-tapegrad.js";
-import { makeTfjsStep, type TfjsStep } from "./encoder-tfjs.js";
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 }
 
-/** The tfjs model, started from the weights of a fresh tapegrad model (same seed, same values). */
-export function tfjsFromTapegrad(): TfjsStep {
-  const { model } = makeTapegradStep(c);
-  const weights = model.namedParameters().map(([name, p]) => ({
-    name,
-    data: Float32Array.from(p.data as Float32Array),
-    shape: [...p.shape],
-  }));
-  const { tokens, labels } = makeBatch(c);
-  return makeTfjsStep(c, weights, tokens.data as Int32Array, labels.data as Int32Array);
+/** tfjs is loaded only when asked for, so the tapegrad process's RSS holds none of it. */
+async function loadTfjs() {
+  await import("@tensorflow/tfjs-backend-cpu");
+  const tf = await import("@tensorflow/tfjs-core");
+  tf.enableProdMode();
+  await tf.setBackend("cpu");
+  await tf.ready();
+  return (await import("./encoder-pair.js")).tfjsFromTapegrad;
 }
 
 async function main(): Promise<void> {
   const which = process.argv[2];
-  tf.enableProdMode();
-  await tf.setBackend("cpu");
-  await tf.ready();
   if (which === "check") {
     const a = makeTapegradStep(c);
-    const b = tfjsFromTapegrad();
+    const b = (await loadTfjs())();
     const la = [a.step(), a.step()];
     const lb = [b.step(), b.step()];
     console.log(JSON.stringify({ tapegradLosses: la, tfjsLosses: lb }));
@@ -44,7 +36,7 @@ async function main(): Promise<void> {
   if (which !== "tapegrad" && which !== "tfjs") {
     throw new Error(`run-step: expected tapegrad, tfjs or check, got ${which}`);
   }
-  const s = which === "tapegrad" ? makeTapegradStep(c) : tfjsFromTapegrad();
+  const s = which === "tapegrad" ? makeTapegradStep(c) : (await loadTfjs())();
   const warmup = flag("--warmup", which === "tfjs" ? 1 : 2);
   const steps = flag("--steps", which === "tfjs" ? 3 : 10);
   const losses: number[] = [];

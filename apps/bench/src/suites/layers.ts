@@ -31,7 +31,8 @@ export interface NormComparison {
 
 function leaf(shape: number[], scale = 1, offset = 0): Tensor {
   const t = randn(shape, { dtype: "float32" });
-  if (scale !== 1 || offset !== 0) for (let i = 0; i < t.size; i++) t.data[i] = t.data[i]! * scale + offset;
+  if (scale !== 1 || offset !== 0)
+    for (let i = 0; i < t.size; i++) t.data[i] = t.data[i]! * scale + offset;
   t.requiresGrad = true;
   return t;
 }
@@ -166,7 +167,10 @@ export const normComparisons: NormComparison[] = [
         tapeStep(ps, up, () => {
           const centered = x.sub(x.mean(axes, true));
           const invstd = centered.square().mean(axes, true).add(EPS).rsqrt();
-          return centered.mul(invstd).mul(w.reshape(1, c, 1, 1)).add(b.reshape(1, c, 1, 1));
+          return centered
+            .mul(invstd)
+            .mul(w.reshape(1, c, 1, 1))
+            .add(b.reshape(1, c, 1, 1));
         }),
         tfjsStep(
           [tx, ...layerVars(layer)],

@@ -9,12 +9,39 @@ import {
   powRow,
   subRow,
 } from "../kernels/binary.js";
+import { addRows, divRows, mulRows, type RowsKernel, subRows } from "../kernels/binary-rows.js";
 import { type BinaryRowKernel, broadcastBinary } from "../kernels/broadcast.js";
 import { broadcastShapes } from "../shape.js";
 import { Tensor, type TensorLike } from "../tensor.js";
 import { sumToShape } from "./reduce.js";
 import { log, powScalar } from "./unary.js";
 import { asTensor, binaryDType, castData, empty } from "./util.js";
+
+/** The row-broadcast kernel for each general row kernel that has one. */
+const ROWS = new Map<BinaryRowKernel, RowsKernel>([
+  [addRow, addRows],
+  [subRow, subRows],
+  [mulRow, mulRows],
+  [divRow, divRows],
+]);
+
+/**
+ * Whether `small` is `full`'s trailing dims (ignoring leading 1s) — the row-broadcast case — and
+ * if so the row length.
+ */
+function rowLength(small: readonly number[], full: readonly number[]): number {
+  let k = 0;
+  while (k < small.length && small[k] === 1) k++;
+  const tail = small.length - k;
+  if (tail === 0 || tail > full.length) return 0;
+  let n = 1;
+  for (let i = 0; i < tail; i++) {
+    const d = small[small.length - 1 - i]!;
+    if (d !== full[full.length - 1 - i]) return 0;
+    n *= d;
+  }
+  return n;
+}
 
 /** Raw broadcast kernel call in the promoted dtype; nothing recorded. */
 export function binaryKernel(name: string, row: BinaryRowKernel, a: Tensor, b: Tensor): Tensor {
@@ -23,6 +50,23 @@ export function binaryKernel(name: string, row: BinaryRowKernel, a: Tensor, b: T
   const bc = castData(b, dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = empty(shape, dtype);
+  const rows = ROWS.get(row);
+  if (rows !== undefined && ac.size !== bc.size && out.size > 0) {
+    // [.., n] op [n] (or [n] op [.., n]): one tight two-level loop.
+    if (ac.size === out.size) {
+      const n = rowLength(bc.shape, shape);
+      if (n > 1) {
+        rows(out.data, ac.data, bc.data, out.size / n, n, false);
+        return out;
+      }
+    } else if (bc.size === out.size) {
+      const n = rowLength(ac.shape, shape);
+      if (n > 1) {
+        rows(out.data, bc.data, ac.data, out.size / n, n, true);
+        return out;
+      }
+    }
+  }
   broadcastBinary(row, ac.data, ac.shape, bc.data, bc.shape, out.data, shape);
   return out;
 }
