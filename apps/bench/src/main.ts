@@ -7,8 +7,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { BenchCase } from "./case.js";
 import { measure, type Timing } from "./harness.js";
 import { coreCases } from "./suites/core.js";
+import { layerCases } from "./suites/layers.js";
+import { trainStepCases } from "./suites/train-step.js";
 
-const suites: BenchCase[] = [...coreCases];
+const suites: BenchCase[] = [...coreCases, ...layerCases, ...trainStepCases];
 
 interface Row {
   name: string;

@@ -20,15 +20,33 @@ export function allocArray(dtype: "float64", size: number): Float64Array;
 export function allocArray(dtype: FloatDType, size: number): FloatArray;
 export function allocArray(dtype: DType, size: number): TypedArray;
 export function allocArray(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(size);
-    case "float64":
-      return new Float64Array(size);
-    case "int32":
-      return new Int32Array(size);
-    case "bool":
-      return new Uint8Array(size);
+  const a =
+    dtype === "float32"
+      ? new Float32Array(size)
+      : dtype === "float64"
+        ? new Float64Array(size)
+        : dtype === "int32"
+          ? new Int32Array(size)
+          : new Uint8Array(size);
+  if (freshArrays !== null) freshArrays.add(a);
+  return a;
+}
+
+/**
+ * While backward runs, every array allocated here is remembered, so the engine can tell a
+ * gradient a rule just computed (safe to hand to `.grad` as it is) from one that aliases a tensor
+ * someone else holds (which it must copy).
+ */
+let freshArrays: WeakSet<TypedArray> | null = null;
+
+export function trackFreshArrays<T>(fn: (fresh: WeakSet<TypedArray>) => T): T {
+  const prev = freshArrays;
+  const fresh = new WeakSet<TypedArray>();
+  freshArrays = fresh;
+  try {
+    return fn(fresh);
+  } finally {
+    freshArrays = prev;
   }
 }
 

@@ -30,6 +30,7 @@ export {
   zerosLike,
 } from "./creation.js";
 export {
+  allocArray,
   type DType,
   type FloatArray,
   type FloatDType,

@@ -356,3 +356,26 @@ describe("gradcheck of a multi-output op", () => {
     expect(gradcheck((a, b) => pair(a!, b!), [x, y]).ok).toBe(true);
   });
 });
+
+describe("leaf gradients never alias each other or the caller's tensors", () => {
+  it("gives separate buffers to two leaves fed the same upstream gradient", async () => {
+    const { add, tensor } = await import("../src/index.js");
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    add(a, b).sum().backward();
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    a.grad!.data[0] = 100; // an in-place change (as gradient clipping makes) stays local
+    expect(b.grad!.toArray()).toEqual([1, 1]);
+  });
+
+  it("copies an explicit upstream gradient instead of storing it", async () => {
+    const { tensor } = await import("../src/index.js");
+    const x = tensor([1, 2], { requiresGrad: true });
+    const dy = tensor([5, 6]);
+    x.backward(dy);
+    expect(x.grad!.data).not.toBe(dy.data);
+    const y = x.reshape([2, 1]);
+    y.backward(tensor([[7], [8]]));
+    expect(x.grad!.toArray()).toEqual([12, 14]);
+  });
+});

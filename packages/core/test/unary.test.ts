@@ -289,3 +289,20 @@ it("unaryOps registers every unary op", () => {
     expect(op.differentiable).toBe(true);
   }
 });
+
+describe("float32 gelu", () => {
+  it("uses an erfc accurate to float32: within 2e-7 relative of the float64 path", async () => {
+    const { linspace } = await import("../src/index.js");
+    const x32 = linspace(-9, 9, 4001, { dtype: "float32" });
+    const y32 = x32.gelu();
+    // The float64 path at the same (float32) inputs, so only the kernel's error is measured.
+    const exact = x32.to("float64").gelu();
+    let worst = 0;
+    for (let i = 0; i < x32.size; i++) {
+      const e = exact.data[i]!;
+      if (e !== 0) worst = Math.max(worst, Math.abs(y32.data[i]! - e) / Math.abs(e));
+    }
+    expect(worst).toBeLessThan(2e-7);
+    expect(worst).toBeGreaterThan(0); // it really is a different approximation
+  });
+});

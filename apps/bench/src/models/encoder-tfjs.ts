@@ -4,6 +4,8 @@
  * applied with a transposed matmul) so both frameworks can start from the same values.
  */
 import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core's node bundle registers no gradient rules; tfjs-layers' bundle registers all of them.
+import "@tensorflow/tfjs-layers";
 import type { EncoderConfig } from "./encoder-config.js";
 
 export interface InitialWeight {

@@ -41,16 +41,22 @@ async function main(): Promise<void> {
   const steps = flag("--steps", which === "tfjs" ? 3 : 10);
   const losses: number[] = [];
   for (let i = 0; i < warmup; i++) losses.push(s.step());
+  // CPU time as well as wall time: on a shared, loaded machine it drifts far less.
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let i = 0; i < steps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     losses.push(s.step());
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuTimes.push((c.user + c.system) / 1e3);
   }
   const result = {
     framework: which,
     medianMs: median(times),
     timesMs: times.map((t) => Math.round(t)),
+    cpuMedianMs: median(cpuTimes),
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     firstLoss: losses[0],
     lastLoss: losses[losses.length - 1],

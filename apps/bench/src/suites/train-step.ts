@@ -8,6 +8,7 @@ import type { BenchCase } from "../case.js";
 import { stepFlops } from "../models/encoder-config.js";
 import { tfjsFromTapegrad } from "../models/encoder-pair.js";
 import { makeTapegradStep } from "../models/encoder-tapegrad.js";
+import { collectGarbage } from "../models/gc.js";
 
 const gflop = (stepFlops().step / 1e9).toFixed(1);
 
@@ -22,7 +23,13 @@ export const trainStepCases: BenchCase[] = [
       const tj = process.argv.includes("--no-tfjs") ? null : tfjsFromTapegrad();
       return {
         tapegrad: () => void tg.step(),
-        tfjs: tj === null ? undefined : () => void tj.step(),
+        tfjs:
+          tj === null
+            ? undefined
+            : () => {
+                tj.step();
+                collectGarbage(); // tfjs' garbage is charged to tfjs, not to tapegrad's next step
+              },
         dispose: () => tj?.dispose(),
       };
     },

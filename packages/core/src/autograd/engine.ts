@@ -1,3 +1,4 @@
+import { trackFreshArrays } from "../dtype.js";
 import { add } from "../ops/binary.js";
 import { sumToShape } from "../ops/reduce.js";
 import { fmtShape, shapesEqual } from "../shape.js";
@@ -24,9 +25,25 @@ function copyOf(t: Tensor): Tensor {
   return new Tensor(t.data.slice(), t.shape, t.dtype);
 }
 
-/** Accumulate into a leaf's .grad; the first gradient is copied so .grad never aliases. */
-function accumulateLeaf(leaf: Tensor, g: Tensor): void {
-  leaf.grad = leaf.grad === null ? copyOf(g) : add(leaf.grad, g);
+/**
+ * Accumulate into a leaf's .grad (a new tensor each time, never in place). The first gradient is
+ * stored as it is only when its buffer was allocated during this backward and not handed to any
+ * other leaf; otherwise it is copied, so `.grad` never aliases another tensor's data.
+ */
+function accumulateLeaf(
+  leaf: Tensor,
+  g: Tensor,
+  fresh: WeakSet<object>,
+  handed: Set<object>,
+): void {
+  if (leaf.grad !== null) {
+    leaf.grad = add(leaf.grad, g);
+  } else if (fresh.has(g.data) && !handed.has(g.data)) {
+    handed.add(g.data);
+    leaf.grad = g.isLeaf ? g : new Tensor(g.data, g.shape, g.dtype);
+  } else {
+    leaf.grad = copyOf(g);
+  }
 }
 
 /** Collect the nodes on a path to `root`, ordered newest first (the tape, replayed backwards). */
@@ -93,42 +110,45 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       gradient.dtype === root.dtype ? gradient.detach() : noGrad(() => gradient.to(root.dtype));
   }
   const retain = options.retainGraph === true;
-  noGrad(() => {
-    const rootNode = root._node;
-    if (rootNode === null) {
-      accumulateLeaf(root, seed);
-      return;
-    }
-    const pending = new Map<Node, (Tensor | undefined)[]>();
-    pending.set(rootNode, []);
-    pending.get(rootNode)![root._outputIndex] = seed;
-    for (const node of collectNodes(rootNode)) {
-      const slots = pending.get(node);
-      if (slots === undefined) continue;
-      pending.delete(node);
-      const grads = node.outputs.map((meta, i) => slots[i] ?? zerosOf(meta));
-      const inputs = node.inputs;
-      const inputGrads = node.runBackward(grads);
-      for (let i = 0; i < inputs.length; i++) {
-        if (!node.needsGrad[i]) continue;
-        const g = inputGrads[i];
-        if (g === null || g === undefined) continue;
-        const input = inputs[i]!;
-        const fitted = fitGradient(node, i, input, g);
-        const producer = input._node;
-        if (producer === null) {
-          accumulateLeaf(input, fitted);
-        } else {
-          let s = pending.get(producer);
-          if (s === undefined) {
-            s = [];
-            pending.set(producer, s);
-          }
-          const prev = s[input._outputIndex];
-          s[input._outputIndex] = prev === undefined ? fitted : add(prev, fitted);
-        }
+  noGrad(() =>
+    trackFreshArrays((fresh) => {
+      const handed = new Set<object>();
+      const rootNode = root._node;
+      if (rootNode === null) {
+        accumulateLeaf(root, seed, fresh, handed);
+        return;
       }
-      if (!retain) node.release();
-    }
-  });
+      const pending = new Map<Node, (Tensor | undefined)[]>();
+      pending.set(rootNode, []);
+      pending.get(rootNode)![root._outputIndex] = seed;
+      for (const node of collectNodes(rootNode)) {
+        const slots = pending.get(node);
+        if (slots === undefined) continue;
+        pending.delete(node);
+        const grads = node.outputs.map((meta, i) => slots[i] ?? zerosOf(meta));
+        const inputs = node.inputs;
+        const inputGrads = node.runBackward(grads);
+        for (let i = 0; i < inputs.length; i++) {
+          if (!node.needsGrad[i]) continue;
+          const g = inputGrads[i];
+          if (g === null || g === undefined) continue;
+          const input = inputs[i]!;
+          const fitted = fitGradient(node, i, input, g);
+          const producer = input._node;
+          if (producer === null) {
+            accumulateLeaf(input, fitted, fresh, handed);
+          } else {
+            let s = pending.get(producer);
+            if (s === undefined) {
+              s = [];
+              pending.set(producer, s);
+            }
+            const prev = s[input._outputIndex];
+            s[input._outputIndex] = prev === undefined ? fitted : add(prev, fitted);
+          }
+        }
+        if (!retain) node.release();
+      }
+    }),
+  );
 }

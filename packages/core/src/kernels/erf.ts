@@ -106,3 +106,30 @@ export function erf(x: number): number {
   }
   return TWO_OVER_SQRT_PI * sum;
 }
+
+/**
+ * erfc(x) to float32 accuracy (relative error below 1.2e-7 everywhere): the Chebyshev-fitted
+ * form of Numerical Recipes (`erfcc`), one exp and a degree-9 polynomial in t = 1/(1 + |x|/2).
+ * About 3× cheaper than `erfc`; used for float32 tensors, where `erfc`'s 1e-15 is wasted.
+ */
+export function erfcF32(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const poly =
+    -1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t *
+                          (-1.13520398 +
+                            t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const r = t * Math.exp(-z * z + poly);
+  return x >= 0 ? r : 2 - r;
+}

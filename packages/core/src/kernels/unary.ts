@@ -1,5 +1,5 @@
 import type { TypedArray } from "../dtype.js";
-import { erfc } from "./erf.js";
+import { erfc, erfcF32 } from "./erf.js";
 
 // Elementwise kernels: one plain loop each, reading `a` and writing `o` of the same length.
 // Gradient kernels read the upstream gradient `dy` and what the op saved (`x` or `y`).
@@ -68,7 +68,15 @@ export function siluKernel(a: TypedArray, o: TypedArray): void {
   }
 }
 // gelu(x) = x·Φ(x), Φ(x) = erfc(-x/√2)/2.
+// float32 outputs use the float32-accurate erfc: the exact one costs half a Transformer step.
 export function geluKernel(a: TypedArray, o: TypedArray): void {
+  if (o instanceof Float32Array) {
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!;
+      o[i] = 0.5 * x * erfcF32(-x * SQRT1_2);
+    }
+    return;
+  }
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     o[i] = 0.5 * x * erfc(-x * SQRT1_2);
@@ -164,6 +172,15 @@ export function siluGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
   }
 }
 export function geluGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
+  if (dx instanceof Float32Array) {
+    for (let i = 0; i < dy.length; i++) {
+      const v = x[i]!;
+      const cdf = 0.5 * erfcF32(-v * SQRT1_2);
+      const pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+      dx[i] = dy[i]! * (cdf + v * pdf);
+    }
+    return;
+  }
   for (let i = 0; i < dy.length; i++) {
     const v = x[i]!;
     const cdf = 0.5 * erfc(-v * SQRT1_2);

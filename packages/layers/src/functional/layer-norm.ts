@@ -1,4 +1,11 @@
-import { defineOp, type FloatDType, fmtShape, isFloatDType, Tensor } from "@tapegrad/core";
+import {
+  allocArray,
+  defineOp,
+  type FloatDType,
+  fmtShape,
+  isFloatDType,
+  Tensor,
+} from "@tapegrad/core";
 import {
   type FloatArray,
   normalizeRows,
@@ -11,7 +18,8 @@ import {
 
 /** A zeroed typed array of a float dtype. */
 export function floatArray(dtype: FloatDType, size: number): FloatArray {
-  return dtype === "float64" ? new Float64Array(size) : new Float32Array(size);
+  // Core's allocator: a gradient allocated through it can go to `.grad` without a copy.
+  return allocArray(dtype, size);
 }
 
 /** A tensor of `dtype` holding float64 accumulators (rounded once for float32). */
