@@ -147,16 +147,16 @@ Data and model:
   --placement pre|post       norm before the sublayer or after the residual add (pre)
   --no-residual              drop the residual connections
   --positions learned|sinusoidal position encoding                 (learned)
-  --augment N                shift MNIST training digits by up to N pixels (2; 0 = off)
+  --augment N                shift MNIST training digits by up to N pixels (1; 0 = off)
 
 Training:
-  --epochs N                 passes over the training set          (8 mnist, 15 names)
-  --batch-size N             examples per step                     (64)
-  --lr X                     peak AdamW learning rate              (3e-3)
+  --epochs N                 passes over the training set          (10)
+  --batch-size N             examples per step                     (128 mnist, 64 names)
+  --lr X                     peak AdamW learning rate              (5e-3 mnist, 3e-3 names)
   --weight-decay X           AdamW decoupled weight decay           (0.01)
-  --warmup N                 linear warmup steps before cosine decay (100)
+  --warmup N                 linear warmup steps, then cosine decay (50 mnist, 100 names)
   --seed N                   seed for initialization, dropout and data order (0)
-  --limit N                  train on a class-balanced subset of N examples (smoke tests)
+  --limit N                  class-balanced subset: N training, N/4 test examples (smoke tests)
 
 Output:
   --out DIR                  run directory (default apps/train-encoder/runs/<dataset>-<time>)
@@ -171,6 +171,6 @@ Examples:
   pnpm train --resume apps/train-encoder/runs/mnist-20250101-120000
   pnpm train evaluate apps/train-encoder/runs/mnist-20250101-120000
   pnpm train predict apps/train-encoder/runs/mnist-20250101-120000 0 17 512
-  pnpm train predict runs/names-20250101-120000 Alice Bob Kim
+  pnpm train predict apps/train-encoder/runs/names-20250101-120000 Alice Bob Kim
   pnpm train compare
 `;

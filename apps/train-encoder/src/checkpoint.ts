@@ -2,13 +2,9 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Checkpoint } from "@tapegrad/core";
 import { loadCheckpoint, writeFileAtomic } from "@tapegrad/core/node";
-import {
-  encodeTrainingState,
-  restoreTrainingState,
-  type TrainingState,
-} from "@tapegrad/layers";
+import { encodeTrainingState, restoreTrainingState, type TrainingState } from "@tapegrad/layers";
 import { type Config, parseConfig } from "./config.js";
-import { UserError } from "./errors.js";
+import { oneLine, UserError } from "./errors.js";
 
 /** Where training stands: enough to continue bit for bit. */
 export interface Position {
@@ -53,7 +49,8 @@ export function writeRunCheckpoint(dir: string, name: string, bytes: Uint8Array)
 
 /** A path to a checkpoint file, or a run directory (then its best, else last, checkpoint). */
 export function resolveCheckpointPath(pathOrDir: string, prefer = BEST): string {
-  if (!existsSync(pathOrDir)) throw new UserError(`no such checkpoint or run directory: ${pathOrDir}`);
+  if (!existsSync(pathOrDir))
+    throw new UserError(`no such checkpoint or run directory: ${pathOrDir}`);
   if (!statSync(pathOrDir).isDirectory()) return pathOrDir;
   for (const name of [prefer, prefer === BEST ? LAST : BEST]) {
     const p = join(pathOrDir, name);
@@ -104,8 +101,4 @@ export function restoreRun(run: LoadedRun, parts: TrainingState): void {
   } catch (e) {
     throw new UserError(`cannot restore ${run.path}: ${oneLine(e)}`);
   }
-}
-
-export function oneLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
 }

@@ -1,10 +1,5 @@
 import { HELP, parse } from "./args.js";
-import { oneLine } from "./checkpoint.js";
-import { compareCommand } from "./commands/compare.js";
-import { evaluateCommand } from "./commands/inference.js";
-import { predictCommand } from "./commands/predict.js";
-import { trainCommand } from "./commands/train.js";
-import { UserError } from "./errors.js";
+import { oneLine, UserError } from "./errors.js";
 
 async function main(argv: string[]): Promise<void> {
   const { command, positionals, values } = parse(argv);
@@ -12,15 +7,16 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
+  // Commands load on demand: a mistyped flag should not wait for vega and the datasets.
   switch (command) {
     case "train":
-      return trainCommand(positionals, values);
+      return (await import("./commands/train.js")).trainCommand(positionals, values);
     case "evaluate":
-      return evaluateCommand(positionals, values);
+      return (await import("./commands/inference.js")).evaluateCommand(positionals, values);
     case "predict":
-      return predictCommand(positionals, values);
+      return (await import("./commands/predict.js")).predictCommand(positionals, values);
     case "compare":
-      return compareCommand(positionals, values);
+      return (await import("./commands/compare.js")).compareCommand(positionals, values);
     default:
       throw new UserError(
         `unknown command '${command}'; expected train, evaluate, predict or compare (see --help)`,

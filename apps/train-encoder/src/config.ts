@@ -23,8 +23,6 @@ export interface Config {
   limit: number | null;
 }
 
-const AUGMENT = 2;
-
 export type NormChoice = "layer" | "rms" | "batch" | "none";
 
 /**
@@ -34,27 +32,27 @@ export type NormChoice = "layer" | "rms" | "batch" | "none";
 export const DEFAULTS: Record<Config["dataset"], Config> = {
   mnist: {
     dataset: "mnist",
-    epochs: 8,
-    batchSize: 64,
+    epochs: 10,
+    batchSize: 128,
     dModel: 32,
     heads: 4,
     layers: 2,
     ff: 64,
     dropout: 0,
-    lr: 3e-3,
+    lr: 5e-3,
     weightDecay: 0.01,
-    warmup: 100,
+    warmup: 50,
     seed: 0,
     norm: "layer",
     placement: "pre",
     residual: true,
     positions: "learned",
-    augment: AUGMENT,
+    augment: 1,
     limit: null,
   },
   names: {
     dataset: "names",
-    epochs: 15,
+    epochs: 10,
     batchSize: 64,
     dModel: 32,
     heads: 4,

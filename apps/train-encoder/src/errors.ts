@@ -8,3 +8,8 @@ export class UserError extends Error {
     this.name = "UserError";
   }
 }
+
+/** The first line of an error's message: what the user sees. */
+export function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+}

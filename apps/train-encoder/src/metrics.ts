@@ -112,7 +112,10 @@ export function evaluate(
   try {
     noGrad(() => {
       for (let start = 0; start < split.n; start += batchSize) {
-        const idx = Array.from({ length: Math.min(batchSize, split.n - start) }, (_, i) => start + i);
+        const idx = Array.from(
+          { length: Math.min(batchSize, split.n - start) },
+          (_, i) => start + i,
+        );
         const b = data.batch(split, idx);
         const logits = model.forward(b.input, b.paddingMask);
         lossSum += crossEntropy(logits, b.target).item() * idx.length;

@@ -148,7 +148,7 @@ export class EncoderClassifier extends Module {
     this.pos = this.registerModule(
       "pos",
       config.positions === "learned"
-        ? new LearnedPositionalEmbedding(shape.seqLen, d, { ...f, std: Number(process.env.POSSTD ?? 1) })
+        ? new LearnedPositionalEmbedding(shape.seqLen, d, { ...f, std: 1 })
         : new SinusoidalPositionalEncoding(d, shape.seqLen),
     );
     const layers: (TransformerEncoderLayer | EncoderBlock)[] = [];

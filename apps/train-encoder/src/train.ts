@@ -79,7 +79,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     writeFileSync(join(outDir, "metrics.jsonl"), "");
   }
   for (const line of data.describe()) log(line);
-  log(`Model: ${model.numParameters().toLocaleString("en-US")} parameters; ${perEpoch} steps per epoch`);
+  log(
+    `Model: ${model.numParameters().toLocaleString("en-US")} parameters; ${perEpoch} steps per epoch`,
+  );
 
   const checkpointBytes = () =>
     encodeRun(parts, { config, position: { ...pos }, classNames: data.classNames });
@@ -89,10 +91,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   };
 
   let interrupt = false;
+  // The loop checks the flag after every step; a second Ctrl-C quits at once (the checkpoint
+  // on disk stays whole: it is only ever replaced by an atomic rename).
   const onSigint = () => {
     if (interrupt) process.exit(130);
     interrupt = true;
-    process.stderr.write("\nInterrupted: saving a checkpoint after this step (Ctrl-C again to quit now)\n");
   };
   if (o.handleSigint) process.on("SIGINT", onSigint);
   const progress = makeProgress(o.quiet);
@@ -108,13 +111,19 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       progress.startEpoch(pos.epoch, config.epochs, perEpoch, pos.batch);
       model.train();
       for (; pos.batch < perEpoch; ) {
-        const idx = order.subarray(pos.batch * config.batchSize, (pos.batch + 1) * config.batchSize);
-        const augment = { generator: batchGenerator(config.seed, pos.epoch, pos.batch), shift: config.augment };
+        const idx = order.subarray(
+          pos.batch * config.batchSize,
+          (pos.batch + 1) * config.batchSize,
+        );
+        const augment = {
+          generator: batchGenerator(config.seed, pos.epoch, pos.batch),
+          shift: config.augment,
+        };
         const b = data.batch(data.train, idx, augment);
         const logits = model.forward(b.input, b.paddingMask);
         const loss = crossEntropy(logits, b.target);
         loss.backward();
-        if (!process.env.NOCLIP) clipGradNorm(model.parameters(), 1.0);
+        clipGradNorm(model.parameters(), 1.0);
         const lr = optimizer.paramGroups[0]!.lr;
         optimizer.step();
         scheduler.step();
@@ -143,8 +152,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         });
         await yieldToEventLoop();
         if (interrupt || pos.step === o.stopAtStep) {
-          saveLast();
           progress.stopEpoch();
+          log(`Interrupted in epoch ${pos.epoch + 1} after step ${pos.step}: saving a checkpoint`);
+          saveLast();
           return finish(true);
         }
         if (performance.now() - lastSave > everyMs && pos.batch < perEpoch) {
@@ -173,7 +183,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const improved = ev.acc > pos.bestTestAcc;
       if (improved) pos.bestTestAcc = ev.acc;
       // The state at the start of the next epoch, written as both last and (if better) best.
-      const next = { ...pos, epoch: pos.epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+      const next = {
+        ...pos,
+        epoch: pos.epoch + 1,
+        batch: 0,
+        lossSum: 0,
+        correct: 0,
+        seen: 0,
+        seconds: 0,
+      };
       const bytes = encodeRun(parts, { config, position: next, classNames: data.classNames });
       lastCheckpoint = writeRunCheckpoint(outDir, LAST, bytes);
       if (improved) writeRunCheckpoint(outDir, BEST, bytes);

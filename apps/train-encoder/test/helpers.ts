@@ -5,7 +5,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const APP = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const TSX = resolve(APP, "node_modules", ".bin", "tsx");
+/** node with tsx's loader: one process (no wrapper), so signals reach the CLI directly. */
+export const NODE_ARGS = ["--import", "tsx", "src/cli.ts"];
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `train-encoder-${prefix}-`));
@@ -13,7 +14,7 @@ export function tempDir(prefix: string): string {
 
 /** Run the CLI as a user would, in a child process. */
 export function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(TSX, ["src/cli.ts", ...args], {
+  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
     cwd: APP,
     encoding: "utf8",
     env: { ...process.env, INIT_CWD: APP, TAPEGRAD_DEBUG: "" },

@@ -18,11 +18,27 @@ interface Variant {
 }
 
 export const VARIANTS: Variant[] = [
-  { id: "layer-pre", label: "LayerNorm, pre", config: { norm: "layer", placement: "pre", residual: true } },
-  { id: "rms-pre", label: "RMSNorm, pre", config: { norm: "rms", placement: "pre", residual: true } },
-  { id: "batch-pre", label: "BatchNorm, pre", config: { norm: "batch", placement: "pre", residual: true } },
+  {
+    id: "layer-pre",
+    label: "LayerNorm, pre",
+    config: { norm: "layer", placement: "pre", residual: true },
+  },
+  {
+    id: "rms-pre",
+    label: "RMSNorm, pre",
+    config: { norm: "rms", placement: "pre", residual: true },
+  },
+  {
+    id: "batch-pre",
+    label: "BatchNorm, pre",
+    config: { norm: "batch", placement: "pre", residual: true },
+  },
   { id: "none-pre", label: "no norm", config: { norm: "none", placement: "pre", residual: true } },
-  { id: "layer-post", label: "LayerNorm, post", config: { norm: "layer", placement: "post", residual: true } },
+  {
+    id: "layer-post",
+    label: "LayerNorm, post",
+    config: { norm: "layer", placement: "post", residual: true },
+  },
   {
     id: "layer-pre-nores",
     label: "LayerNorm, pre, no residual",
@@ -40,39 +56,55 @@ export const COMPARE_BASE: Partial<Config> = {
   dModel: 32,
   heads: 4,
   ff: 64,
-  epochs: 4,
+  epochs: 6,
   limit: 2000,
   batchSize: 64,
   warmup: 30,
   lr: 3e-3,
 };
 
-export async function compareCommand(positionals: string[], values: Parsed["values"]): Promise<void> {
-  if (positionals.length > 0) throw new UserError(`compare: unexpected argument '${positionals[0]}'`);
+export async function compareCommand(
+  positionals: string[],
+  values: Parsed["values"],
+): Promise<void> {
+  if (positionals.length > 0)
+    throw new UserError(`compare: unexpected argument '${positionals[0]}'`);
   const given = explicitConfig(values);
   for (const k of ["norm", "placement", "residual"] as const) {
-    if (given[k] !== undefined) throw new UserError(`compare: --${k === "residual" ? "no-residual" : k} is what compare varies; leave it out`);
+    if (given[k] !== undefined)
+      throw new UserError(
+        `compare: --${k === "residual" ? "no-residual" : k} is what compare varies; leave it out`,
+      );
   }
   let variants = VARIANTS;
   if (typeof values.variants === "string") {
     const ids = values.variants.split(",").map((s) => s.trim());
     const unknown = ids.find((id) => !VARIANTS.some((v) => v.id === id));
     if (unknown !== undefined) {
-      throw new UserError(`unknown variant '${unknown}'; choose from ${VARIANTS.map((v) => v.id).join(", ")}`);
+      throw new UserError(
+        `unknown variant '${unknown}'; choose from ${VARIANTS.map((v) => v.id).join(", ")}`,
+      );
     }
     variants = VARIANTS.filter((v) => ids.includes(v.id));
   }
   const dataset = given.dataset ?? "mnist";
   const base: Config = { ...DEFAULTS[dataset], ...COMPARE_BASE, dataset, ...given };
   const outDir =
-    typeof values.out === "string" ? userPath(values.out) : join(APP_DIR, "runs", `compare-${timestamp()}`);
+    typeof values.out === "string"
+      ? userPath(values.out)
+      : join(APP_DIR, "runs", `compare-${timestamp()}`);
   mkdirSync(outDir, { recursive: true });
   console.log(
     `Comparing ${variants.length} variants: ${base.layers} layers, d=${base.dModel}, ${base.epochs} epochs` +
       `${base.limit === null ? "" : `, ${base.limit} training examples`} → ${shown(outDir)}`,
   );
 
-  const results: { variant: Variant; dir: string; epochs: Awaited<ReturnType<typeof train>>["epochs"]; seconds: number }[] = [];
+  const results: {
+    variant: Variant;
+    dir: string;
+    epochs: Awaited<ReturnType<typeof train>>["epochs"];
+    seconds: number;
+  }[] = [];
   for (const variant of variants) {
     console.log(`\n== ${variant.label}`);
     const dir = join(outDir, variant.id);
@@ -104,7 +136,10 @@ export async function compareCommand(positionals: string[], values: Parsed["valu
     ];
   });
   const links = results
-    .map((r) => `<li><a href="${escapeHtml(r.variant.id)}/report.html">${escapeHtml(r.variant.label)}</a></li>`)
+    .map(
+      (r) =>
+        `<li><a href="${escapeHtml(r.variant.id)}/report.html">${escapeHtml(r.variant.label)}</a></li>`,
+    )
     .join("");
   const best = results.reduce((b, r) => Math.max(b, r.epochs.at(-1)!.testAcc), 0);
   const html = page(
@@ -126,6 +161,7 @@ export async function compareCommand(positionals: string[], values: Parsed["valu
   );
   writeFileSync(join(outDir, "report.html"), html);
   console.log("");
-  for (const row of rows) console.log(`${String(row[0]).padEnd(30)} test acc ${row[3]}  train loss ${row[1]}`);
+  for (const row of rows)
+    console.log(`${String(row[0]).padEnd(30)} test acc ${row[3]}  train loss ${row[1]}`);
   console.log(`Report: ${shown(join(outDir, "report.html"))}`);
 }

@@ -40,7 +40,8 @@ export interface Inference {
 
 /** Build the checkpoint's model and load its weights; the full (un-limited) dataset. */
 export function loadForInference(target: string | undefined, values: Parsed["values"]): Inference {
-  if (target === undefined) throw new UserError("missing checkpoint: give a .safetensors file or a run directory");
+  if (target === undefined)
+    throw new UserError("missing checkpoint: give a .safetensors file or a run directory");
   const run = readRunCheckpoint(resolveCheckpointPath(userPath(target), BEST));
   checkFlagsMatch(explicitConfig(values), run.info.config, run.path);
   const config = { ...run.info.config, limit: null };

@@ -1,7 +1,7 @@
 import { noGrad } from "@tapegrad/core";
 import type { Parsed } from "../args.js";
 import type { MnistSplit } from "../data/mnist.js";
-import { encodeName, MAX_LEN, namesBatch, type NamesSplit } from "../data/names.js";
+import { encodeName, MAX_LEN, type NamesSplit, namesBatch } from "../data/names.js";
 import { UserError } from "../errors.js";
 import { probabilities } from "../metrics.js";
 import { loadForInference } from "./inference.js";
@@ -21,6 +21,8 @@ function asciiDigit(pixels: Float32Array, offset: number): string[] {
     }
     lines.push(line.trimEnd());
   }
+  while (lines[0] === "") lines.shift();
+  while (lines.at(-1) === "") lines.pop();
   return lines;
 }
 
@@ -70,8 +72,16 @@ export function predictCommand(positionals: string[], values: Parsed["values"]):
   }
   const tokens = new Int32Array(inputs.length * MAX_LEN);
   inputs.forEach((name, i) => encodeName(name, tokens, i * MAX_LEN));
-  const split: NamesSplit = { n: inputs.length, labels: new Int32Array(inputs.length), tokens, names: inputs };
-  const b = namesBatch(split, inputs.map((_, i) => i));
+  const split: NamesSplit = {
+    n: inputs.length,
+    labels: new Int32Array(inputs.length),
+    tokens,
+    names: inputs,
+  };
+  const b = namesBatch(
+    split,
+    inputs.map((_, i) => i),
+  );
   const probs = probabilities(noGrad(() => model.forward(b.input, b.paddingMask)));
   inputs.forEach((name, i) => {
     console.log(name);

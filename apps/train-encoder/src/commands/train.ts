@@ -34,13 +34,22 @@ export async function trainCommand(positionals: string[], values: Parsed["values
     resume = readRunCheckpoint(resolveCheckpointPath(dir, LAST));
     config = resume.info.config;
     // Every setting must match: a different batch size or lr would not continue the same run.
-    checkFlagsMatch(explicitConfig(values), config, resume.path, Object.keys(config) as (keyof Config)[]);
+    checkFlagsMatch(
+      explicitConfig(values),
+      config,
+      resume.path,
+      Object.keys(config) as (keyof Config)[],
+    );
     if (typeof values.out === "string" && userPath(values.out) !== dirname(resume.path)) {
-      throw new UserError("--out cannot be combined with --resume: a resumed run stays in its directory");
+      throw new UserError(
+        "--out cannot be combined with --resume: a resumed run stays in its directory",
+      );
     }
     outDir = dirname(resume.path);
     if (resume.info.position.epoch >= config.epochs) {
-      console.log(`${shown(outDir)} already finished all ${config.epochs} epochs; rewriting its report.`);
+      console.log(
+        `${shown(outDir)} already finished all ${config.epochs} epochs; rewriting its report.`,
+      );
       await writeRunReport(outDir, resume.info.classNames);
       return;
     }
@@ -81,5 +90,7 @@ export async function trainCommand(positionals: string[], values: Parsed["values
       `best ${pct(result.bestTestAcc)}`,
   );
   console.log(`Report: ${shown(report)}`);
-  console.log(`Checkpoints: ${shown(join(outDir, "best.safetensors"))}, ${shown(join(outDir, LAST))}`);
+  console.log(
+    `Checkpoints: ${shown(join(outDir, "best.safetensors"))}, ${shown(join(outDir, LAST))}`,
+  );
 }

@@ -66,7 +66,8 @@ function shiftImage(src: Float32Array, offset: number, dx: number, dy: number, d
   dst.fill(0);
   for (let y = Math.max(0, dy); y < Math.min(28, 28 + dy); y++) {
     const from = offset + (y - dy) * 28;
-    for (let x = Math.max(0, dx); x < Math.min(28, 28 + dx); x++) dst[y * 28 + x] = src[from + x - dx]!;
+    for (let x = Math.max(0, dx); x < Math.min(28, 28 + dx); x++)
+      dst[y * 28 + x] = src[from + x - dx]!;
   }
 }
 
@@ -120,7 +121,11 @@ export function loadMnist(options: { limit?: number } = {}): Dataset & {
   if (options.limit !== undefined) {
     // A class-balanced subset of both splits, keeping the 80/20 proportion.
     const pick = (rows: number[], limit: number) =>
-      limitPerClass(Int32Array.from(rows, (r) => labels[r]!), 10, limit).map((i) => rows[i]!);
+      limitPerClass(
+        Int32Array.from(rows, (r) => labels[r]!),
+        10,
+        limit,
+      ).map((i) => rows[i]!);
     trainRows = pick(trainRows, options.limit);
     testRows = pick(testRows, Math.max(10, Math.round(options.limit / 4)));
   }

@@ -116,7 +116,11 @@ export function loadNames(options: { limit?: number } = {}): Dataset & {
   let testEntries = entries.filter((_, i) => i % 5 === 4);
   if (options.limit !== undefined) {
     const pick = (list: [string, number][], limit: number) =>
-      limitPerClass(Int32Array.from(list, ([, y]) => y), 2, limit).map((i) => list[i]!);
+      limitPerClass(
+        Int32Array.from(list, ([, y]) => y),
+        2,
+        limit,
+      ).map((i) => list[i]!);
     trainEntries = pick(trainEntries, options.limit);
     testEntries = pick(testEntries, Math.max(2, Math.round(options.limit / 4)));
   }

@@ -24,6 +24,9 @@ export function lossSpec(steps: StepRecord[], epochs: EpochRecord[]): TopLevelSp
     steps.map((s) => s.loss),
     window,
   );
+  // The axis follows the smoothed and test curves; a lone spike (a tiny last batch) is clipped.
+  const steady = [...smoothed, ...epochs.map((e) => e.testLoss)].filter((v) => v > 0);
+  const domain = steady.length ? [Math.min(...steady) / 1.6, Math.max(...steady) * 1.3] : undefined;
   const values = [
     ...steps.map((s) => ({ step: s.step, loss: s.loss, series: "train (per step)" })),
     ...steps.map((s, i) => ({ step: s.step, loss: smoothed[i], series: "train (smoothed)" })),
@@ -46,11 +49,16 @@ export function lossSpec(steps: StepRecord[], epochs: EpochRecord[]): TopLevelSp
     data: { values },
     encoding: {
       x: { field: "step", type: "quantitative", title: "optimizer step" },
-      y: { field: "loss", type: "quantitative", title: "loss", scale: { type: "log" } },
+      y: {
+        field: "loss",
+        type: "quantitative",
+        title: "loss",
+        scale: { type: "log", nice: false, ...(domain ? { domain } : {}) },
+      },
       color,
     },
     layer: [
-      { mark: { type: "line", strokeWidth: 1.5 } },
+      { mark: { type: "line", strokeWidth: 1.5, clip: true } },
       {
         transform: [{ filter: "datum.series === 'test (per epoch)'" }],
         mark: { type: "point", filled: true, size: 40 },
@@ -158,6 +166,7 @@ export function comparisonSpec(curves: VariantCurve[]): TopLevelSpec {
     type: "nominal",
     title: "variant",
     sort: curves.map((c) => c.variant),
+    legend: { labelLimit: 320 },
   } as const;
   const x = { field: "epoch", type: "quantitative", axis: { tickMinStep: 1 } } as const;
   return {

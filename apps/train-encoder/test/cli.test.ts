@@ -1,0 +1,121 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULTS } from "../src/config.js";
+import { train } from "../src/train.js";
+import { APP, checkXml, cli, NODE_ARGS, tempDir } from "./helpers.js";
+
+/** One line on stderr, starting with "error:", and no stack trace. */
+function expectCleanError(r: ReturnType<typeof cli>, pattern: RegExp, code = 2): void {
+  expect(r.code).toBe(code);
+  const lines = r.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe("command line", () => {
+  const mnistRun = tempDir("cli-mnist");
+  const namesRun = tempDir("cli-names");
+  beforeAll(async () => {
+    const log = () => {};
+    const tiny = { epochs: 1, limit: 200, warmup: 2 };
+    await train({ config: { ...DEFAULTS.mnist, ...tiny }, outDir: mnistRun, quiet: true, log });
+    await train({ config: { ...DEFAULTS.names, ...tiny }, outDir: namesRun, quiet: true, log });
+  }, 60_000);
+
+  it("--help prints the usage", () => {
+    const r = cli(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: pnpm train/);
+    expect(r.stdout).toMatch(/--resume DIR/);
+  });
+
+  it("rejects unknown flags, bad values and unknown commands", () => {
+    expectCleanError(cli(["--bogus"]), /unknown option --bogus/);
+    expectCleanError(
+      cli(["--norm", "group"]),
+      /--norm must be one of layer, rms, batch, none; got 'group'/,
+    );
+    expectCleanError(cli(["--epochs", "0"]), /--epochs must be a positive integer/);
+    expectCleanError(cli(["--d-model", "30", "--heads", "4"]), /divisible by --heads/);
+    expectCleanError(cli(["frobnicate"]), /unknown command 'frobnicate'/);
+  });
+
+  it("reports a missing or corrupt checkpoint in one line", () => {
+    expectCleanError(cli(["evaluate", "/nonexistent/run"]), /no such checkpoint or run directory/);
+    const bad = join(tempDir("corrupt"), "bad.safetensors");
+    writeFileSync(bad, "this is not a checkpoint at all");
+    expectCleanError(cli(["evaluate", bad]), /cannot load checkpoint .*bad\.safetensors/);
+    expectCleanError(cli(["evaluate"]), /missing checkpoint/);
+  });
+
+  it("refuses flags that contradict the checkpoint", () => {
+    expectCleanError(cli(["evaluate", mnistRun, "--d-model", "64"]), /--d-model 64 does not match/);
+    expectCleanError(
+      cli(["predict", mnistRun, "--dataset", "names", "Ann"]),
+      /--dataset names does not match/,
+    );
+    expectCleanError(cli(["--resume", mnistRun, "--lr", "0.1"]), /--lr 0.1 does not match/);
+  });
+
+  it("evaluates and predicts from a run directory", () => {
+    const ev = cli(["evaluate", mnistRun]);
+    expect(ev.stderr).toBe("");
+    expect(ev.code).toBe(0);
+    expect(ev.stdout).toMatch(/test accuracy: \d+\.\d\d% \(\d+\/2004\)/);
+
+    const digits = cli(["predict", mnistRun, "0", "1500"]);
+    expect(digits.code).toBe(0);
+    expect(digits.stdout).toMatch(/test image #0 \(label 0\)/);
+    expect(digits.stdout).toMatch(/test image #1500 \(label \d\)/);
+    expectCleanError(cli(["predict", mnistRun, "99999"]), /not a test-image index/);
+
+    const names = cli(["predict", namesRun, "Alice", "Robert"]);
+    expect(names.code).toBe(0);
+    expect(names.stdout).toMatch(/Alice\n\s+(female|male)\s+\d+\.\d%/);
+    expectCleanError(cli(["predict", namesRun, "R2D2"]), /not a name/);
+  });
+
+  it("compare writes one report with a comparison plot", () => {
+    const out = resolve(tempDir("compare"), "cmp");
+    const args = ["compare", "--quiet", "--layers", "2", "--epochs", "1", "--limit", "200"];
+    const r = cli([...args, "--variants", "layer-pre,none-pre", "--out", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const svg = readFileSync(join(out, "comparison.svg"), "utf8");
+    expect(checkXml(svg)).toEqual([]);
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    expect(html).toContain('href="comparison.svg"');
+    expect(html).toContain('href="none-pre/report.html"');
+    expectCleanError(cli(["compare", "--variants", "layer-pre,fancy"]), /unknown variant 'fancy'/);
+  });
+
+  it("Ctrl-C saves a checkpoint that --resume continues to the end", async () => {
+    const out = resolve(tempDir("sigint"), "run");
+    const args = [...NODE_ARGS, "--quiet", "--limit", "1500", "--epochs", "3", "--out", out];
+    const child = spawn(process.execPath, args, {
+      cwd: APP,
+      env: { ...process.env, INIT_CWD: APP },
+    });
+    let stdout = "";
+    const done = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      // Interrupt once the first epoch is done and the second is under way.
+      if (stdout.includes("epoch 1/3")) setTimeout(() => child.kill("SIGINT"), 300);
+    });
+    const code = await done;
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/Stopped\. Last checkpoint: .*last\.safetensors/);
+    expect(existsSync(join(out, "last.safetensors"))).toBe(true);
+
+    const resumed = cli(["--quiet", "--resume", out]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/Resuming .* at epoch 2/);
+    expect(resumed.stdout).toMatch(/epoch 3\/3/);
+    expect(existsSync(join(out, "report.html"))).toBe(true);
+  }, 60_000);
+});
