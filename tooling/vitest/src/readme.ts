@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** The ```ts blocks of a Markdown file, in order. */
 export function codeBlocks(markdownPath: string): string[] {
@@ -44,4 +45,23 @@ export function runExample(
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/**
+ * Register one vitest test per ```ts block of a package's README, each run with tsx against the
+ * package's own sources (`name` → src/index.ts).
+ */
+export async function describeReadmeExamples(packageRoot: URL, name: string): Promise<void> {
+  const { describe, expect, it } = await import("vitest");
+  const root = fileURLToPath(packageRoot);
+  const src = fileURLToPath(new URL("src/index.ts", packageRoot));
+  describe("README examples run as written", () => {
+    const blocks = codeBlocks(join(root, "README.md"));
+    it("has examples", () => expect(blocks.length).toBeGreaterThan(0));
+    blocks.forEach((code, i) => {
+      it(`example ${i + 1}`, () => {
+        expect(runExample(code, root, { [name]: src }).length).toBeGreaterThan(0);
+      }, 60_000);
+    });
+  });
 }
