@@ -2,6 +2,7 @@ import type { FloatArray } from "../dtype.js";
 import type { GemmFn } from "./matmul-js.js";
 import { packA, packB } from "./matmul-pack.js";
 import { MATMUL_WASM_BASE64, WASM_TILE } from "./matmul-wasm-bytes.js";
+import { loadWasm, type WasmMemory } from "./wasm-util.js";
 
 /**
  * GEMM on the WebAssembly SIMD macro-kernel from scripts/gen-matmul-wasm.ts. JS packs the
@@ -12,10 +13,6 @@ import { MATMUL_WASM_BASE64, WASM_TILE } from "./matmul-wasm-bytes.js";
 
 // The core compiles against lib ES2022 without DOM or Node types, so the few WebAssembly
 // members used here are declared locally.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 type KernelFn = (
   a: number,
   b: number,
@@ -25,31 +22,6 @@ type KernelFn = (
   kc: number,
   ldc: number,
 ) => void;
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-function decodeBase64(s: string): Uint8Array {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const lut = new Uint8Array(128);
-  for (let i = 0; i < alphabet.length; i++) lut[alphabet.charCodeAt(i)] = i;
-  const clean = s.replace(/=+$/, "");
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let i = 0; i < clean.length; i++) {
-    acc = (acc << 6) | lut[clean.charCodeAt(i)]!;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
-}
 
 interface Instance {
   mem: WasmMemory;
@@ -58,16 +30,9 @@ interface Instance {
 }
 
 function instantiate(): Instance | null {
-  const wa = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wa === undefined) return null;
-  try {
-    const bytes = decodeBase64(MATMUL_WASM_BASE64);
-    if (!wa.validate(bytes)) return null; // no SIMD support: the JS kernel takes over
-    const ex = new wa.Instance(new wa.Module(bytes), {}).exports;
-    return { mem: ex.mem as WasmMemory, f32: ex.f32 as KernelFn, f64: ex.f64 as KernelFn };
-  } catch {
-    return null;
-  }
+  const ex = loadWasm(MATMUL_WASM_BASE64);
+  if (ex === null) return null;
+  return { mem: ex.mem as WasmMemory, f32: ex.f32 as KernelFn, f64: ex.f64 as KernelFn };
 }
 
 const inst = instantiate();

@@ -1,5 +1,5 @@
 import { defineOp } from "../autograd/function.js";
-import { isFloatDType } from "../dtype.js";
+import { type FloatArray, isFloatDType } from "../dtype.js";
 import {
   addRow,
   divRow,
@@ -11,11 +11,25 @@ import {
 } from "../kernels/binary.js";
 import { addRows, divRows, mulRows, type RowsKernel, subRows } from "../kernels/binary-rows.js";
 import { type BinaryRowKernel, broadcastBinary } from "../kernels/broadcast.js";
+import {
+  elementwiseWasmAvailable,
+  rowsWasm,
+  sameShapeWasm,
+  type WasmBinaryOp,
+} from "../kernels/elementwise-wasm.js";
 import { broadcastShapes } from "../shape.js";
 import { Tensor, type TensorLike } from "../tensor.js";
 import { sumToShape } from "./reduce.js";
 import { log, powScalar } from "./unary.js";
 import { asTensor, binaryDType, castData, empty } from "./util.js";
+
+/** The WebAssembly SIMD op for each general row kernel that has one. */
+const WASM_OPS = new Map<BinaryRowKernel, WasmBinaryOp>([
+  [addRow, "add"],
+  [subRow, "sub"],
+  [mulRow, "mul"],
+  [divRow, "div"],
+]);
 
 /** The row-broadcast kernel for each general row kernel that has one. */
 const ROWS = new Map<BinaryRowKernel, RowsKernel>([
@@ -43,6 +57,12 @@ function rowLength(small: readonly number[], full: readonly number[]): number {
   return n;
 }
 
+/**
+ * Outputs at least this large go to the WebAssembly SIMD kernels; below it the call and copy
+ * overhead outweighs the faster loop and the JS kernels win (measured crossover ~128-256 elements).
+ */
+export const ELEMENTWISE_WASM_MIN = 256;
+
 /** Raw broadcast kernel call in the promoted dtype; nothing recorded. */
 export function binaryKernel(name: string, row: BinaryRowKernel, a: Tensor, b: Tensor): Tensor {
   const dtype = binaryDType(a, b);
@@ -50,19 +70,29 @@ export function binaryKernel(name: string, row: BinaryRowKernel, a: Tensor, b: T
   const bc = castData(b, dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = empty(shape, dtype);
+  const size = out.size;
+  const wop =
+    size >= ELEMENTWISE_WASM_MIN && elementwiseWasmAvailable && isFloatDType(dtype)
+      ? WASM_OPS.get(row)
+      : undefined;
+  if (wop !== undefined && ac.size === size && bc.size === size) {
+    sameShapeWasm(wop, out.data as FloatArray, ac.data as FloatArray, bc.data as FloatArray);
+    return out;
+  }
   const rows = ROWS.get(row);
-  if (rows !== undefined && ac.size !== bc.size && out.size > 0) {
-    // [.., n] op [n] (or [n] op [.., n]): one tight two-level loop.
-    if (ac.size === out.size) {
-      const n = rowLength(bc.shape, shape);
-      if (n > 1) {
-        rows(out.data, ac.data, bc.data, out.size / n, n, false);
+  if (rows !== undefined && ac.size !== bc.size && size > 0) {
+    // [.., n] op [n] (or [n] op [.., n]): one tight two-level loop. A scalar is a row of
+    // length 1, worth it only for the SIMD kernel.
+    const [full, part, rowFirst] = ac.size === size ? [ac, bc, false] : [bc, ac, true];
+    if (full.size === size) {
+      const n = part.size === 1 ? 1 : rowLength(part.shape, shape);
+      if (wop !== undefined && n > 0) {
+        const o = out.data as FloatArray;
+        rowsWasm(wop, o, full.data as FloatArray, part.data as FloatArray, size / n, n, rowFirst);
         return out;
       }
-    } else if (bc.size === out.size) {
-      const n = rowLength(ac.shape, shape);
       if (n > 1) {
-        rows(out.data, bc.data, ac.data, out.size / n, n, true);
+        rows(out.data, full.data, part.data, size / n, n, rowFirst);
         return out;
       }
     }
