@@ -159,6 +159,11 @@ function filled(
 }
 
 describe("GEMM kernels", () => {
+  // Node 20 has WebAssembly SIMD; if the kernel failed to load here, the comparison below would
+  // be skipped, so say so loudly instead.
+  it("loads the WebAssembly SIMD kernel on this runtime", () => {
+    expect(wasmAvailable).toBe(true);
+  });
   it.skipIf(!wasmAvailable)("wasm and JS agree for every transpose flag and edge tiles", () => {
     for (const Arr of [Float32Array, Float64Array])
       for (const [M, N, K] of [
