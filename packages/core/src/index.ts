@@ -58,7 +58,7 @@ export * from "./ops/compare.js";
 export * from "./ops/indexing.js";
 export { linear } from "./ops/linear.js";
 export * from "./ops/loss.js";
-export { matmul } from "./ops/matmul.js";
+export { matmul, matmulNT } from "./ops/matmul.js";
 export * from "./ops/nn.js";
 export {
   argmax,

@@ -261,3 +261,58 @@ describe("matmul errors", () => {
     );
   });
 });
+
+describe("matmulNT (a·bᵀ without materializing bᵀ)", () => {
+  const cases: [number[], number[]][] = [
+    [
+      [5, 3],
+      [4, 3],
+    ], // plain 2-D
+    [
+      [2, 5, 3],
+      [4, 3],
+    ], // batched A, 2-D B: the folded path
+    [
+      [2, 1, 5, 3],
+      [3, 4, 3],
+    ], // broadcast batch dims on both sides
+    [[3], [2, 4, 3]], // 1-D first argument
+  ];
+  it("equals matmul(a, b.transpose(-2, -1)) forward and backward", async () => {
+    const { Generator, matmulNT, randn } = await import("../src/index.js");
+    const gen = new Generator(21);
+    for (const [sa, sb] of cases) {
+      const a = randn(sa, { dtype: "float64", generator: gen, requiresGrad: true });
+      const b = randn(sb, { dtype: "float64", generator: gen, requiresGrad: true });
+      const y = matmulNT(a, b);
+      const ref = matmul(a, b.transpose(-2, -1));
+      expect(y.shape).toEqual(ref.shape);
+      expect(y).toBeAllClose(ref, { atol: 1e-12 });
+      const dy = randn(y.shape, { dtype: "float64", generator: gen });
+      y.backward(dy);
+      const [ga, gb] = [a.grad!, b.grad!];
+      a.grad = null;
+      b.grad = null;
+      ref.backward(dy);
+      expect(ga).toBeAllClose(a.grad!, { atol: 1e-12 });
+      expect(gb).toBeAllClose(b.grad!, { atol: 1e-12 });
+    }
+  });
+
+  it("passes gradcheck in float64", async () => {
+    const { Generator, gradcheck, matmulNT, randn } = await import("../src/index.js");
+    const gen = new Generator(22);
+    for (const [sa, sb] of cases) {
+      const a = randn(sa, { dtype: "float64", generator: gen, requiresGrad: true });
+      const b = randn(sb, { dtype: "float64", generator: gen, requiresGrad: true });
+      expect(gradcheck((x, w) => matmulNT(x!, w!), [a, b]).ok).toBe(true);
+    }
+  });
+
+  it("needs a 2-D second argument", async () => {
+    const { matmulNT, randn } = await import("../src/index.js");
+    expect(() => matmulNT(randn([3]), randn([3]))).toThrow(
+      /matmulNT: the second argument needs at least 2 dims, got \[3\]/,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import type { FloatArray } from "../dtype.js";
 import { ELEMENTWISE_BLOCK, ELEMENTWISE_WASM_BASE64 } from "./elementwise-wasm-bytes.js";
-import { loadWasm, type WasmMemory } from "./wasm-util.js";
+import { heapViews, loadWasm, type WasmMemory } from "./wasm-util.js";
 
 /**
  * Elementwise add/sub/mul/div on the WebAssembly SIMD kernels from
@@ -52,20 +52,7 @@ export const elementwiseWasmAvailable = inst !== null;
  */
 export const CHUNK_BYTES = 64 * 1024;
 
-let cachedBuffer: ArrayBuffer | null = null;
-let view32 = new Float32Array(0);
-let view64 = new Float64Array(0);
-
-function ensureMemory(bytes: number): void {
-  const mem = inst!.mem;
-  const have = mem.buffer.byteLength;
-  if (have < bytes) mem.grow(Math.ceil((bytes - have) / 65536));
-  if (mem.buffer !== cachedBuffer) {
-    cachedBuffer = mem.buffer;
-    view32 = new Float32Array(cachedBuffer);
-    view64 = new Float64Array(cachedBuffer);
-  }
-}
+const heap = inst === null ? null : heapViews(inst.mem);
 
 const padBytes = (bytes: number) => Math.ceil(bytes / ELEMENTWISE_BLOCK) * ELEMENTWISE_BLOCK;
 
@@ -77,10 +64,10 @@ function prepare(op: WasmBinaryOp, out: FloatArray, reversed: boolean, yElems: n
   const chunk = CHUNK_BYTES / E;
   // Layout in bytes: [x: one chunk][y: the second operand, at least one chunk], both padded.
   const yByte = CHUNK_BYTES;
-  ensureMemory(yByte + padBytes(Math.max(chunk, yElems) * E));
+  const view: FloatArray = heap!(yByte + padBytes(Math.max(chunk, yElems) * E), f32);
   const ks = f32 ? inst.f32 : inst.f64;
   return {
-    view: (f32 ? view32 : view64) as FloatArray,
+    view,
     kern: reversed ? ks.rev[op] : ks.fwd[op],
     E,
     chunk,

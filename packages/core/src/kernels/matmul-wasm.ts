@@ -2,7 +2,7 @@ import type { FloatArray } from "../dtype.js";
 import type { GemmFn } from "./matmul-js.js";
 import { packA, packB } from "./matmul-pack.js";
 import { MATMUL_WASM_BASE64, WASM_TILE } from "./matmul-wasm-bytes.js";
-import { loadWasm, type WasmMemory } from "./wasm-util.js";
+import { heapViews, loadWasm, type WasmMemory } from "./wasm-util.js";
 
 /**
  * GEMM on the WebAssembly SIMD macro-kernel from scripts/gen-matmul-wasm.ts. JS packs the
@@ -45,20 +45,7 @@ const KC = { float32: 256, float64: 128 } as const;
 /** M-block: an mc×kc packed A block (~128 KiB) stays in L2. */
 const MC = { float32: 128, float64: 128 } as const;
 
-let cachedBuffer: ArrayBuffer | null = null;
-let view32 = new Float32Array(0);
-let view64 = new Float64Array(0);
-
-function ensureMemory(bytes: number): void {
-  const mem = inst!.mem;
-  const have = mem.buffer.byteLength;
-  if (have < bytes) mem.grow(Math.ceil((bytes - have) / 65536));
-  if (mem.buffer !== cachedBuffer) {
-    cachedBuffer = mem.buffer;
-    view32 = new Float32Array(cachedBuffer);
-    view64 = new Float64Array(cachedBuffer);
-  }
-}
+const heap = inst === null ? null : heapViews(inst.mem);
 
 export const gemmWasm: GemmFn = (
   M,
@@ -91,8 +78,7 @@ export const gemmWasm: GemmFn = (
   const aBase = 0;
   const bBase = aBase + Mp * kcMax;
   const cBase = bBase + Np * kcMax;
-  ensureMemory((cBase + Mp * Np) * E);
-  const view: FloatArray = f32 ? view32 : view64;
+  const view: FloatArray = heap!((cBase + Mp * Np) * E, f32);
   const kern = f32 ? inst.f32 : inst.f64;
   view.fill(0, cBase, cBase + Mp * Np);
 

@@ -46,3 +46,25 @@ export function loadWasm(base64: string): Record<string, unknown> | null {
     return null;
   }
 }
+
+/**
+ * A view maker for a module's memory: grow it to at least `bytes`, then return a Float32Array or
+ * Float64Array over its buffer. Views are cached and re-made only when growth replaced the buffer.
+ */
+export function heapViews(
+  mem: WasmMemory,
+): (bytes: number, f32: boolean) => Float32Array | Float64Array {
+  let buffer: ArrayBuffer | null = null;
+  let view32 = new Float32Array(0);
+  let view64 = new Float64Array(0);
+  return (bytes, f32) => {
+    const have = mem.buffer.byteLength;
+    if (have < bytes) mem.grow(Math.ceil((bytes - have) / 65536));
+    if (mem.buffer !== buffer) {
+      buffer = mem.buffer;
+      view32 = new Float32Array(buffer);
+      view64 = new Float64Array(buffer);
+    }
+    return f32 ? view32 : view64;
+  };
+}

@@ -112,6 +112,8 @@ interface Saved {
   a: Tensor;
   b: Tensor;
   p: Plan;
+  /** B is stored with its last two dims swapped ([.., N, K]) and read transposed. */
+  transB: boolean;
   /** Input dtypes: gradients are cast back where float32 met float64. */
   aDType: DType;
   bDType: DType;
@@ -119,22 +121,34 @@ interface Saved {
 
 // Y = A·B per batch item. dA = dY·Bᵀ and dB = Aᵀ·dY, each summed over the batch items that share
 // an operand slot (broadcast): the GEMMs accumulate into that slot rather than materializing the
-// broadcast gradient. Transposes are gemm flags, never copies.
-const matmulOp = defineOp<[Tensor, Tensor], Tensor, Saved>({
+// broadcast gradient. Transposes are gemm flags, never copies — including a transposed B
+// (`transB`, A·Bᵀ as attention's Q·Kᵀ), whose gradient is stored transposed too: dBᵀ = dYᵀ·A.
+const matmulOp = defineOp<[Tensor, Tensor, boolean], Tensor, Saved>({
   name: "matmul",
-  forward(ctx, a0, b0) {
-    const p = plan(a0.shape, b0.shape);
+  forward(ctx, a0, b0, transB) {
+    if (transB && b0.ndim < 2) {
+      throw new Error(
+        `matmulNT: the second argument needs at least 2 dims, got ${fmtShape(b0.shape)}`,
+      );
+    }
+    // Plan with B's logical shape; only the gemm flags see how it is stored.
+    const p = plan(
+      a0.shape,
+      transB
+        ? [...b0.shape.slice(0, -2), b0.shape[b0.ndim - 1]!, b0.shape[b0.ndim - 2]!]
+        : b0.shape,
+    );
     const dtype = computeDType(a0, b0);
     const a = castData(a0, dtype);
     const b = castData(b0, dtype);
-    ctx.save({ a, b, p, aDType: a0.dtype, bDType: b0.dtype });
+    ctx.save({ a, b, p, transB, aDType: a0.dtype, bDType: b0.dtype });
     const out = empty(p.outShape, dtype);
     const A = a.data as FloatArray;
     const B = b.data as FloatArray;
     const Y = out.data as FloatArray;
     const { M, K, N, nb } = p;
     if (p.fold) {
-      gemm(nb * M, N, K, A, 0, false, B, 0, false, Y, 0, false);
+      gemm(nb * M, N, K, A, 0, false, B, 0, transB, Y, 0, false);
     } else {
       for (let t = 0; t < nb; t++) {
         gemm(
@@ -146,7 +160,7 @@ const matmulOp = defineOp<[Tensor, Tensor], Tensor, Saved>({
           false,
           B,
           p.bIdx[t]! * K * N,
-          false,
+          transB,
           Y,
           t * M * N,
           false,
@@ -156,7 +170,7 @@ const matmulOp = defineOp<[Tensor, Tensor], Tensor, Saved>({
     return out;
   },
   backward(ctx, dy) {
-    const { a, b, p } = ctx.saved;
+    const { a, b, p, transB } = ctx.saved;
     const { M, K, N, nb } = p;
     const A = a.data as FloatArray;
     const B = b.data as FloatArray;
@@ -167,7 +181,7 @@ const matmulOp = defineOp<[Tensor, Tensor], Tensor, Saved>({
       da = empty(a.shape, a.dtype);
       const dA = da.data as FloatArray;
       if (p.fold) {
-        gemm(nb * M, K, N, dY, 0, false, B, 0, true, dA, 0, false);
+        gemm(nb * M, K, N, dY, 0, false, B, 0, !transB, dA, 0, false);
       } else {
         const acc = p.aBatchSize !== nb;
         for (let t = 0; t < nb; t++) {
@@ -180,7 +194,7 @@ const matmulOp = defineOp<[Tensor, Tensor], Tensor, Saved>({
             false,
             B,
             p.bIdx[t]! * K * N,
-            true,
+            !transB,
             dA,
             p.aIdx[t]! * M * K,
             acc,
@@ -191,7 +205,29 @@ const matmulOp = defineOp<[Tensor, Tensor], Tensor, Saved>({
     if (ctx.needsInputGrad(1)) {
       db = empty(b.shape, b.dtype);
       const dB = db.data as FloatArray;
-      if (p.fold) {
+      if (transB) {
+        // B is stored [N, K]: its gradient is dYᵀ·A, stored the same way.
+        const acc = !p.fold && p.bBatchSize !== nb;
+        if (p.fold) gemm(N, K, nb * M, dY, 0, true, A, 0, false, dB, 0, false);
+        else {
+          for (let t = 0; t < nb; t++) {
+            gemm(
+              N,
+              K,
+              M,
+              dY,
+              t * M * N,
+              true,
+              A,
+              p.aIdx[t]! * M * K,
+              false,
+              dB,
+              p.bIdx[t]! * K * N,
+              acc,
+            );
+          }
+        }
+      } else if (p.fold) {
         gemm(K, N, nb * M, A, 0, true, dY, 0, false, dB, 0, false);
       } else {
         const acc = p.bBatchSize !== nb;
@@ -224,7 +260,15 @@ const matmulOp = defineOp<[Tensor, Tensor], Tensor, Saved>({
  * integer tensors throw.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  return matmulOp(a, b);
+  return matmulOp(a, b, false);
+}
+
+/**
+ * a · bᵀ, with bᵀ the transpose of b's last two dims — `matmul(a, b.transpose(-2, -1))` without
+ * materializing the transpose (attention's Q·Kᵀ). Batch dims broadcast as in matmul.
+ */
+export function matmulNT(a: Tensor, b: Tensor): Tensor {
+  return matmulOp(a, b, true);
 }
 
 export const matmulOps = { matmul: matmulOp };

@@ -3,6 +3,7 @@ import {
   fmtShape,
   type Generator,
   linear,
+  matmulNT,
   softmax,
   type Tensor,
   zeros,
@@ -146,7 +147,7 @@ export class MultiheadAttention extends Module {
     const qh = this.heads(q);
     const kh = this.heads(k);
     const vh = this.heads(v);
-    let scores = qh.matmul(kh.transpose(-2, -1)).mul(1 / Math.sqrt(this.headDim)); // [N, H, L, S]
+    let scores = matmulNT(qh, kh).mul(1 / Math.sqrt(this.headDim)); // Q·Kᵀ: [N, H, L, S]
     scores = this.applyMasks(scores, N, L, S, options);
     let attn = softmax(scores, -1);
     if (this.training && this.dropoutP > 0)

@@ -1,4 +1,4 @@
-import { fmtShape, linear, type Tensor, zeros } from "@tapegrad/core";
+import { linear, type Tensor, zeros } from "@tapegrad/core";
 import { kaimingUniform_, uniform_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
 
@@ -28,12 +28,8 @@ export class Linear extends Module {
       this.bias = this.registerParameter("bias", null);
     }
   }
+  /** Shape errors come from the linear op, which names the input and weight shapes. */
   forward(x: Tensor): Tensor {
-    if (x.shape[x.ndim - 1] !== this.inFeatures) {
-      throw new Error(
-        `Linear: input of shape ${fmtShape(x.shape)} does not end in inFeatures ${this.inFeatures}`,
-      );
-    }
     return linear(x, this.weight, this.bias);
   }
   override extraRepr(): string {
