@@ -8,7 +8,8 @@ export type FloatArray = Float32Array | Float64Array;
  * Per-row mean and 1/sqrt(biased var + eps), by the corrected two-pass algorithm: the second pass
  * sums squared deviations from the first pass's mean (never E[x²]−E[x]², which cancels
  * catastrophically for x + 1000), minus the (tiny) square of the summed deviations, which removes
- * what rounding left in the mean.
+ * what rounding left in the mean. Each sum runs in two interleaved accumulators: one chain of
+ * dependent float adds is latency-bound, two let the CPU overlap them (about 2× faster here).
  */
 export function rowMeanRstd(
   x: FloatArray,
@@ -18,18 +19,36 @@ export function rowMeanRstd(
   mean: Float64Array,
   rstd: Float64Array,
 ): void {
+  const even = cols & ~1;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += x[base + j]!;
-    const mu = s / cols;
-    let ss = 0;
-    let sd = 0;
-    for (let j = 0; j < cols; j++) {
-      const d = x[base + j]! - mu;
-      ss += d * d;
-      sd += d;
+    let s0 = 0;
+    let s1 = 0;
+    for (let j = 0; j < even; j += 2) {
+      s0 += x[base + j]!;
+      s1 += x[base + j + 1]!;
     }
+    if (even < cols) s0 += x[base + even]!;
+    const mu = (s0 + s1) / cols;
+    let ss0 = 0;
+    let ss1 = 0;
+    let sd0 = 0;
+    let sd1 = 0;
+    for (let j = 0; j < even; j += 2) {
+      const d0 = x[base + j]! - mu;
+      const d1 = x[base + j + 1]! - mu;
+      ss0 += d0 * d0;
+      ss1 += d1 * d1;
+      sd0 += d0;
+      sd1 += d1;
+    }
+    if (even < cols) {
+      const d = x[base + even]! - mu;
+      ss0 += d * d;
+      sd0 += d;
+    }
+    const ss = ss0 + ss1;
+    const sd = sd0 + sd1;
     const variance = Math.max((ss - (sd * sd) / cols) / cols, 0);
     mean[r] = mu;
     rstd[r] = 1 / Math.sqrt(variance + eps);
@@ -173,21 +192,43 @@ function affineRowNormBackward(
   dx: FloatArray,
 ): void {
   const centered = mean !== null;
+  const even = cols & ~1;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     const mu = centered ? mean[r]! : 0;
     const rs = rstd[r]!;
-    let sumG = 0;
-    let sumGX = 0;
-    for (let j = 0; j < cols; j++) {
-      const d = dy[base + j]!;
-      const xh = (x[base + j]! - mu) * rs;
-      const g = d * w[j]!;
-      sumG += g;
-      sumGX += g * xh;
-      dw[j] = dw[j]! + d * xh;
-      db[j] = db[j]! + d;
+    // Two accumulators per sum, as in rowMeanRstd, so the dependent adds overlap.
+    let sumG0 = 0;
+    let sumG1 = 0;
+    let sumGX0 = 0;
+    let sumGX1 = 0;
+    for (let j = 0; j < even; j += 2) {
+      const d0 = dy[base + j]!;
+      const d1 = dy[base + j + 1]!;
+      const xh0 = (x[base + j]! - mu) * rs;
+      const xh1 = (x[base + j + 1]! - mu) * rs;
+      const g0 = d0 * w[j]!;
+      const g1 = d1 * w[j + 1]!;
+      sumG0 += g0;
+      sumG1 += g1;
+      sumGX0 += g0 * xh0;
+      sumGX1 += g1 * xh1;
+      dw[j] = dw[j]! + d0 * xh0;
+      dw[j + 1] = dw[j + 1]! + d1 * xh1;
+      db[j] = db[j]! + d0;
+      db[j + 1] = db[j + 1]! + d1;
     }
+    if (even < cols) {
+      const d = dy[base + even]!;
+      const xh = (x[base + even]! - mu) * rs;
+      const g = d * w[even]!;
+      sumG0 += g;
+      sumGX0 += g * xh;
+      dw[even] = dw[even]! + d * xh;
+      db[even] = db[even]! + d;
+    }
+    const sumG = sumG0 + sumG1;
+    const sumGX = sumGX0 + sumGX1;
     const meanG = centered ? sumG / cols : 0;
     const meanGX = sumGX / cols;
     for (let j = 0; j < cols; j++) {
