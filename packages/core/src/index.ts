@@ -46,12 +46,15 @@ export {
   type GradcheckReport,
   gradcheck,
 } from "./gradcheck.js";
+export { type KernelInfo, kernelInfo } from "./kernels/info.js";
 export {
   getMatmulKernel,
   type MatmulKernel,
   setMatmulKernel,
   wasmAvailable,
 } from "./kernels/matmul.js";
+export * as kernels from "./kernels/public.js";
+export { getNumThreads, setNumThreads } from "./kernels/wasm/pool.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
 export * from "./ops/compare.js";

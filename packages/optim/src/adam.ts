@@ -1,9 +1,10 @@
-import type { Tensor } from "@tapegrad/core";
+import { type FloatArray, kernels, type Tensor } from "@tapegrad/core";
 import {
   type BaseOptions,
   checkNonNegative,
   Optimizer,
   type ParamGroupInput,
+  type ParamState,
 } from "./optimizer.js";
 
 export interface AdamOptions extends BaseOptions {
@@ -33,54 +34,6 @@ function checkAdamOptions(name: string, o: AdamOptions): void {
   checkNonNegative(name, "weightDecay", o.weightDecay);
 }
 
-/**
- * The Adam update as torch.optim.adam's single-tensor path, for one parameter.
- * t ← t+1;  g ← ±grad (+ wd·p for Adam);  m ← lerp(m, g, 1−β1);  v ← β2·v + (1−β2)·g²
- * v̂max ← max(v̂max, v) if amsgrad;  p ← p − (lr/(1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + eps)
- * AdamW first scales p by 1 − lr·wd and adds nothing to g.
- */
-function adamStep(
-  group: AdamOptions,
-  p: Tensor,
-  g: ArrayLike<number>,
-  decoupled: boolean,
-  state: { step: number; buffers: Record<string, Tensor> },
-): void {
-  const { lr, eps, weightDecay, amsgrad, maximize } = group;
-  const [beta1, beta2] = group.betas;
-  const w = p.data;
-  const m = state.buffers.exp_avg!.data;
-  const v = state.buffers.exp_avg_sq!.data;
-  const vmax = amsgrad ? state.buffers.max_exp_avg_sq!.data : null;
-  const t = ++state.step;
-  const stepSize = lr / (1 - beta1 ** t);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-  const sign = maximize ? -1 : 1;
-  const l2 = decoupled ? 0 : weightDecay;
-  const w1 = 1 - beta1;
-  const w2 = 1 - beta2;
-  // ATen's lerp switches formula at weight 0.5 for accuracy; follow it.
-  const lerpLow = w1 < 0.5;
-  const n = w.length;
-  if (decoupled && weightDecay !== 0) {
-    const shrink = 1 - lr * weightDecay;
-    for (let i = 0; i < n; i++) w[i] = w[i]! * shrink;
-  }
-  for (let i = 0; i < n; i++) {
-    const gi = sign * g[i]! + l2 * w[i]!;
-    const mi = m[i]!;
-    m[i] = lerpLow ? mi + w1 * (gi - mi) : gi - (gi - mi) * (1 - w1);
-    v[i] = v[i]! * beta2 + w2 * gi * gi;
-    let vi = v[i]!;
-    if (vmax !== null) {
-      if (vi > vmax[i]!) vmax[i] = vi;
-      vi = vmax[i]!;
-    }
-    const denom = Math.sqrt(vi) / bc2Sqrt + eps;
-    w[i] = w[i]! - stepSize * (m[i]! / denom);
-  }
-}
-
 /** Adam (Kingma & Ba), with L2 weight decay added to the gradient, as torch.optim.Adam. */
 export class Adam extends Optimizer<AdamOptions> {
   protected readonly decoupled: boolean = false;
@@ -105,15 +58,48 @@ export class Adam extends Optimizer<AdamOptions> {
     checkAdamOptions(this.optimizerName, o);
   }
 
+  /**
+   * One update of every parameter with a gradient, as torch.optim.Adam's single-tensor path
+   * (kernels.adamUpdate has the formula). The parameters of a group that share a step count go
+   * to the kernel together, in one multi-tensor call.
+   */
   step(): void {
     for (const group of this.paramGroups) {
       const names = group.amsgrad
         ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
         : ["exp_avg", "exp_avg_sq"];
+      const byStep = new Map<number, { p: FloatArray[]; g: FloatArray[]; s: ParamState[] }>();
       for (const p of group.params) {
         const g = this.gradData(p);
         if (g === null) continue;
-        adamStep(group, p, g, this.decoupled, this.stateFor(p, names));
+        const state = this.stateFor(p, names);
+        const t = ++state.step;
+        let batch = byStep.get(t);
+        if (batch === undefined) {
+          batch = { p: [], g: [], s: [] };
+          byStep.set(t, batch);
+        }
+        batch.p.push(p.data as FloatArray);
+        batch.g.push(g as FloatArray);
+        batch.s.push(state);
+      }
+      for (const [step, batch] of byStep) {
+        const buf = (name: string) => batch.s.map((s) => s.buffers[name]!.data as FloatArray);
+        kernels.adamUpdate({
+          params: batch.p,
+          grads: batch.g,
+          expAvg: buf("exp_avg"),
+          expAvgSq: buf("exp_avg_sq"),
+          maxExpAvgSq: group.amsgrad ? buf("max_exp_avg_sq") : null,
+          lr: group.lr,
+          beta1: group.betas[0],
+          beta2: group.betas[1],
+          eps: group.eps,
+          weightDecay: group.weightDecay,
+          decoupled: this.decoupled,
+          maximize: group.maximize,
+          step,
+        });
       }
     }
   }

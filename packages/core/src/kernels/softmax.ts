@@ -1,4 +1,15 @@
 import type { FloatArray, TypedArray } from "../dtype.js";
+import { softmaxRowsF32 } from "./wasm/rows.js";
+import { wasmRuntime } from "./wasm/runtime.js";
+
+/** From this many float32 elements, last-axis softmax runs the WebAssembly kernel. */
+export const SOFTMAX_WASM_MIN = 1024;
+
+function rowsInWasm(y: FloatArray, inner: number): y is Float32Array {
+  return (
+    wasmRuntime !== null && inner === 1 && y instanceof Float32Array && y.length >= SOFTMAX_WASM_MIN
+  );
+}
 
 /**
  * Softmax-family kernels over one axis of a contiguous tensor viewed as [outer, n, inner]: the
@@ -18,6 +29,10 @@ export function softmaxForward(
   inner: number,
   log: boolean,
 ): void {
+  if (rowsInWasm(y, inner)) {
+    softmaxRowsF32(x as Float32Array, y, outer, n, log);
+    return;
+  }
   if (inner === 1) {
     for (let o = 0; o < outer; o++) {
       const base = o * n;
@@ -90,6 +105,10 @@ export function softmaxBackward(
   inner: number,
   log: boolean,
 ): void {
+  if (rowsInWasm(dx, inner)) {
+    softmaxRowsF32(y as Float32Array, dx, outer, n, log, dy as Float32Array);
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     const block = o * n * inner;
     for (let k = 0; k < inner; k++) {

@@ -1,5 +1,14 @@
 import type { TypedArray } from "../dtype.js";
 import { erfc, erfcF32 } from "./erf.js";
+import { mapF32 } from "./wasm/elementwise.js";
+import { wasmRuntime } from "./wasm/runtime.js";
+
+/** From this many float32 elements the WebAssembly kernels take over from the JS loops. */
+export const UNARY_WASM_MIN = 1024;
+
+function useWasm(o: TypedArray): boolean {
+  return wasmRuntime !== null && o instanceof Float32Array && o.length >= UNARY_WASM_MIN;
+}
 
 // Elementwise kernels: one plain loop each, reading `a` and writing `o` of the same length.
 // Gradient kernels read the upstream gradient `dy` and what the op saved (`x` or `y`).
@@ -70,6 +79,10 @@ export function siluKernel(a: TypedArray, o: TypedArray): void {
 // gelu(x) = x·Φ(x), Φ(x) = erfc(-x/√2)/2.
 // float32 outputs use the float32-accurate erfc: the exact one costs half a Transformer step.
 export function geluKernel(a: TypedArray, o: TypedArray): void {
+  if (useWasm(o)) {
+    mapF32("geluF32", a as Float32Array, o as Float32Array, null, [0]);
+    return;
+  }
   if (o instanceof Float32Array) {
     for (let i = 0; i < a.length; i++) {
       const x = a[i]!;
@@ -83,6 +96,10 @@ export function geluKernel(a: TypedArray, o: TypedArray): void {
   }
 }
 export function geluTanhKernel(a: TypedArray, o: TypedArray): void {
+  if (useWasm(o)) {
+    mapF32("geluF32", a as Float32Array, o as Float32Array, null, [1]);
+    return;
+  }
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     o[i] = 0.5 * x * (1 + Math.tanh(GELU_K * (x + GELU_C * x * x * x)));
@@ -172,6 +189,10 @@ export function siluGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
   }
 }
 export function geluGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
+  if (useWasm(dx)) {
+    mapF32("geluBackwardF32", x as Float32Array, dx as Float32Array, dy as Float32Array, [0]);
+    return;
+  }
   if (dx instanceof Float32Array) {
     for (let i = 0; i < dy.length; i++) {
       const v = x[i]!;
@@ -189,6 +210,10 @@ export function geluGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
   }
 }
 export function geluTanhGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
+  if (useWasm(dx)) {
+    mapF32("geluBackwardF32", x as Float32Array, dx as Float32Array, dy as Float32Array, [1]);
+    return;
+  }
   for (let i = 0; i < dy.length; i++) {
     const v = x[i]!;
     const v2 = v * v;

@@ -1,19 +1,4 @@
-/**
- * What the WebAssembly kernels share: the few WebAssembly members they use (core compiles
- * without DOM or Node types), a base64 decoder (no atob/Buffer, so it runs anywhere), and a
- * synchronous loader that returns null where WebAssembly or SIMD is missing.
- */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
+/** A base64 decoder with no atob/Buffer, so the embedded kernels load anywhere. */
 export function decodeBase64(s: string): Uint8Array {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const lut = new Uint8Array(128);
@@ -32,39 +17,4 @@ export function decodeBase64(s: string): Uint8Array {
     }
   }
   return out;
-}
-
-/** Compile and instantiate a module from base64 bytes; null when it cannot run here. */
-export function loadWasm(base64: string): Record<string, unknown> | null {
-  const wa = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wa === undefined) return null;
-  try {
-    const bytes = decodeBase64(base64);
-    if (!wa.validate(bytes)) return null; // e.g. no SIMD support: the JS kernels take over
-    return new wa.Instance(new wa.Module(bytes), {}).exports;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A view maker for a module's memory: grow it to at least `bytes`, then return a Float32Array or
- * Float64Array over its buffer. Views are cached and re-made only when growth replaced the buffer.
- */
-export function heapViews(
-  mem: WasmMemory,
-): (bytes: number, f32: boolean) => Float32Array | Float64Array {
-  let buffer: ArrayBuffer | null = null;
-  let view32 = new Float32Array(0);
-  let view64 = new Float64Array(0);
-  return (bytes, f32) => {
-    const have = mem.buffer.byteLength;
-    if (have < bytes) mem.grow(Math.ceil((bytes - have) / 65536));
-    if (mem.buffer !== buffer) {
-      buffer = mem.buffer;
-      view32 = new Float32Array(buffer);
-      view64 = new Float64Array(buffer);
-    }
-    return f32 ? view32 : view64;
-  };
 }

@@ -1,6 +1,6 @@
 import { defineOp } from "../autograd/function.js";
 import { type DType, type FloatArray, isFloatDType, promoteTypes } from "../dtype.js";
-import { gemm } from "../kernels/matmul.js";
+import { gemm, gemmBatched } from "../kernels/matmul.js";
 import { fmtShape, type Shape, shapeSize } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { castData, empty } from "./util.js";
@@ -119,6 +119,80 @@ interface Saved {
   bDType: DType;
 }
 
+/**
+ * The stride between the slots an operand gives successive output batch items: 0 when it has no
+ * batch (shared by all), its item size when it has the output's whole batch, null for a partial
+ * broadcast (e.g. [2, 1, M, K] against [1, 3, K, N]), which takes the per-item loop.
+ */
+function batchStride(batchSize: number, nb: number, itemSize: number): number | null {
+  if (batchSize === 1) return 0;
+  return batchSize === nb ? itemSize : null;
+}
+
+/**
+ * C_t (+)= op(X_t)·op(Y_t) over the output batch items t, X_t at slot xIdx[t] and Y_t at slot
+ * yIdx[t]. One batched kernel call when both operands stride simply; otherwise a loop, which also
+ * handles items that share (and so accumulate into) one C slot.
+ */
+function bmm(
+  nb: number,
+  M: number,
+  N: number,
+  K: number,
+  x: FloatArray,
+  xIdx: Int32Array,
+  xStride: number | null,
+  transX: boolean,
+  y: FloatArray,
+  yIdx: Int32Array,
+  yStride: number | null,
+  transY: boolean,
+  c: FloatArray,
+  cIdx: Int32Array | null,
+): void {
+  if (xStride !== null && yStride !== null && cIdx === null) {
+    gemmBatched({
+      batch: nb,
+      M,
+      N,
+      K,
+      a: x,
+      aOff: 0,
+      aStride: xStride,
+      transA: transX,
+      b: y,
+      bOff: 0,
+      bStride: yStride,
+      transB: transY,
+      c,
+      cOff: 0,
+      cStride: M * N,
+      accumulate: false,
+      bias: null,
+    });
+    return;
+  }
+  const xSize = M * K;
+  const ySize = K * N;
+  for (let t = 0; t < nb; t++) {
+    const ct = cIdx === null ? t : cIdx[t]!;
+    gemm(
+      M,
+      N,
+      K,
+      x,
+      xIdx[t]! * xSize,
+      transX,
+      y,
+      yIdx[t]! * ySize,
+      transY,
+      c,
+      ct * M * N,
+      cIdx !== null,
+    );
+  }
+}
+
 // Y = A·B per batch item. dA = dY·Bᵀ and dB = Aᵀ·dY, each summed over the batch items that share
 // an operand slot (broadcast): the GEMMs accumulate into that slot rather than materializing the
 // broadcast gradient. Transposes are gemm flags, never copies — including a transposed B
@@ -147,25 +221,11 @@ const matmulOp = defineOp<[Tensor, Tensor, boolean], Tensor, Saved>({
     const B = b.data as FloatArray;
     const Y = out.data as FloatArray;
     const { M, K, N, nb } = p;
-    if (p.fold) {
-      gemm(nb * M, N, K, A, 0, false, B, 0, transB, Y, 0, false);
-    } else {
-      for (let t = 0; t < nb; t++) {
-        gemm(
-          M,
-          N,
-          K,
-          A,
-          p.aIdx[t]! * M * K,
-          false,
-          B,
-          p.bIdx[t]! * K * N,
-          transB,
-          Y,
-          t * M * N,
-          false,
-        );
-      }
+    if (p.fold) gemm(nb * M, N, K, A, 0, false, B, 0, transB, Y, 0, false);
+    else {
+      const sa = batchStride(p.aBatchSize, nb, M * K);
+      const sb = batchStride(p.bBatchSize, nb, K * N);
+      bmm(nb, M, N, K, A, p.aIdx, sa, false, B, p.bIdx, sb, transB, Y, null);
     }
     return out;
   },
@@ -175,78 +235,33 @@ const matmulOp = defineOp<[Tensor, Tensor, boolean], Tensor, Saved>({
     const A = a.data as FloatArray;
     const B = b.data as FloatArray;
     const dY = castData(dy, a.dtype).data as FloatArray;
+    const identity = p.fold ? null : Int32Array.from({ length: nb }, (_, t) => t);
+    const sa = batchStride(p.aBatchSize, nb, M * K);
+    const sb = batchStride(p.bBatchSize, nb, K * N);
     let da: Tensor | null = null;
     let db: Tensor | null = null;
     if (ctx.needsInputGrad(0)) {
       da = empty(a.shape, a.dtype);
       const dA = da.data as FloatArray;
-      if (p.fold) {
-        gemm(nb * M, K, N, dY, 0, false, B, 0, !transB, dA, 0, false);
-      } else {
-        const acc = p.aBatchSize !== nb;
-        for (let t = 0; t < nb; t++) {
-          gemm(
-            M,
-            K,
-            N,
-            dY,
-            t * M * N,
-            false,
-            B,
-            p.bIdx[t]! * K * N,
-            !transB,
-            dA,
-            p.aIdx[t]! * M * K,
-            acc,
-          );
-        }
+      if (p.fold) gemm(nb * M, K, N, dY, 0, false, B, 0, !transB, dA, 0, false);
+      else {
+        // dA_t = dY_t·B_tᵀ, summed into A's slot when A is broadcast.
+        const cIdx = p.aBatchSize === nb ? null : p.aIdx;
+        bmm(nb, M, K, N, dY, identity!, M * N, false, B, p.bIdx, sb, !transB, dA, cIdx);
       }
     }
     if (ctx.needsInputGrad(1)) {
       db = empty(b.shape, b.dtype);
       const dB = db.data as FloatArray;
+      const cIdx = p.bBatchSize === nb ? null : p.bIdx;
       if (transB) {
         // B is stored [N, K]: its gradient is dYᵀ·A, stored the same way.
-        const acc = !p.fold && p.bBatchSize !== nb;
         if (p.fold) gemm(N, K, nb * M, dY, 0, true, A, 0, false, dB, 0, false);
-        else {
-          for (let t = 0; t < nb; t++) {
-            gemm(
-              N,
-              K,
-              M,
-              dY,
-              t * M * N,
-              true,
-              A,
-              p.aIdx[t]! * M * K,
-              false,
-              dB,
-              p.bIdx[t]! * K * N,
-              acc,
-            );
-          }
-        }
+        else bmm(nb, N, K, M, dY, identity!, M * N, true, A, p.aIdx, sa, false, dB, cIdx);
       } else if (p.fold) {
         gemm(K, N, nb * M, A, 0, true, dY, 0, false, dB, 0, false);
       } else {
-        const acc = p.bBatchSize !== nb;
-        for (let t = 0; t < nb; t++) {
-          gemm(
-            K,
-            N,
-            M,
-            A,
-            p.aIdx[t]! * M * K,
-            true,
-            dY,
-            t * M * N,
-            false,
-            dB,
-            p.bIdx[t]! * K * N,
-            acc,
-          );
-        }
+        bmm(nb, K, N, M, A, p.aIdx, sa, true, dY, identity!, M * N, false, dB, cIdx);
       }
     }
     return [da && castData(da, ctx.saved.aDType), db && castData(db, ctx.saved.bDType)];

@@ -1,19 +1,13 @@
-import { defineOp, type FloatDType, fmtShape, machineEpsilon, Tensor } from "@tapegrad/core";
 import {
-  addInto,
+  defineOp,
   type FloatArray,
-  normalizeRows,
-  rowMeanRstd,
-  rowNormBackward,
-  rowRmsRstd,
-} from "../kernels/norm-kernels.js";
-import {
-  checkFloatInput,
-  checkParam,
-  floatArray,
-  fromAccumulator,
-  rowsAndCols,
-} from "./layer-norm.js";
+  type FloatDType,
+  fmtShape,
+  kernels,
+  machineEpsilon,
+  Tensor,
+} from "@tapegrad/core";
+import { checkFloatInput, checkParam, fromAccumulator, rowsAndCols } from "./layer-norm.js";
 
 // Fused residual add + norm, after flash-attention's layer_norm (flash_attn/ops/triton): one
 // forward sweep computes sum = x + residual and its statistics, saving sum, μ and rstd; one
@@ -38,26 +32,19 @@ function makeAddNormOp(name: string, centered: boolean) {
     forward(ctx, x, residual, weight, bias, normalizedShape, eps) {
       const dtype = x.dtype as FloatDType;
       const { rows, cols } = rowsAndCols(name, x.shape, normalizedShape);
-      const sumData = floatArray(dtype, x.size);
-      addInto(x.data as FloatArray, residual.data as FloatArray, sumData);
-      const mean = centered ? new Float64Array(rows) : null;
-      const rstd = new Float64Array(rows);
-      if (mean !== null) rowMeanRstd(sumData, rows, cols, eps, mean, rstd);
-      else rowRmsRstd(sumData, rows, cols, eps, rstd);
-      const out = floatArray(dtype, x.size);
-      normalizeRows(
-        sumData,
+      const r = kernels.rowNormForward({
+        x: x.data as FloatArray,
         rows,
         cols,
-        mean,
-        rstd,
-        (weight?.data as FloatArray | undefined) ?? null,
-        (bias?.data as FloatArray | undefined) ?? null,
-        out,
-      );
-      const sum = new Tensor(sumData, x.shape, dtype);
-      ctx.save({ sum, weight, mean, rstd, rows, cols, normalizedShape });
-      return [new Tensor(out, x.shape, dtype), sum];
+        eps,
+        centered,
+        weight: (weight?.data as FloatArray | undefined) ?? null,
+        bias: (bias?.data as FloatArray | undefined) ?? null,
+        residual: residual.data as FloatArray,
+      });
+      const sum = new Tensor(r.sum!, x.shape, dtype);
+      ctx.save({ sum, weight, mean: r.mean, rstd: r.rstd, rows, cols, normalizedShape });
+      return [new Tensor(r.y, x.shape, dtype), sum];
     },
     // With s = x + residual, x̂ = (s − μ)·rstd, g = dy·γ:
     //   ds = rstd·(g − mean(g) − x̂·mean(g·x̂)) + dsum   (no mean(g) term for RMSNorm)
@@ -65,25 +52,24 @@ function makeAddNormOp(name: string, centered: boolean) {
     backward(ctx, dy, dsum) {
       const { sum, weight, mean, rstd, rows, cols, normalizedShape } = ctx.saved;
       const dtype = sum.dtype as FloatDType;
-      const needDs = ctx.needsInputGrad(0) || ctx.needsInputGrad(1);
-      const ds = needDs ? floatArray(dtype, sum.size) : null;
-      const dweight = weight !== null && ctx.needsInputGrad(2) ? new Float64Array(cols) : null;
-      const dbias = ctx.needsInputGrad(3) ? new Float64Array(cols) : null;
-      rowNormBackward(
-        sum.data as FloatArray,
-        dy!.data as FloatArray,
+      const { dx, dweight, dbias } = kernels.rowNormBackward({
+        x: sum.data as FloatArray,
+        dy: dy!.data as FloatArray,
         rows,
         cols,
         mean,
         rstd,
-        (weight?.data as FloatArray | undefined) ?? null,
-        { dx: ds, dxAdd: dsum!.data as FloatArray, dweight, dbias },
-      );
+        weight: (weight?.data as FloatArray | undefined) ?? null,
+        dxAdd: dsum!.data as FloatArray,
+        needDx: ctx.needsInputGrad(0) || ctx.needsInputGrad(1),
+        needDweight: weight !== null && ctx.needsInputGrad(2),
+        needDbias: ctx.needsInputGrad(3),
+      });
       // Both inputs get the same gradient; the engine never writes into a gradient it is given.
-      const dsT = ds === null ? null : new Tensor(ds, sum.shape, dtype);
+      const ds = dx === null ? null : new Tensor(dx, sum.shape, dtype);
       return [
-        ctx.needsInputGrad(0) ? dsT : null,
-        ctx.needsInputGrad(1) ? dsT : null,
+        ctx.needsInputGrad(0) ? ds : null,
+        ctx.needsInputGrad(1) ? ds : null,
         dweight === null ? null : fromAccumulator(dweight, normalizedShape, dtype),
         dbias === null ? null : fromAccumulator(dbias, normalizedShape, dtype),
         null,

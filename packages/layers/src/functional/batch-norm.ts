@@ -1,10 +1,10 @@
+import type { FloatArray } from "@tapegrad/core";
 import { defineOp, type FloatDType, fmtShape, isFloatDType, Tensor } from "@tapegrad/core";
 import {
   batchNormBackward,
   channelMeanVar,
   normalizeChannels,
 } from "../kernels/channel-norm-kernels.js";
-import type { FloatArray } from "../kernels/norm-kernels.js";
 import { checkFloatInput, checkParam, floatArray, fromAccumulator } from "./layer-norm.js";
 
 export interface BatchNormOptions {

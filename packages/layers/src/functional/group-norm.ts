@@ -1,6 +1,12 @@
-import { defineOp, type FloatDType, fmtShape, Tensor } from "@tapegrad/core";
+import {
+  defineOp,
+  type FloatArray,
+  type FloatDType,
+  fmtShape,
+  kernels,
+  Tensor,
+} from "@tapegrad/core";
 import { groupNormBackward, normalizeGroups } from "../kernels/channel-norm-kernels.js";
-import { type FloatArray, rowMeanRstd } from "../kernels/norm-kernels.js";
 import { checkFloatInput, checkParam, floatArray, fromAccumulator } from "./layer-norm.js";
 
 interface GroupNormSaved {
@@ -28,7 +34,7 @@ const groupNormOp = defineOp<GroupNormArgs, Tensor, GroupNormSaved>({
     const rows = n * groups;
     const mean = new Float64Array(rows);
     const rstd = new Float64Array(rows);
-    rowMeanRstd(x.data as FloatArray, rows, (c / groups) * s, eps, mean, rstd);
+    kernels.rowMeanRstd(x.data as FloatArray, rows, (c / groups) * s, eps, mean, rstd);
     const out = floatArray(dtype, x.size);
     normalizeGroups(
       x.data as FloatArray,

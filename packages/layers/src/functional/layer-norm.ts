@@ -1,18 +1,13 @@
 import {
   allocArray,
   defineOp,
+  type FloatArray,
   type FloatDType,
   fmtShape,
   isFloatDType,
+  kernels,
   Tensor,
 } from "@tapegrad/core";
-import {
-  type FloatArray,
-  normalizeRows,
-  rowMeanRstd,
-  rowNormBackward,
-  rowRmsRstd,
-} from "../kernels/norm-kernels.js";
 
 // ---- argument checks and small helpers shared by the functional norms ----
 
@@ -106,42 +101,37 @@ export function makeRowNormOp(name: string, centered: boolean) {
     forward(ctx, x, weight, bias, normalizedShape, eps) {
       const dtype = x.dtype as FloatDType;
       const { rows, cols } = rowsAndCols(name, x.shape, normalizedShape);
-      const mean = centered ? new Float64Array(rows) : null;
-      const rstd = new Float64Array(rows);
-      if (mean !== null) rowMeanRstd(x.data as FloatArray, rows, cols, eps, mean, rstd);
-      else rowRmsRstd(x.data as FloatArray, rows, cols, eps, rstd);
-      const out = floatArray(dtype, x.size);
-      normalizeRows(
-        x.data as FloatArray,
+      const { y, mean, rstd } = kernels.rowNormForward({
+        x: x.data as FloatArray,
         rows,
         cols,
-        mean,
-        rstd,
-        (weight?.data as FloatArray | undefined) ?? null,
-        (bias?.data as FloatArray | undefined) ?? null,
-        out,
-      );
+        eps,
+        centered,
+        weight: (weight?.data as FloatArray | undefined) ?? null,
+        bias: (bias?.data as FloatArray | undefined) ?? null,
+        residual: null,
+      });
       ctx.save({ x, weight, mean, rstd, rows, cols, normalizedShape });
-      return new Tensor(out, x.shape, dtype);
+      return new Tensor(y, x.shape, dtype);
     },
     // dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ (no mean(g) term when uncentered);
     // dγ = Σ_rows dy·x̂; dβ = Σ_rows dy.
     backward(ctx, dy) {
       const { x, weight, mean, rstd, rows, cols, normalizedShape } = ctx.saved;
       const dtype = x.dtype as FloatDType;
-      const dx = ctx.needsInputGrad(0) ? floatArray(dtype, x.size) : null;
-      const dweight = weight !== null && ctx.needsInputGrad(1) ? new Float64Array(cols) : null;
-      const dbias = ctx.needsInputGrad(2) ? new Float64Array(cols) : null;
-      rowNormBackward(
-        x.data as FloatArray,
-        dy.data as FloatArray,
+      const { dx, dweight, dbias } = kernels.rowNormBackward({
+        x: x.data as FloatArray,
+        dy: dy.data as FloatArray,
         rows,
         cols,
         mean,
         rstd,
-        (weight?.data as FloatArray | undefined) ?? null,
-        { dx, dxAdd: null, dweight, dbias },
-      );
+        weight: (weight?.data as FloatArray | undefined) ?? null,
+        dxAdd: null,
+        needDx: ctx.needsInputGrad(0),
+        needDweight: weight !== null && ctx.needsInputGrad(1),
+        needDbias: ctx.needsInputGrad(2),
+      });
       return [
         dx === null ? null : new Tensor(dx, x.shape, dtype),
         dweight === null ? null : fromAccumulator(dweight, normalizedShape, dtype),

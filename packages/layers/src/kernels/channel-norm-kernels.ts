@@ -2,7 +2,7 @@
 // product of the spatial dims (1 for an (N, C) input). Element (n, c, s) is at (n·C + c)·S + s.
 // Statistics are accumulated in float64 whatever the element type.
 
-import type { FloatArray } from "./norm-kernels.js";
+import type { FloatArray } from "@tapegrad/core";
 
 /**
  * Per-channel mean and biased variance over N and S, by the corrected two-pass algorithm (see

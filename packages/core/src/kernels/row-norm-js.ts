@@ -2,7 +2,7 @@
 // one contiguous run of `cols` elements that is normalized on its own; `rows` of them follow each
 // other. Statistics are always accumulated in float64, whatever the element type.
 
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from "../dtype.js";
 
 /**
  * Per-row mean and 1/sqrt(biased var + eps), by the corrected two-pass algorithm: the second pass

@@ -1,0 +1,8 @@
+// The entry the AssemblyScript compiler builds: every kernel family's exports.
+
+export * from "./adam";
+export * from "./binary";
+export * from "./gelu";
+export * from "./gemm";
+export * from "./norm";
+export * from "./softmax";

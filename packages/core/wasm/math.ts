@@ -1,0 +1,112 @@
+// Vector (f32x4) elementary functions for the float32 kernels, accurate to a few ulp.
+
+/** a·b + c, fused under relaxed SIMD. */
+export function fma4(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+const LOG2E: f32 = 1.4426950408889634;
+// ln 2 split so that n·LN2_HI is exact for |n| < 2^11 (Cody and Waite).
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.1219444e-4;
+
+/**
+ * exp(hi + lo), for an argument carried as an unevaluated sum (|lo| up to a few units): n is
+ * taken from hi + lo, hi − n·ln2 is exact when hi is large (Sterbenz), and lo joins the reduced
+ * argument afterwards, so the extra precision of the pair survives. The
+ * polynomial on |r| ≤ ln2/2 is Cephes' expf minimax; 2^n is applied in two halves so that results
+ * in the subnormal range come out right. NaN propagates; −∞ gives 0 and +∞ gives +∞.
+ */
+export function exp4hl(hi: v128, lo: v128): v128 {
+  const x = f32x4.max(f32x4.min(hi, f32x4.splat(89)), f32x4.splat(-104));
+  const n = f32x4.nearest(f32x4.mul(f32x4.add(x, lo), f32x4.splat(LOG2E)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  r = f32x4.add(r, lo);
+  let p = f32x4.splat(1.98756915e-4);
+  p = fma4(p, r, f32x4.splat(1.3981999507e-3));
+  p = fma4(p, r, f32x4.splat(8.3334519073e-3));
+  p = fma4(p, r, f32x4.splat(4.1665795894e-2));
+  p = fma4(p, r, f32x4.splat(1.6666665459e-1));
+  p = fma4(p, r, f32x4.splat(5.0000001201e-1));
+  p = fma4(f32x4.mul(p, r), r, r);
+  p = f32x4.add(p, f32x4.splat(1));
+  // 2^n = 2^(n/2 rounded down) · 2^(the rest): each factor is a normal float for |n| ≤ 252.
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const bias = i32x4.splat(127);
+  const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
+  const s2 = i32x4.shl(i32x4.add(n2, bias), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+export function exp4(x: v128): v128 {
+  return exp4hl(x, f32x4.splat(0));
+}
+
+/** x with its low 12 significand bits cleared: the square of the result is exact in float32. */
+export function head4(x: v128): v128 {
+  return v128.and(x, i32x4.splat(0xfffff000));
+}
+
+/** Reciprocal 1/x (correctly rounded division). */
+export function recip4(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1), x);
+}
+
+// ---- float64 lanes (f64x2) ----
+
+/** a·b + c in f64x2, fused under relaxed SIMD. */
+export function fma2(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+/** Lanes 2 and 3 of a f32x4, as f64x2. */
+export function promoteHigh(v: v128): v128 {
+  return f64x2.promote_low_f32x4(
+    v128.swizzle(v, i8x16(8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0)),
+  );
+}
+
+/** Two f64x2 rounded to float32 and joined into one f32x4 (a's lanes first). */
+export function demoteJoin(a: v128, b: v128): v128 {
+  return v128.shuffle<i32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+}
+
+const LN2_HI_D: f64 = 0.6931471803691238;
+const LN2_LO_D: f64 = 1.9082149292705877e-10;
+
+/**
+ * exp(x) in f64x2 for −700 < x < 700 (the float32 kernels' arguments stay far inside), to
+ * ~1e-15 relative: Cody–Waite reduction to |r| ≤ ln2/2 and the Taylor polynomial to r¹¹.
+ * Below −700 the result is 0; NaN propagates.
+ */
+export function exp2d(x0: v128): v128 {
+  const x = f64x2.max(f64x2.min(x0, f64x2.splat(700)), f64x2.splat(-700));
+  const n = f64x2.nearest(f64x2.mul(x, f64x2.splat(1.4426950408889634)));
+  const r = f64x2.sub(
+    f64x2.sub(x, f64x2.mul(n, f64x2.splat(LN2_HI_D))),
+    f64x2.mul(n, f64x2.splat(LN2_LO_D)),
+  );
+  let p = f64x2.splat(1.0 / 39916800);
+  p = fma2(p, r, f64x2.splat(1.0 / 3628800));
+  p = fma2(p, r, f64x2.splat(1.0 / 362880));
+  p = fma2(p, r, f64x2.splat(1.0 / 40320));
+  p = fma2(p, r, f64x2.splat(1.0 / 5040));
+  p = fma2(p, r, f64x2.splat(1.0 / 720));
+  p = fma2(p, r, f64x2.splat(1.0 / 120));
+  p = fma2(p, r, f64x2.splat(1.0 / 24));
+  p = fma2(p, r, f64x2.splat(1.0 / 6));
+  p = fma2(p, r, f64x2.splat(0.5));
+  p = fma2(p, r, f64x2.splat(1));
+  p = fma2(p, r, f64x2.splat(1));
+  // 2^n with n in [−1010, 1010], through the exponent field; |n| is small enough for one factor.
+  const ni = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n));
+  const scale = i64x2.shl(i64x2.add(ni, i64x2.splat(1023)), 52);
+  const y = f64x2.mul(p, scale);
+  // Below −700 the reduced form would need a subnormal scale: the true value is 0 in float32.
+  return v128.bitselect(f64x2.splat(0), y, f64x2.lt(x0, f64x2.splat(-700)));
+}
