@@ -1,9 +1,9 @@
 /** The tfjs reference encoder started from the weights of a fresh tapegrad one (same seed). */
 import { encoderConfig as c, makeBatch } from "./encoder-config.js";
 import { makeTapegradStep } from "./encoder-tapegrad.js";
-import { makeTfjsStep, type TfjsStep } from "./encoder-tfjs.js";
+import { makeTfjsStep, type TfjsStep, type TfjsStepOptions } from "./encoder-tfjs.js";
 
-export function tfjsFromTapegrad(seed = 0): TfjsStep {
+export function tfjsFromTapegrad(seed = 0, options: TfjsStepOptions = {}): TfjsStep {
   const { model } = makeTapegradStep(c, seed);
   const weights = model.namedParameters().map(([name, p]) => ({
     name,
@@ -11,5 +11,5 @@ export function tfjsFromTapegrad(seed = 0): TfjsStep {
     shape: [...p.shape],
   }));
   const { tokens, labels } = makeBatch(c);
-  return makeTfjsStep(c, weights, tokens.data as Int32Array, labels.data as Int32Array);
+  return makeTfjsStep(c, weights, tokens.data as Int32Array, labels.data as Int32Array, options);
 }

@@ -35,11 +35,20 @@ function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 
+export interface TfjsStepOptions {
+  /**
+   * How tokens are embedded: a gather (the cpu backend), or a one-hot matmul (the wasm backend
+   * has no kernel for the gather's gradient, UnsortedSegmentSum).
+   */
+  embedding?: "gather" | "onehot";
+}
+
 export function makeTfjsStep(
   c: EncoderConfig,
   weights: readonly InitialWeight[],
   tokens: Int32Array,
   labels: Int32Array,
+  options: TfjsStepOptions = {},
 ): TfjsStep {
   const vars = new Map<string, tf.Variable>();
   for (const w of weights) vars.set(w.name, tf.variable(tf.tensor(w.data, w.shape), true, w.name));
@@ -49,6 +58,10 @@ export function makeTfjsStep(
     return t;
   };
   const tok = tf.tensor2d(tokens, [c.batch, c.seqLen], "int32");
+  const oneHotTokens =
+    options.embedding === "onehot"
+      ? tf.cast(tf.oneHot(tf.tensor1d(tokens, "int32"), c.vocab), "float32")
+      : null;
   const target = tf.oneHot(tf.tensor1d(labels, "int32"), c.classes);
   const opt = tf.train.adam(c.lr, 0.9, 0.999, 1e-8);
   const [B, L, D, H] = [c.batch, c.seqLen, c.dModel, c.heads];
@@ -77,7 +90,12 @@ export function makeTfjsStep(
   }
 
   function loss(): tf.Scalar {
-    const emb = tf.add(tf.gather(v("embed.weight"), tok), v("pos.weight")); // [B, L, D]
+    const table = v("embed.weight");
+    const gathered =
+      oneHotTokens === null
+        ? tf.gather(table, tok)
+        : tf.reshape(tf.matMul(oneHotTokens, table), [B, L, D]);
+    const emb = tf.add(gathered, v("pos.weight")); // [B, L, D]
     let h = tf.reshape(emb, [B * L, D]);
     for (let i = 0; i < c.layers; i++) h = encoderLayer(h, `layers.${i}`);
     const pooled = tf.mean(tf.reshape(h, [B, L, D]), 1);
@@ -97,7 +115,7 @@ export function makeTfjsStep(
     },
     dispose() {
       opt.dispose();
-      tf.dispose([...varList, tok, target]);
+      tf.dispose([...varList, tok, target, ...(oneHotTokens === null ? [] : [oneHotTokens])]);
     },
   };
 }
