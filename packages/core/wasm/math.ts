@@ -110,3 +110,32 @@ export function exp2d(x0: v128): v128 {
   // Below −700 the reduced form would need a subnormal scale: the true value is 0 in float32.
   return v128.bitselect(f64x2.splat(0), y, f64x2.lt(x0, f64x2.splat(-700)));
 }
+
+/**
+ * log(x) for a positive, finite, normal f64 (a softmax row's Σ exp ≥ 1), to ~1 ulp: x = 2^e·m
+ * with m in [√½, √2), and log m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172, by its series.
+ * Written here rather than taken from the standard library, whose lookup tables would be data
+ * segments: every worker's instantiation would rewrite them into the shared memory.
+ */
+export function logPositive(x: f64): f64 {
+  const bits = reinterpret<i64>(x);
+  let e = <i32>((bits >> 52) & 0x7ff) - 1023;
+  let m = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    e += 1;
+  }
+  const s = (m - 1) / (m + 1);
+  const s2 = s * s;
+  let p = 1.0 / 19;
+  p = p * s2 + 1.0 / 17;
+  p = p * s2 + 1.0 / 15;
+  p = p * s2 + 1.0 / 13;
+  p = p * s2 + 1.0 / 11;
+  p = p * s2 + 1.0 / 9;
+  p = p * s2 + 1.0 / 7;
+  p = p * s2 + 1.0 / 5;
+  p = p * s2 + 1.0 / 3;
+  const logm = 2 * s + 2 * s * s2 * p;
+  return <f64>e * 0.6931471805599453 + logm;
+}

@@ -92,7 +92,7 @@ export function rowNormF32(job: usize, chunk: i32, _tid: i32): void {
     }
     const mu: f64 = meanOut != 0 ? rowSum(x, n) / <f64>n : 0;
     const variance = max(rowCenteredSquares(x, n, mu) / <f64>n, 0);
-    const rs: f64 = 1 / Math.sqrt(variance + eps);
+    const rs: f64 = 1 / sqrt<f64>(variance + eps);
     if (meanOut != 0) store<f64>(meanOut + ((<usize>r) << 3), mu);
     store<f64>(rstdOut + ((<usize>r) << 3), rs);
     const muHi = <f32>mu;
