@@ -230,10 +230,12 @@ function edgeTile<T>(
 
 /**
  * Job slots: 0 M, 1 N, 2 K, 3 a, 4 rsA, 5 csA, 6 b, 7 rsB, 8 csB, 9 c, 10 ldc, 11 bias (0: none),
- * 12 accumulate, 13/14/15 per-item element strides of A/B/C, 16 rows per chunk (a multiple of
- * MR), 17 chunks per item, 18 scratch base, 19 scratch bytes per thread. Chunk `chunk` computes
- * rows [r0, r1) of batch item chunk / chunksPerItem, for every column and the whole K, always
- * blocking K the same way: how rows are split into chunks never changes a result bit.
+ * 12 accumulate, 13/14/15 outer item strides of A/B/C (elements), 16 rows per chunk (a multiple
+ * of MR), 17 chunks per item, 18 scratch base, 19 scratch bytes per thread, 20 items per outer
+ * group, 21/22/23 inner item strides of A/B/C. Item t reads A at a + (t / inner)·s13 +
+ * (t % inner)·s21 (attention's heads, interleaved inside a row, are the inner items). Chunk
+ * `chunk` computes rows [r0, r1) of item chunk / chunksPerItem, for every column and the whole
+ * K, always blocking K the same way: how rows are split into chunks never changes a result bit.
  */
 function gemm<T>(job: usize, chunk: i32, tid: i32): void {
   const E = sizeof<T>();
@@ -255,9 +257,13 @@ function gemm<T>(job: usize, chunk: i32, tid: i32): void {
   const item = chunk / perItem;
   const r0 = (chunk % perItem) * rowsPerChunk;
   const r1 = min(M, r0 + rowsPerChunk);
-  const a = pP(job, 3) + <usize>(item * pI(job, 13)) * E;
-  const b = pP(job, 6) + <usize>(item * pI(job, 14)) * E;
-  const c = pP(job, 9) + <usize>(item * pI(job, 15)) * E;
+  // Item t = (outer, inner) = (t / innerCount, t % innerCount): two strides per operand.
+  const inner = pI(job, 20);
+  const i1 = item / inner;
+  const i2 = item % inner;
+  const a = pP(job, 3) + <usize>(i1 * pI(job, 13) + i2 * pI(job, 21)) * E;
+  const b = pP(job, 6) + <usize>(i1 * pI(job, 14) + i2 * pI(job, 22)) * E;
+  const c = pP(job, 9) + <usize>(i1 * pI(job, 15) + i2 * pI(job, 23)) * E;
   const ap = pP(job, 18) + <usize>(tid * pI(job, 19));
   const bp = ap + <usize>(MC * KC) * E;
   const tmp = bp + <usize>(KC * NC) * E;

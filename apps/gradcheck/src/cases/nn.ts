@@ -47,6 +47,23 @@ export const linalgCases: GradcheckCase[] = [
 ];
 
 export const nnCases: GradcheckCase[] = [
+  c("attention", "attention 2 heads, L 3 ≠ S 4, float key mask, weights used", () => {
+    const g = gen(116);
+    const mask = rn(g, [2, 1, 1, 4], { grad: false });
+    return {
+      fn: (q, k, v) =>
+        T.attention(q, k, v, { numHeads: 2, mask, needWeights: true }) as [T.Tensor, T.Tensor],
+      inputs: [rn(g, [2, 3, 4]), rn(g, [2, 4, 4]), rn(g, [2, 4, 6])],
+    };
+  }),
+  c("attention", "attention causal with a bool mask, one query fully masked", () => {
+    const g = gen(117);
+    const mask = bool([1, 1, 1, 0, 0, 1, 0, 0, 0], [3, 3]);
+    return {
+      fn: (q, k, v) => T.attention(q, k, v, { numHeads: 3, mask, causal: true })[0]!,
+      inputs: [rn(g, [1, 3, 6]), rn(g, [1, 3, 6]), rn(g, [1, 3, 3])],
+    };
+  }),
   c("softmax", "softmax dim -1", () => ({
     fn: (x) => x.softmax(-1),
     inputs: [rn(gen(111), [2, 3, 4])],

@@ -1,4 +1,5 @@
 import type { OpInfo } from "../autograd/function.js";
+import { attentionOps } from "./attention.js";
 import { binaryOps } from "./binary.js";
 import { castOps } from "./cast.js";
 import { compareOps } from "./compare.js";
@@ -82,6 +83,7 @@ export type OpName =
   | "logSoftmax"
   | "maskedFill"
   | "embedding"
+  | "attention"
   | "dropout"
   | "nllLoss"
   | "crossEntropy"
@@ -108,6 +110,7 @@ export const opRegistry: { readonly [K in OpName]: OpInfo } = {
   ...joinOps,
   ...nnOps,
   embedding: embeddingOp,
+  ...attentionOps,
   dropout: dropoutOp,
   ...lossOps,
   ...castOps,

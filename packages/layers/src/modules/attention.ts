@@ -1,13 +1,4 @@
-import {
-  dropout,
-  fmtShape,
-  type Generator,
-  linear,
-  matmulNT,
-  softmax,
-  type Tensor,
-  zeros,
-} from "@tapegrad/core";
+import { attention, fmtShape, type Generator, linear, type Tensor, zeros } from "@tapegrad/core";
 import { constant_, xavierUniform_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
 import { Linear } from "./linear.js";
@@ -31,22 +22,19 @@ export interface AttentionCallOptions {
   averageAttnWeights?: boolean;
 }
 
-function causalMask(L: number, S: number): Tensor {
-  const m = zeros([L, S], { dtype: "bool" });
-  for (let i = 0; i < L; i++) for (let j = i + 1; j < S; j++) m.data[i * S + j] = 1;
-  return m;
-}
-
-/**
- * A bool mask (true = masked) sets scores to −∞; a float mask is added to them, cast to the
- * scores' dtype so a float64 mask does not silently turn a float32 model's output into float64.
- */
-function applyMask(name: string, scores: Tensor, mask: Tensor): Tensor {
-  if (mask.dtype === "bool") return scores.maskedFill(mask, Number.NEGATIVE_INFINITY);
+/** A mask as an additive float mask (bool true → −∞), in `dtype`. */
+function additive(name: string, mask: Tensor, dtype: Tensor["dtype"]): Tensor {
+  if (mask.dtype === "bool") {
+    return zeros(mask.shape, { dtype: dtype as "float32" }).maskedFill(
+      mask,
+      Number.NEGATIVE_INFINITY,
+    );
+  }
   if (mask.dtype !== "float32" && mask.dtype !== "float64") {
     throw new Error(`MultiheadAttention: ${name} must be bool or float, got ${mask.dtype}`);
   }
-  return scores.add(mask.dtype === scores.dtype ? mask : mask.to(scores.dtype));
+  // Cast so a float64 mask does not silently turn a float32 model's output into float64.
+  return mask.dtype === dtype ? mask : mask.to(dtype);
 }
 
 /**
@@ -94,12 +82,6 @@ export class MultiheadAttention extends Module {
     if (this.outProj.bias !== null) constant_(this.outProj.bias, 0);
   }
 
-  /** Split [N, T, E] into heads: [N, H, T, D]. */
-  private heads(x: Tensor): Tensor {
-    const [n, t] = x.shape as [number, number, number];
-    return x.reshape(n, t, this.numHeads, this.headDim).permute(0, 2, 1, 3);
-  }
-
   private project(x: Tensor, part: number): Tensor {
     const E = this.embedDim;
     const w = this.inProjWeight.slice(0, part * E, (part + 1) * E);
@@ -144,30 +126,33 @@ export class MultiheadAttention extends Module {
       k = this.project(key, 1);
       v = this.project(value, 2);
     }
-    const qh = this.heads(q);
-    const kh = this.heads(k);
-    const vh = this.heads(v);
-    let scores = matmulNT(qh, kh).mul(1 / Math.sqrt(this.headDim)); // Q·Kᵀ: [N, H, L, S]
-    scores = this.applyMasks(scores, N, L, S, options);
-    let attn = softmax(scores, -1);
-    if (this.training && this.dropoutP > 0)
-      attn = dropout(attn, this.dropoutP, true, this.generator);
-    const ctx = attn.matmul(vh).permute(0, 2, 1, 3).reshape(N, L, E);
-    const out = this.outProj.forward(ctx);
-    if (options.needWeights === false) return [out, null];
-    const weights = (options.averageAttnWeights ?? true) ? attn.mean(1) : attn;
-    return [out, weights];
+    const [ctx, weights] = attention(q, k, v, {
+      numHeads: this.numHeads,
+      mask: this.combinedMask(query.dtype, N, L, S, options),
+      causal: options.causal ?? false,
+      dropout: this.training ? this.dropoutP : 0,
+      generator: this.generator,
+      needWeights: options.needWeights !== false,
+    }) as [Tensor, Tensor | undefined];
+    const out = this.outProj.forward(ctx!);
+    if (weights === undefined) return [out, null];
+    return [out, (options.averageAttnWeights ?? true) ? weights.mean(1) : weights];
   }
 
-  private applyMasks(
-    scores: Tensor,
+  /**
+   * keyPaddingMask and attnMask as one mask broadcastable to [N, H, L, S]: as given when only
+   * one is set, else their sum as additive float masks.
+   */
+  private combinedMask(
+    dtype: Tensor["dtype"],
     N: number,
     L: number,
     S: number,
     o: AttentionCallOptions,
-  ): Tensor {
-    let s = scores;
+  ): Tensor | null {
     const H = this.numHeads;
+    let padding: Tensor | null = null;
+    let attn: Tensor | null = null;
     if (o.keyPaddingMask) {
       const m = o.keyPaddingMask;
       if (m.ndim !== 2 || m.shape[0] !== N || m.shape[1] !== S) {
@@ -175,22 +160,25 @@ export class MultiheadAttention extends Module {
           `MultiheadAttention: keyPaddingMask must be of shape [${N}, ${S}], got ${fmtShape(m.shape)}`,
         );
       }
-      s = applyMask("keyPaddingMask", s, m.reshape(N, 1, 1, S));
+      padding = m.reshape(N, 1, 1, S);
     }
     if (o.attnMask) {
       const m = o.attnMask;
-      let shaped: Tensor;
-      if (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) shaped = m;
+      if (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) attn = m;
       else if (m.ndim === 3 && m.shape[0] === N * H && m.shape[1] === L && m.shape[2] === S) {
-        shaped = m.reshape(N, H, L, S);
+        attn = m.reshape(N, H, L, S);
       } else {
         throw new Error(
           `MultiheadAttention: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}], got ${fmtShape(m.shape)}`,
         );
       }
-      s = applyMask("attnMask", s, shaped);
     }
-    if (o.causal) s = s.maskedFill(causalMask(L, S), Number.NEGATIVE_INFINITY);
-    return s;
+    if (padding === null || attn === null) {
+      const m = padding ?? attn;
+      if (m !== null && m.dtype !== "bool")
+        return additive(padding ? "keyPaddingMask" : "attnMask", m, dtype);
+      return m;
+    }
+    return additive("keyPaddingMask", padding, dtype).add(additive("attnMask", attn, dtype));
   }
 }

@@ -3,10 +3,103 @@ import { getNumThreads, parallelFor } from "./pool.js";
 import { alloc, copyIn, heap, mark, release, wasmRuntime, writeJob } from "./runtime.js";
 
 /**
- * Batched GEMM on the WebAssembly kernel (wasm/gemm.ts): for each of `batch` items,
- * C_t (+)= op(A_t)·op(B_t) (+ bias row), where item t reads A at aOff + t·aStride (a stride of 0
- * shares one operand across the batch), and likewise B and C. The operands are copied into the
- * kernel memory, the work is split into row blocks over the thread pool, and C is copied back.
+ * GEMM on the WebAssembly kernel (wasm/gemm.ts), at two levels: `runGemm` over operands already
+ * in kernel memory (byte addresses and element strides), which fused ops chain without copies;
+ * and `gemmBatchedWasm`, which copies typed arrays in and the result back out.
+ */
+
+/** An operand in kernel memory: element (i, j) of item (t1, t2) at p + (t1·s1 + t2·s2 + i·rs + j·cs)·E. */
+export interface WasmOperand {
+  p: number;
+  rs: number;
+  cs: number;
+  s1: number;
+  s2: number;
+}
+
+export interface WasmGemm {
+  f32: boolean;
+  /** Items: outer × inner (e.g. batch × heads); item t is (t / inner, t % inner). */
+  outer: number;
+  inner: number;
+  M: number;
+  N: number;
+  K: number;
+  a: WasmOperand;
+  b: WasmOperand;
+  /** C's column stride is 1; `rs` is its row stride (ldc). */
+  c: Omit<WasmOperand, "cs">;
+  /** Byte address of N bias values added to every row (with accumulate false), or 0. */
+  bias: number;
+  /** C += A·B instead of C = A·B. */
+  accumulate: boolean;
+}
+
+const MR = 5;
+/** Below this many multiply-adds per chunk, splitting costs more than it saves. */
+const MIN_CHUNK_MACS = 1 << 17;
+
+const scratchPerThread = (f32: boolean): number =>
+  (wasmRuntime!.exports[f32 ? "gemmScratchF32" : "gemmScratchF64"] as () => number)();
+
+/** C_t (+)= op(A_t)·op(B_t) for every item, split over the thread pool. K = 0 is the caller's. */
+export function runGemm(g: WasmGemm): void {
+  const { M, N, K } = g;
+  const batch = g.outer * g.inner;
+  if (batch === 0 || M === 0 || N === 0 || K === 0) return;
+  const m0 = mark();
+  try {
+    const threads = getNumThreads();
+    const macs = batch * M * N * K;
+    // Row blocks per item: enough chunks to keep every thread busy, none too small.
+    let perItem = 1;
+    if (threads > 1 && batch < 4 * threads) {
+      const want = Math.ceil((4 * threads) / batch);
+      const byWork = Math.max(1, Math.floor(macs / batch / MIN_CHUNK_MACS));
+      perItem = Math.max(1, Math.min(want, byWork, Math.ceil(M / MR)));
+    }
+    const rows = Math.ceil(M / perItem / MR) * MR;
+    perItem = Math.ceil(M / rows);
+    const chunks = batch * perItem;
+    const scratch = scratchPerThread(g.f32);
+    const ps = alloc(scratch * Math.min(threads, chunks));
+    const { a, b, c } = g;
+    const job = writeJob([
+      M,
+      N,
+      K,
+      a.p,
+      a.rs,
+      a.cs,
+      b.p,
+      b.rs,
+      b.cs,
+      c.p,
+      c.rs,
+      g.bias,
+      g.accumulate ? 1 : 0,
+      a.s1,
+      b.s1,
+      c.s1,
+      rows,
+      perItem,
+      ps,
+      scratch,
+      g.inner,
+      a.s2,
+      b.s2,
+      c.s2,
+    ]);
+    parallelFor(g.f32 ? "gemmF32" : "gemmF64", job, chunks);
+  } finally {
+    release(m0);
+  }
+}
+
+/**
+ * Batched GEMM over typed arrays: for each of `batch` items, C_t (+)= op(A_t)·op(B_t) (+ bias
+ * row), where item t reads A at aOff + t·aStride (a stride of 0 shares one operand across the
+ * batch), and likewise B and C.
  */
 export interface GemmCall {
   batch: number;
@@ -30,14 +123,7 @@ export interface GemmCall {
   bias: FloatArray | null;
 }
 
-const MR = 5;
-/** Below this many multiply-adds per chunk, splitting costs more than it saves. */
-const MIN_CHUNK_MACS = 1 << 17;
-
-const scratchPerThread = (f32: boolean): number =>
-  (wasmRuntime!.exports[f32 ? "gemmScratchF32" : "gemmScratchF64"] as () => number)();
-
-/** Elements of `arr` that batch items starting at off, every `stride`, each `len` long, touch. */
+/** Elements that items starting at off, every `stride`, each `len` long, touch. */
 function span(batch: number, stride: number, len: number): number {
   return stride === 0 ? len : (batch - 1) * stride + len;
 }
@@ -53,69 +139,40 @@ export function gemmBatchedWasm(g: GemmCall): void {
   const E = f32 ? 4 : 8;
   const m0 = mark();
   try {
-    const aLen = span(batch, g.aStride, M * K);
-    const bLen = span(batch, g.bStride, K * N);
     const cLen = span(batch, g.cStride, M * N);
-    const pa = copyIn(g.a.subarray(g.aOff, g.aOff + aLen));
-    const pb = copyIn(g.b.subarray(g.bOff, g.bOff + bLen));
+    const pa = copyIn(g.a.subarray(g.aOff, g.aOff + span(batch, g.aStride, M * K)));
+    const pb = copyIn(g.b.subarray(g.bOff, g.bOff + span(batch, g.bStride, K * N)));
     // C is read when accumulating, and when items leave gaps that the copy-back must preserve.
     const readC = g.accumulate || (batch > 1 && g.cStride !== M * N);
     const pc = readC ? copyIn(g.c.subarray(g.cOff, g.cOff + cLen)) : alloc(cLen * E);
-    const pbias = g.bias === null ? 0 : copyIn(g.bias);
-    const threads = getNumThreads();
-    const macs = batch * M * N * K;
-    // Row blocks per item: enough chunks to keep every thread busy, none too small.
-    let perItem = 1;
-    if (threads > 1 && batch < 4 * threads) {
-      const want = Math.ceil((4 * threads) / batch);
-      const byWork = Math.max(1, Math.floor(macs / batch / MIN_CHUNK_MACS));
-      perItem = Math.max(1, Math.min(want, byWork, Math.ceil(M / MR)));
-    }
-    const rows = Math.ceil(M / perItem / MR) * MR;
-    perItem = Math.ceil(M / rows);
-    const chunks = batch * perItem;
-    const scratch = scratchPerThread(f32);
-    const ps = alloc(scratch * Math.min(threads, chunks));
-    const job = writeJob([
-      M,
-      N,
-      K,
-      pa,
-      g.transA ? 1 : K,
-      g.transA ? M : 1,
-      pb,
-      g.transB ? 1 : N,
-      g.transB ? K : 1,
-      pc,
-      N,
-      pbias,
-      g.accumulate ? 1 : 0,
-      g.aStride,
-      g.bStride,
-      g.cStride,
-      rows,
-      perItem,
-      ps,
-      scratch,
-    ]);
+    const h = () => (f32 ? heap().f32 : heap().f64);
     if (K === 0) {
       // No products: C is its old value, the bias, or zero.
-      const h = f32 ? heap().f32 : heap().f64;
-      const at = pc / E;
       if (!g.accumulate) {
         for (let t = 0; t < batch; t++) {
-          const base = at + t * g.cStride;
           for (let i = 0; i < M; i++) {
-            if (g.bias === null) h.fill(0, base + i * N, base + (i + 1) * N);
-            else h.set(g.bias, base + i * N);
+            const at = pc / E + t * g.cStride + i * N;
+            if (g.bias === null) h().fill(0, at, at + N);
+            else h().set(g.bias, at);
           }
         }
       }
     } else {
-      parallelFor(f32 ? "gemmF32" : "gemmF64", job, chunks);
+      runGemm({
+        f32,
+        outer: batch,
+        inner: 1,
+        M,
+        N,
+        K,
+        a: { p: pa, rs: g.transA ? 1 : K, cs: g.transA ? M : 1, s1: g.aStride, s2: 0 },
+        b: { p: pb, rs: g.transB ? 1 : N, cs: g.transB ? K : 1, s1: g.bStride, s2: 0 },
+        c: { p: pc, rs: N, s1: g.cStride, s2: 0 },
+        bias: g.bias === null ? 0 : copyIn(g.bias),
+        accumulate: g.accumulate,
+      });
     }
-    const h = f32 ? heap().f32 : heap().f64;
-    g.c.set(h.subarray(pc / E, pc / E + cLen), g.cOff);
+    g.c.set(h().subarray(pc / E, pc / E + cLen), g.cOff);
   } finally {
     release(m0);
   }

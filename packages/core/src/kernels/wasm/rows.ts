@@ -29,7 +29,7 @@ export function softmaxRowsF32(
     const pg = dy === null ? 0 : copyIn(dy);
     const po = alloc(rows * n * 4);
     const per = rowsPerChunk(n);
-    const job = writeJob([ps, po, rows, n, per, log ? 1 : 0, pg]);
+    const job = writeJob([ps, po, rows, n, per, log ? 1 : 0, pg, 1]);
     parallelFor(dy === null ? "softmaxF32" : "softmaxBackwardF32", job, Math.ceil(rows / per));
     out.set(heap().f32.subarray(po >> 2, (po >> 2) + rows * n));
   } finally {

@@ -1,0 +1,276 @@
+import { defineOp } from "../autograd/function.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import type { FloatArray } from "../dtype.js";
+import {
+  type AttentionDims,
+  type AttentionMask,
+  attentionBackwardF32,
+  attentionForwardF32,
+} from "../kernels/wasm/attention.js";
+import { wasmRuntime } from "../kernels/wasm/runtime.js";
+import { defaultGenerator, type Generator } from "../random.js";
+import { fmtShape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { matmul, matmulNT } from "./matmul.js";
+import { softmax } from "./nn.js";
+import { assertFloat, assertTensor } from "./util.js";
+
+export interface AttentionOptions {
+  /** Heads: the last dim of q and k (and of v) splits into this many equal blocks. */
+  numHeads: number;
+  /**
+   * Broadcastable to [N, H, L, S]: bool (true = this key is masked out for this query) or float
+   * (added to the scaled scores).
+   */
+  mask?: Tensor | null;
+  /** Mask every key after the query's position (j > i). Combines with `mask`. */
+  causal?: boolean;
+  /** Multiplies q·kᵀ; default 1/√(head dim). */
+  scale?: number | null;
+  /** Dropout on the attention weights (applied only when > 0). Default 0. */
+  dropout?: number;
+  generator?: Generator;
+  /** Also return the weights [N, H, L, S] (after dropout, as torch's MultiheadAttention). */
+  needWeights?: boolean;
+}
+
+interface Saved {
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  /** Softmax probabilities before dropout, and the weights the output used. */
+  probs: Tensor;
+  weights: Tensor;
+  keep: FloatArray | null;
+  d: AttentionDims;
+  scale: number;
+}
+
+/** Everything the forward needs besides q, k, v; checked by `attention`. */
+interface Plan {
+  d: AttentionDims;
+  scale: number;
+  /** Additive mask as [Nm, Hm, L, S] (Nm ∈ {1, N}, Hm ∈ {1, H}), in the inputs' dtype. */
+  mask: { data: FloatArray; sn: number; sh: number; sl: number } | null;
+  causal: boolean;
+  dropout: number;
+  generator: Generator;
+  needWeights: boolean;
+}
+
+/** [N, T, H·Dh] → [N, H, T, Dh]. */
+function heads(x: Tensor, H: number): Tensor {
+  const [n, t, e] = x.shape as [number, number, number];
+  return x.reshape(n, t, H, e / H).permute(0, 2, 1, 3);
+}
+/** [N, H, T, Dh] → [N, T, H·Dh]. */
+function merge(x: Tensor): Tensor {
+  const [n, h, t, dh] = x.shape as [number, number, number, number];
+  return x.permute(0, 2, 1, 3).reshape(n, t, h * dh);
+}
+
+/** The mask broadcast to [Nm, Hm, L, S] as a plain tensor of `plan.mask`, −∞ for causal cuts. */
+function maskTensor(p: Plan, dtype: Tensor["dtype"]): Tensor | null {
+  const { N, H, L, S } = p.d;
+  if (p.mask === null && !p.causal) return null;
+  const out = new Tensor(
+    dtype === "float64" ? new Float64Array(N * H * L * S) : new Float32Array(N * H * L * S),
+    [N, H, L, S],
+    dtype,
+  );
+  const o = out.data;
+  for (let n = 0; n < N; n++)
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < L; i++)
+        for (let j = 0; j < S; j++) {
+          const at = ((n * H + h) * L + i) * S + j;
+          let v =
+            p.mask === null ? 0 : p.mask.data[n * p.mask.sn + h * p.mask.sh + i * p.mask.sl + j]!;
+          if (p.causal && j > i) v = Number.NEGATIVE_INFINITY;
+          o[at] = v;
+        }
+  return out;
+}
+
+/** softmax(scale·q·kᵀ + mask) per head, composed from core ops (float64, or no WebAssembly). */
+function forwardComposed(q: Tensor, k: Tensor, p: Plan): Tensor {
+  const H = p.d.H;
+  let scores = matmulNT(heads(q, H), heads(k, H)).mul(p.scale);
+  const m = maskTensor(p, q.dtype);
+  if (m !== null) scores = scores.add(m);
+  return softmax(scores, -1);
+}
+
+/** Per-weight dropout factors 0 or 1/(1−p), one uniform draw per weight in element order. */
+function dropoutFactors(p: Plan, dtype: Tensor["dtype"]): FloatArray | null {
+  if (p.dropout === 0) return null;
+  const { N, H, L, S } = p.d;
+  const n = N * H * L * S;
+  const keep = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  if (p.dropout < 1) {
+    const scale = 1 / (1 - p.dropout);
+    for (let i = 0; i < n; i++) if (p.generator.random() >= p.dropout) keep[i] = scale;
+  }
+  return keep;
+}
+
+function useWasm(q: Tensor): boolean {
+  return wasmRuntime !== null && q.dtype === "float32";
+}
+
+const attentionOp = defineOp<[Tensor, Tensor, Tensor, Plan], Tensor[], Saved>({
+  name: "attention",
+  forward(ctx, q, k, v, p) {
+    const { d } = p;
+    const keep = dropoutFactors(p, q.dtype);
+    let out: Tensor;
+    let probs: Tensor;
+    let weights: Tensor;
+    if (useWasm(q)) {
+      const r = attentionForwardF32(
+        q.data as Float32Array,
+        k.data as Float32Array,
+        v.data as Float32Array,
+        d,
+        p.scale,
+        p.mask as AttentionMask | null,
+        p.causal,
+        keep as Float32Array | null,
+      );
+      out = new Tensor(r.out, [d.N, d.L, d.H * d.Dv], q.dtype);
+      probs = new Tensor(r.probs, [d.N, d.H, d.L, d.S], q.dtype);
+      weights = r.weights === r.probs ? probs : new Tensor(r.weights, probs.shape, q.dtype);
+    } else {
+      probs = forwardComposed(q, k, p);
+      weights = keep === null ? probs : probs.mul(new Tensor(keep, probs.shape, probs.dtype));
+      out = merge(matmul(weights, heads(v, d.H)));
+    }
+    if (ctx.recording) ctx.save({ q, k, v, probs, weights, keep, d, scale: p.scale });
+    return p.needWeights ? [out, weights] : [out];
+  },
+  backward(ctx, dOut, dWeights) {
+    const { q, k, v, probs, weights, keep, d, scale } = ctx.saved;
+    const need: [boolean, boolean, boolean] = [
+      ctx.needsInputGrad(0),
+      ctx.needsInputGrad(1),
+      ctx.needsInputGrad(2),
+    ];
+    if (useWasm(q)) {
+      const r = attentionBackwardF32(
+        q.data as Float32Array,
+        k.data as Float32Array,
+        v.data as Float32Array,
+        probs.data as Float32Array,
+        weights.data as Float32Array,
+        dOut!.data as Float32Array,
+        (dWeights?.data as Float32Array | undefined) ?? null,
+        d,
+        scale,
+        keep as Float32Array | null,
+        need,
+      );
+      const t = (a: Float32Array | null, like: Tensor) =>
+        a === null ? null : new Tensor(a, like.shape, like.dtype);
+      return [t(r.dq, q), t(r.dk, k), t(r.dv, v), null];
+    }
+    // The same formulas from core ops, on [N, H, T, Dh] views.
+    const H = d.H;
+    const dO = heads(dOut!, H);
+    const dv = need[2] ? merge(matmul(weights.transpose(-2, -1), dO)) : null;
+    let dq: Tensor | null = null;
+    let dk: Tensor | null = null;
+    if (need[0] || need[1]) {
+      let dP = matmulNT(dO, heads(v, H));
+      if (dWeights !== undefined) dP = dP.add(dWeights);
+      if (keep !== null) dP = dP.mul(new Tensor(keep, dP.shape, dP.dtype));
+      const dS = probs.mul(dP.sub(dP.mul(probs).sum(-1, true))).mul(scale);
+      if (need[0]) dq = merge(matmul(dS, heads(k, H)));
+      if (need[1]) dk = merge(matmul(dS.transpose(-2, -1), heads(q, H)));
+    }
+    return [dq, dk, dv, null];
+  },
+});
+
+/** The mask as an additive float array viewed as [Nm, Hm, L, S] with broadcast strides. */
+function planMask(mask: Tensor, d: AttentionDims, dtype: Tensor["dtype"]): Plan["mask"] {
+  const { N, H, L, S } = d;
+  const full = [N, H, L, S];
+  const lead = full.length - mask.ndim;
+  if (lead < 0 || mask.shape.some((m, i) => m !== 1 && m !== full[lead + i])) {
+    throw new Error(
+      `attention: mask of shape ${fmtShape(mask.shape)} does not broadcast to [N, H, L, S] = ${fmtShape(full)}`,
+    );
+  }
+  if (mask.dtype !== "bool" && mask.dtype !== "float32" && mask.dtype !== "float64") {
+    throw new Error(`attention: mask must be bool or float, got ${mask.dtype}`);
+  }
+  const m4 = [...Array(4 - mask.ndim).fill(1), ...mask.shape] as number[];
+  const Nm = m4[0] === 1 ? 1 : N;
+  const Hm = m4[1] === 1 ? 1 : H;
+  const dense = noGrad(() => mask.reshape(m4).expand(Nm, Hm, L, S).clone());
+  const src = dense.data;
+  const data = dtype === "float64" ? new Float64Array(src.length) : new Float32Array(src.length);
+  if (mask.dtype === "bool") {
+    for (let i = 0; i < src.length; i++) data[i] = src[i] !== 0 ? Number.NEGATIVE_INFINITY : 0;
+  } else data.set(src);
+  return { data, sn: Nm === 1 ? 0 : Hm * L * S, sh: Hm === 1 ? 0 : L * S, sl: S };
+}
+
+/**
+ * Multi-head scaled dot-product attention on the [N, L, H·D] layout that a packed in-projection
+ * produces (torch.nn.MultiheadAttention's, batch first): head h of q, k and v is the column
+ * block h·D..(h+1)·D of each row. Computes, per head,
+ *   out_h = dropout(softmax(scale · q_h·k_hᵀ + mask)) · v_h
+ * and returns `[out]` ([N, L, H·Dv]), or `[out, weights]` with `needWeights`. Equivalent to
+ * torch's scaled_dot_product_attention on q.view(N, L, H, D).transpose(1, 2) and back, as one
+ * op with a hand-derived backward: no head is copied out, and on float32 the scores never leave
+ * WebAssembly memory. A query whose every key is masked gets zero weights (PyTorch: NaN).
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): Tensor[] {
+  assertTensor("attention", "q", q);
+  assertTensor("attention", "k", k);
+  assertTensor("attention", "v", v);
+  assertFloat("attention", "q", q);
+  for (const [name, t] of [
+    ["q", q],
+    ["k", k],
+    ["v", v],
+  ] as const) {
+    if (t.ndim !== 3) {
+      throw new Error(`attention: ${name} must be [N, T, E], got ${fmtShape(t.shape)}`);
+    }
+    if (t.dtype !== q.dtype) {
+      throw new Error(`attention: ${name} is ${t.dtype} but q is ${q.dtype}`);
+    }
+  }
+  const H = options.numHeads;
+  const [N, L, E] = q.shape as [number, number, number];
+  const [Nk, S, Ek] = k.shape as [number, number, number];
+  const [Nv, Sv, Ev] = v.shape as [number, number, number];
+  if (Nk !== N || Nv !== N || Sv !== S || Ek !== E) {
+    throw new Error(
+      `attention: q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)} and v ${fmtShape(v.shape)} ` +
+        "must share N, k and v must share the length S, and q and k the width E",
+    );
+  }
+  if (!Number.isInteger(H) || H <= 0 || E % H !== 0 || Ev % H !== 0) {
+    throw new Error(`attention: numHeads ${H} must divide the widths of q/k (${E}) and v (${Ev})`);
+  }
+  const d: AttentionDims = { N, H, L, S, D: E / H, Dv: Ev / H };
+  const p = options.dropout ?? 0;
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
+    throw new Error(`attention: dropout must be in [0, 1], got ${p}`);
+  }
+  const plan: Plan = {
+    d,
+    scale: options.scale ?? 1 / Math.sqrt(d.D),
+    mask: options.mask ? planMask(options.mask, d, q.dtype) : null,
+    causal: options.causal ?? false,
+    dropout: p,
+    generator: options.generator ?? defaultGenerator,
+    needWeights: options.needWeights ?? false,
+  };
+  return attentionOp(q, k, v, plan);
+}
+
+export const attentionOps = { attention: attentionOp };
