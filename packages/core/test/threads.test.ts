@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  attention,
   type FloatArray,
   gelu,
   getNumThreads,
   kernelInfo,
   kernels,
+  linear,
   matmul,
   matmulNT,
   randn,
@@ -62,6 +64,36 @@ describe.runIf(info.threadsAvailable)("the kernels on several threads", () => {
   cases.push(["batched matmulNT", () => matmulNT(q, k)]);
   cases.push(["gelu (exact and tanh)", () => gelu(x).add(gelu(x, "tanh"))]);
   cases.push(["softmax", () => softmax(x, -1)]);
+  const w = randn([96, 384]).requiresGrad_();
+  const bias = randn([96]).requiresGrad_();
+  cases.push([
+    "linear with bias, forward and the bias gradient's column sums",
+    () => {
+      bias.grad = null;
+      const y = linear(x, w, bias);
+      y.backward(y);
+      return Float32Array.from([...(y.data as Float32Array), ...(bias.grad!.data as Float32Array)]);
+    },
+  ]);
+  const qkv = randn([4, 64, 3 * 64]);
+  cases.push([
+    "attention forward and backward",
+    () => {
+      const [q, k, v] = qkv.chunk(3, -1).map((t) => t.detach().requiresGrad_()) as [
+        Tensor,
+        Tensor,
+        Tensor,
+      ];
+      const [out] = attention(q, k, v, { numHeads: 4, causal: true });
+      out!.backward(out!);
+      return Float32Array.from([
+        ...(out!.data as Float32Array),
+        ...(q.grad!.data as Float32Array),
+        ...(k.grad!.data as Float32Array),
+        ...(v.grad!.data as Float32Array),
+      ]);
+    },
+  ]);
   for (const [name, run] of cases) {
     it(`${name}: bit-identical on 1 and 2 threads`, () => {
       const data = (t: Tensor | FloatArray) => ("data" in t ? (t.data as FloatArray) : t);

@@ -5,4 +5,5 @@ export * from "./binary";
 export * from "./gelu";
 export * from "./gemm";
 export * from "./norm";
+export * from "./reduce";
 export * from "./softmax";

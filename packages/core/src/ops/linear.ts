@@ -1,6 +1,7 @@
 import { defineOp } from "../autograd/function.js";
 import { type FloatArray, isFloatDType } from "../dtype.js";
-import { gemm } from "../kernels/matmul.js";
+import { columnSums } from "../kernels/column-sums.js";
+import { gemm, gemmBatched } from "../kernels/matmul.js";
 import { fmtShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { castData, empty } from "./util.js";
@@ -45,25 +46,26 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null], Tensor, Saved>({
     }
     const rows = x.size / inF;
     const y = empty([...x.shape.slice(0, -1), outF], x.dtype);
-    if (bias !== null) {
-      for (let r = 0; r < rows; r++)
-        (y.data as Float64Array).set(bias.data as Float64Array, r * outF);
-    }
-    if (rows > 0 && inF > 0)
-      gemm(
-        rows,
-        outF,
-        inF,
-        x.data as FloatArray,
-        0,
-        false,
-        weight.data as FloatArray,
-        0,
-        true,
-        y.data as FloatArray,
-        0,
-        bias !== null,
-      );
+    // The bias initializes C inside the kernel: no separate pass over y.
+    gemmBatched({
+      batch: 1,
+      M: rows,
+      N: outF,
+      K: inF,
+      a: x.data as FloatArray,
+      aOff: 0,
+      aStride: 0,
+      transA: false,
+      b: weight.data as FloatArray,
+      bOff: 0,
+      bStride: 0,
+      transB: true,
+      c: y.data as FloatArray,
+      cOff: 0,
+      cStride: 0,
+      accumulate: false,
+      bias: (bias?.data as FloatArray | undefined) ?? null,
+    });
     ctx.save({ x, weight, rows });
     return y;
   },
@@ -111,14 +113,9 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null], Tensor, Saved>({
         );
     }
     if (ctx.needsInputGrad(2)) {
+      // db = Σ_rows dy, accumulated in float64.
       db = empty([outF], x.dtype);
-      const acc = new Float64Array(outF);
-      const d = g.data;
-      for (let r = 0; r < rows; r++) {
-        const base = r * outF;
-        for (let o = 0; o < outF; o++) acc[o] = acc[o]! + d[base + o]!;
-      }
-      for (let o = 0; o < outF; o++) db.data[o] = acc[o]!;
+      db.data.set(columnSums(g.data as FloatArray, rows, outF));
     }
     return [dx, dw, db];
   },

@@ -1,5 +1,5 @@
 import { parallelFor } from "./pool.js";
-import { rowsPerChunk } from "./rows.js";
+import { rowsPerChunk, sumPartials } from "./rows.js";
 import { alloc, copyIn, copyOut32, copyOut64, mark, release, writeJob } from "./runtime.js";
 
 /** Forward of the float32 row norms on the WebAssembly kernel (wasm/norm.ts). */
@@ -79,13 +79,4 @@ export function rowNormBackwardF32(
   } finally {
     release(m);
   }
-}
-
-/** out[j] = Σ_c partials[c][j], c in order (wasm/norm.ts sumPartialsF64). */
-export function sumPartials(partials: number, parts: number, cols: number): Float64Array {
-  const out = alloc(cols * 8);
-  const per = Math.max(64, Math.ceil(cols / 8));
-  const job = writeJob([partials, out, parts, cols, per], 1);
-  parallelFor("sumPartialsF64", job, Math.ceil(cols / per));
-  return copyOut64(out, cols);
 }

@@ -1,5 +1,5 @@
 import { parallelFor } from "./pool.js";
-import { alloc, copyIn, heap, mark, release, writeJob } from "./runtime.js";
+import { alloc, copyIn, copyOut64, heap, mark, release, writeJob } from "./runtime.js";
 
 /**
  * Rows handed to one chunk of a row kernel: about 16 Ki elements of work per chunk. Fixed by the
@@ -35,4 +35,28 @@ export function softmaxRowsF32(
   } finally {
     release(m);
   }
+}
+
+/** Σ over the rows of a float32 [rows, cols] array, per column, in float64 (fixed grouping). */
+export function columnSumsF32(x: Float32Array, rows: number, cols: number): Float64Array {
+  const m = mark();
+  try {
+    const px = copyIn(x);
+    const per = rowsPerChunk(cols);
+    const chunks = Math.ceil(rows / per);
+    const pp = alloc(chunks * cols * 8);
+    parallelFor("columnSumsF32", writeJob([px, pp, rows, cols, per]), chunks);
+    return sumPartials(pp, chunks, cols);
+  } finally {
+    release(m);
+  }
+}
+
+/** out[j] = Σ_c partials[c][j], c in order (wasm/norm.ts sumPartialsF64). */
+export function sumPartials(partials: number, parts: number, cols: number): Float64Array {
+  const out = alloc(cols * 8);
+  const per = Math.max(64, Math.ceil(cols / 8));
+  const job = writeJob([partials, out, parts, cols, per], 1);
+  parallelFor("sumPartialsF64", job, Math.ceil(cols / per));
+  return copyOut64(out, cols);
 }
