@@ -2,11 +2,19 @@
 
 export type Unit = "GFLOP/s" | "ms";
 
+/** A contender's timed call; jax-js calls are asynchronous (they end with a readback). */
+export type Timed = () => void | Promise<void>;
+
+/**
+ * The contenders of one row, by name. tapegrad runs twice, on one thread and on every thread
+ * (`setNumThreads` is switched around each call); jax-js (jit, WebAssembly) and tfjs on its
+ * WebAssembly backend run the same computation where they have it.
+ */
 export interface Contenders {
-  tapegrad: () => void;
-  /** The same computation in tfjs-core on the cpu backend; omit when tfjs has no equivalent. */
-  tfjs?: () => void;
-  /** Free what setup allocated (tfjs tensors are not garbage collected). */
+  tapegrad: Timed;
+  jax?: Timed;
+  tfjs?: Timed;
+  /** Free what setup allocated (jax-js and tfjs tensors are not garbage collected). */
   dispose?: () => void;
 }
 
@@ -17,5 +25,5 @@ export interface BenchCase {
   /** Floating-point operations per call, for GFLOP/s rows. */
   flops?: number;
   /** Build inputs lazily (filtered-out rows allocate nothing) and return the contenders. */
-  setup(): Contenders;
+  setup(): Contenders | Promise<Contenders>;
 }

@@ -3,6 +3,7 @@
  * turns, so that load from other processes on a shared machine hits them alike and the ratio in
  * one run stays meaningful even when the absolute numbers drift.
  */
+import type { Timed } from "./case.js";
 
 export interface Timing {
   /** Milliseconds per call. */
@@ -25,24 +26,24 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function timeOnce(fn: () => void): number {
+async function timeOnce(fn: Timed): Promise<number> {
   const t0 = process.hrtime.bigint();
-  fn();
+  await fn();
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 /** Time each named function, interleaved rep by rep. At least 3 reps are kept whatever the budget. */
-export function measure(
-  fns: Readonly<Record<string, () => void>>,
+export async function measure(
+  fns: Readonly<Record<string, Timed>>,
   opts: TimingOptions,
-): Record<string, Timing> {
+): Promise<Record<string, Timing>> {
   const names = Object.keys(fns);
-  for (let w = 0; w < opts.warmup; w++) for (const n of names) fns[n]!();
+  for (let w = 0; w < opts.warmup; w++) for (const n of names) await fns[n]!();
   const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const spent: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
   for (let r = 0; r < opts.reps; r++) {
     for (const n of names) {
-      const t = timeOnce(fns[n]!);
+      const t = await timeOnce(fns[n]!);
       samples[n]!.push(t);
       spent[n]! += t;
     }

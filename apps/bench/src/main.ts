@@ -1,23 +1,27 @@
 /**
  * `pnpm bench [filter...] [--quick]`: runs every case whose "suite/name" contains one of the
- * filters, timing tapegrad and tfjs-core (cpu backend) in the same run, and prints medians.
+ * filters, timing tapegrad on one thread and on every thread, jax-js (jit, WebAssembly) and tfjs
+ * (WebAssembly backend) interleaved in the same run, and prints medians and time ratios.
  */
-import "@tensorflow/tfjs-backend-cpu";
-import * as tf from "@tensorflow/tfjs-core";
-import type { BenchCase } from "./case.js";
+import { getNumThreads, kernelInfo, setNumThreads } from "@tapegrad/core";
+import type { BenchCase, Contenders, Timed } from "./case.js";
 import { measure, type Timing } from "./harness.js";
+import { loadPeers, peerVersions } from "./peers.js";
 import { coreCases } from "./suites/core.js";
 import { layerCases } from "./suites/layers.js";
 import { trainStepCases } from "./suites/train-step.js";
 
 const suites: BenchCase[] = [...coreCases, ...layerCases, ...trainStepCases];
 
+const COLUMNS = ["tapegrad·1t", "tapegrad", "jax", "tfjs"] as const;
+type Column = (typeof COLUMNS)[number];
+
 interface Row {
   name: string;
   unit: string;
-  tapegrad: string;
-  tfjs: string;
-  ratio: string;
+  values: Partial<Record<Column, string>>;
+  vsJax: string;
+  vsJax1t: string;
   note: string;
 }
 
@@ -29,67 +33,90 @@ function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
 
-function runCase(c: BenchCase, quick: boolean): Row {
-  const row: Row = { name: c.name, unit: c.unit, tapegrad: "-", tfjs: "-", ratio: "-", note: "" };
-  let contenders: ReturnType<BenchCase["setup"]>;
+/** tapegrad twice: the thread count is set around each call, so the two runs interleave. */
+function withThreads(n: number, fn: Timed): Timed {
+  return () => {
+    setNumThreads(n);
+    return fn();
+  };
+}
+
+async function runCase(c: BenchCase, quick: boolean, threads: number): Promise<Row> {
+  const row: Row = { name: c.name, unit: c.unit, values: {}, vsJax: "-", vsJax1t: "-", note: "" };
+  let contenders: Contenders;
   try {
-    contenders = c.setup();
-    contenders.tapegrad(); // probe: an op still being written throws "not implemented"
+    contenders = await c.setup();
   } catch (e) {
     row.note = `skipped: ${(e as Error).message.split("\n")[0]}`;
     return row;
   }
-  const fns: Record<string, () => void> = { tapegrad: contenders.tapegrad };
+  const fns: Partial<Record<Column, Timed>> = {
+    tapegrad·1t: withThreads(1, contenders.tapegrad),
+    tapegrad: withThreads(threads, contenders.tapegrad),
+  };
+  if (contenders.jax) fns.jax = contenders.jax;
   if (contenders.tfjs) fns.tfjs = contenders.tfjs;
-  const t = measure(
-    fns,
-    quick ? { warmup: 1, reps: 5, maxTimeMs: 1500 } : { warmup: 3, reps: 21, maxTimeMs: 6000 },
+  // A contender that fails its first call (a kernel a peer lacks) is left out with a note.
+  const notes: string[] = [];
+  for (const k of Object.keys(fns) as Column[]) {
+    try {
+      await fns[k]!();
+    } catch (e) {
+      notes.push(`${k} failed: ${(e as Error).message.split("\n")[0]}`);
+      delete fns[k];
+    }
+  }
+  const t = await measure(
+    fns as Record<string, Timed>,
+    quick ? { warmup: 1, reps: 5, maxTimeMs: 1500 } : { warmup: 2, reps: 15, maxTimeMs: 20000 },
   );
   contenders.dispose?.();
-  const tg = t.tapegrad!;
-  row.tapegrad = fmt(value(c, tg));
-  row.note = `${tg.reps} reps, tapegrad min ${fmt(tg.min)} ms`;
-  if (t.tfjs) {
-    row.tfjs = fmt(value(c, t.tfjs));
-    // Speedup of tapegrad over tfjs: > 1 means tapegrad is faster, whatever the unit.
-    row.ratio = `${(t.tfjs.median / tg.median).toFixed(2)}x`;
-  }
+  setNumThreads(threads);
+  for (const k of COLUMNS) if (t[k]) row.values[k] = fmt(value(c, t[k]));
+  const tg = t.tapegrad;
+  const jx = t.jax;
+  if (tg && jx) row.vsJax = `${(tg.median / jx.median).toFixed(2)}x`;
+  if (t["tapegrad·1t"] && jx) row.vsJax1t = `${(t["tapegrad·1t"].median / jx.median).toFixed(2)}x`;
+  notes.unshift(`${tg?.reps ?? 0} reps`);
+  row.note = notes.join("; ");
   return row;
 }
 
-function printTable(rows: Row[]): void {
-  const head: Row = {
-    name: "case",
-    unit: "unit",
-    tapegrad: "tapegrad",
-    tfjs: "tfjs-cpu",
-    ratio: "speedup",
-    note: "note",
-  };
-  const keys = Object.keys(head) as (keyof Row)[];
-  const width = Object.fromEntries(
-    keys.map((k) => [k, Math.max(...[head, ...rows].map((r) => r[k].length))]),
-  ) as Record<keyof Row, number>;
-  const line = (r: Row) =>
-    keys
-      .map((k) =>
-        ["tapegrad", "tfjs", "ratio"].includes(k) ? r[k].padStart(width[k]) : r[k].padEnd(width[k]),
-      )
+function printTable(rows: Row[], threads: number): void {
+  const head = [
+    "case",
+    "unit",
+    "tapegrad 1t",
+    `tapegrad ${threads}t`,
+    "jax-js",
+    "tfjs-wasm",
+    `${threads}t/jax`,
+    "1t/jax",
+    "note",
+  ];
+  const cells = rows.map((r) => [
+    r.name,
+    r.unit,
+    ...COLUMNS.map((k) => r.values[k] ?? "-"),
+    r.vsJax,
+    r.vsJax1t,
+    r.note,
+  ]);
+  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => (i >= 2 && i <= 7 ? x.padStart(width[i]!) : x.padEnd(width[i]!)))
       .join("  ")
       .trimEnd();
   console.log(line(head));
-  console.log(keys.map((k) => "-".repeat(width[k])).join("  "));
-  for (const r of rows) console.log(line(r));
+  console.log(width.map((w) => "-".repeat(w)).join("  "));
+  for (const c of cells) console.log(line(c));
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
   const filters = args.filter((a) => !a.startsWith("--")).map((a) => a.toLowerCase());
-  // Production mode: tfjs skips its debug checks (a fair comparison) and its Node.js banner.
-  tf.enableProdMode();
-  await tf.setBackend("cpu");
-  await tf.ready();
   const selected = suites.filter(
     (c) =>
       filters.length === 0 || filters.some((f) => `${c.suite}/${c.name}`.toLowerCase().includes(f)),
@@ -99,15 +126,17 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  await loadPeers();
+  const threads = getNumThreads();
+  const info = kernelInfo();
   console.log(
-    `tapegrad vs tfjs-core ${tf.version_core} (backend ${tf.getBackend()}), node ${process.version}` +
-      `${quick ? ", quick" : ""}; medians, speedup = tfjs time / tapegrad time`,
+    `tapegrad (${info.kernels}, 1 and ${threads} threads) vs ${peerVersions()}, node ` +
+      `${process.version}${quick ? ", quick" : ""}; medians; ratio = tapegrad time / jax-js time`,
   );
   const rows: Row[] = [];
-  for (const c of selected) rows.push(runCase(c, quick));
-  printTable(rows);
-  const rssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(`peak RSS ${rssMb.toFixed(0)} MB`);
+  for (const c of selected) rows.push(await runCase(c, quick, threads));
+  printTable(rows, threads);
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (all contenders)`);
 }
 
 void main();

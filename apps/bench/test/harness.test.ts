@@ -8,14 +8,21 @@ describe("harness", () => {
     expect(median([])).toBeNaN();
   });
 
-  it("runs warmup plus reps for every contender, interleaved", () => {
+  it("runs warmup plus reps for every contender, interleaved, awaiting async ones", async () => {
     const calls: string[] = [];
-    const t = measure(
-      { a: () => calls.push("a"), b: () => calls.push("b") },
+    const t = await measure(
+      {
+        a: () => void calls.push("a"),
+        b: async () => {
+          await new Promise((r) => setTimeout(r, 1));
+          calls.push("b");
+        },
+      },
       { warmup: 2, reps: 3 },
     );
     expect(calls.join("")).toBe("ababababab");
     expect(t.a!.reps).toBe(3);
     expect(t.b!.min).toBeLessThanOrEqual(t.b!.median);
+    expect(t.b!.min).toBeGreaterThanOrEqual(0.9);
   });
 });

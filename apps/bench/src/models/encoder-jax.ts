@@ -5,6 +5,7 @@
  * `dotProductAttention` needs Node 22), and the embedding as a one-hot matmul (the gradient of a
  * gather is rejected under `jit`).
  */
+import { loadPeers } from "../peers.js";
 import type { EncoderConfig } from "./encoder-config.js";
 import type { InitialWeight } from "./encoder-tfjs.js";
 
@@ -24,11 +25,8 @@ export async function makeJaxStep(
   tokens: Int32Array,
   labels: Int32Array,
 ): Promise<JaxStep> {
-  const jax = await import("@jax-js/jax");
+  const { jax } = await loadPeers();
   const { numpy: np, nn, jit, valueAndGrad, tree } = jax;
-  const devices = await jax.init("wasm");
-  if (!devices.includes("wasm")) throw new Error(`jax-js: no wasm device (got ${devices})`);
-  jax.defaultDevice("wasm");
 
   const [B, L, D, H] = [c.batch, c.seqLen, c.dModel, c.heads];
   const Dh = D / H;

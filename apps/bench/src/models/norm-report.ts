@@ -1,11 +1,11 @@
 /**
- * `node --expose-gc --import tsx src/models/norm-report.ts [filter] [--quick]`: the norms' fused, composed and tfjs
+ * `node --expose-gc --import tsx src/models/norm-report.ts [filter] [--quick]`: the norms' fused, composed and tfjs (wasm)
  * forward+backward timed interleaved in one run, with the speedups of the fused op over the other
  * two, after checking that all three produce the same gradients.
  */
-import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { measure } from "../harness.js";
+import { loadPeers } from "../peers.js";
 import { type NormContenders, normComparisons } from "../suites/layers.js";
 import { collectGarbage } from "./gc.js";
 
@@ -28,11 +28,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
   const filters = args.filter((a) => !a.startsWith("--")).map((a) => a.toLowerCase());
-  tf.enableProdMode();
-  await tf.setBackend("cpu");
-  await tf.ready();
+  await loadPeers();
   console.log(
-    `norms fwd+bwd, tfjs-core ${tf.version_core} cpu, node ${process.version}; ms medians`,
+    `norms fwd+bwd, tfjs-core ${tf.version_core} ${tf.getBackend()}, node ${process.version}; ms medians`,
   );
   console.log(
     "case                              fused  composed      tfjs  composed/fused  tfjs/fused  reps (fused; tfjs)  max grad diff (fused, tfjs)",
@@ -43,9 +41,12 @@ async function main(): Promise<void> {
     const diff = agreement(s);
     // tfjs first and on its own: its garbage (GBs per call) must be collected before the fused
     // and composed reps, or the first tapegrad call after each tfjs call pays for it.
-    const tj = measure({ tfjs: s.tfjs }, quick ? { warmup: 1, reps: 1 } : { warmup: 1, reps: 3 });
+    const tj = await measure(
+      { tfjs: s.tfjs },
+      quick ? { warmup: 1, reps: 1 } : { warmup: 1, reps: 3 },
+    );
     collectGarbage();
-    const t = measure(
+    const t = await measure(
       { fused: s.fused, composed: s.composed },
       quick ? { warmup: 2, reps: 7 } : { warmup: 3, reps: 31, maxTimeMs: 15000 },
     );

@@ -1,18 +1,28 @@
 import { matmul, randn, softmax, type Tensor } from "@tapegrad/core";
-import * as tf from "@tensorflow/tfjs-core";
 import type { BenchCase, Contenders } from "../case.js";
+import { type Jax, loadPeers } from "../peers.js";
 
-/** A float32 tapegrad tensor and a tfjs tensor holding the same values. */
-function pair(shape: number[]): [Tensor, tf.Tensor] {
+// biome-ignore lint/suspicious/noExplicitAny: jax-js's Array type is generic over trees.
+type JaxArray = any;
+
+/** The same float32 values as a tapegrad tensor, a jax-js array and a tfjs tensor. */
+async function triple(shape: number[]) {
+  const { jax, tf } = await loadPeers();
   const t = randn(shape, { dtype: "float32" });
-  return [t, tf.tensor(t.data as Float32Array, shape, "float32")];
+  const data = t.data as Float32Array;
+  return {
+    t,
+    j: jax.numpy.array(data, { shape }) as JaxArray,
+    f: tf.tensor(data, shape, "float32"),
+  };
 }
 
-/** Run a tfjs op and force its result, then free it. */
-function runTf(f: () => tf.Tensor): () => void {
-  return () => {
-    const y = f();
-    y.dataSync();
+/** A jitted jax-js function of two arrays, run to completion (the inputs are kept). */
+function jaxCall(jax: Jax, f: (a: JaxArray, b: JaxArray) => JaxArray, a: JaxArray, b: JaxArray) {
+  const jf = jax.jit(f);
+  return async () => {
+    const y = jf(a.ref, b.ref);
+    await y.blockUntilReady();
     y.dispose();
   };
 }
@@ -22,7 +32,8 @@ function binaryCase(
   unit: BenchCase["unit"],
   shapes: [number[], number[]],
   tg: (a: Tensor, b: Tensor) => Tensor,
-  tfOp: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+  jaxOp: (jax: Jax, a: JaxArray, b: JaxArray) => JaxArray,
+  tfOp: (tf: Awaited<ReturnType<typeof loadPeers>>["tf"], a: never, b: never) => unknown,
   flops?: number,
 ): BenchCase {
   return {
@@ -30,13 +41,26 @@ function binaryCase(
     name,
     unit,
     flops,
-    setup(): Contenders {
-      const [a, ta] = pair(shapes[0]);
-      const [b, tb] = pair(shapes[1]);
+    async setup(): Promise<Contenders> {
+      const { jax, tf } = await loadPeers();
+      const a = await triple(shapes[0]);
+      const b = await triple(shapes[1]);
       return {
-        tapegrad: () => void tg(a, b),
-        tfjs: runTf(() => tfOp(ta, tb)),
-        dispose: () => tf.dispose([ta, tb]),
+        tapegrad: () => void tg(a.t, b.t),
+        jax: jaxCall(jax, (x, y) => jaxOp(jax, x, y), a.j, b.j),
+        tfjs: () => {
+          const y = tfOp(tf, a.f as never, b.f as never) as {
+            dataSync(): unknown;
+            dispose(): void;
+          };
+          y.dataSync();
+          y.dispose();
+        },
+        dispose: () => {
+          a.j.dispose();
+          b.j.dispose();
+          tf.dispose([a.f, b.f]);
+        },
       };
     },
   };
@@ -51,7 +75,8 @@ export const coreCases: BenchCase[] = [
       [512, 512],
     ],
     matmul,
-    (a, b) => tf.matMul(a, b),
+    (jax, a, b) => jax.numpy.matmul(a, b),
+    (tf, a, b) => tf.matMul(a, b),
     2 * 512 ** 3,
   ),
   binaryCase(
@@ -62,7 +87,8 @@ export const coreCases: BenchCase[] = [
       [64, 128, 64],
     ],
     matmul,
-    (a, b) => tf.matMul(a, b),
+    (jax, a, b) => jax.numpy.matmul(a, b),
+    (tf, a, b) => tf.matMul(a, b),
     2 * 64 * 128 * 128 * 64,
   ),
   binaryCase(
@@ -70,18 +96,33 @@ export const coreCases: BenchCase[] = [
     "ms",
     [[8192, 256], [256]],
     (a, b) => a.add(b),
-    (a, b) => tf.add(a, b),
+    (_jax, a, b) => a.add(b),
+    (tf, a, b) => tf.add(a, b),
   ),
   {
     suite: "core",
     name: "softmax [8192,256] last dim",
     unit: "ms",
-    setup(): Contenders {
-      const [x, tx] = pair([8192, 256]);
+    async setup(): Promise<Contenders> {
+      const { jax, tf } = await loadPeers();
+      const x = await triple([8192, 256]);
+      const jf = jax.jit((a: JaxArray) => jax.nn.softmax(a, -1));
       return {
-        tapegrad: () => void softmax(x, -1),
-        tfjs: runTf(() => tf.softmax(tx)),
-        dispose: () => tx.dispose(),
+        tapegrad: () => void softmax(x.t, -1),
+        jax: async () => {
+          const y = jf(x.j.ref);
+          await y.blockUntilReady();
+          y.dispose();
+        },
+        tfjs: () => {
+          const y = tf.softmax(x.f);
+          y.dataSync();
+          y.dispose();
+        },
+        dispose: () => {
+          x.j.dispose();
+          x.f.dispose();
+        },
       };
     },
   },

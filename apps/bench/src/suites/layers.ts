@@ -1,6 +1,7 @@
 /**
  * Forward + backward of the norms three ways: tapegrad's fused hand-derived op, the same math
- * composed from primitive core ops (differentiated by the tape), and tfjs on the cpu backend.
+ * composed from primitive core ops (differentiated by the tape), and tfjs (WebAssembly backend);
+ * LayerNorm also against jax-js (jit of the gradient).
  * Every contender computes loss = Σ y·u for a fixed random upstream u and then every gradient
  * (input, weight, bias), so the backward work is the same for all three.
  */
@@ -8,8 +9,9 @@ import { randn, type Tensor } from "@tapegrad/core";
 import { batchNorm, layerNorm, rmsNorm } from "@tapegrad/layers";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import type { BenchCase } from "../case.js";
+import type { BenchCase, Contenders } from "../case.js";
 import { collectGarbage } from "../models/gc.js";
+import { loadPeers } from "../peers.js";
 
 export const EPS = 1e-5;
 
@@ -192,22 +194,62 @@ export const normComparisons: NormComparison[] = [
   },
 ];
 
+// biome-ignore lint/suspicious/noExplicitAny: jax-js's Array type is generic over trees.
+type JaxArray = any;
+
+/** LayerNorm forward + backward in jax-js: jit(grad(Σ layerNorm(x)·u)) for x, weight and bias. */
+async function jaxLayerNorm(
+  rows: number,
+  d: number,
+): Promise<{ run: () => Promise<void>; dispose(): void }> {
+  const { jax } = await loadPeers();
+  const np = jax.numpy;
+  const arr = (t: Tensor) => np.array(t.data as Float32Array, { shape: [...t.shape] }) as JaxArray;
+  const [x, w, b, u] = [leaf([rows, d]), leaf([d], 0.1, 1), leaf([d], 0.1), leaf([rows, d])].map(
+    arr,
+  );
+  const loss = (x: JaxArray, w: JaxArray, b: JaxArray, u: JaxArray) =>
+    np.sum(jax.nn.standardize(x, -1, { epsilon: EPS }).mul(w).add(b).mul(u));
+  const g = jax.jit(jax.grad(loss, { argnums: [0, 1, 2] }));
+  return {
+    run: async () => {
+      const grads = g(x.ref, w.ref, b.ref, u.ref) as JaxArray[];
+      await jax.blockUntilReady(grads);
+      for (const t of grads) t.dispose();
+    },
+    dispose: () => {
+      for (const t of [x, w, b, u]) t.dispose();
+    },
+  };
+}
+
 /**
- * Rows for the main table: the fused op against tfjs, and the composed op alone (compare its
- * tapegrad column with the fused row's). `models/norm-report.ts` times all three interleaved.
+ * Rows for the main table: the fused op against the peers, and the composed op alone (compare its
+ * tapegrad column with the fused row's). `models/norm-report.ts` times fused, composed and tfjs
+ * interleaved.
  */
 export const layerCases: BenchCase[] = normComparisons.flatMap((n): BenchCase[] => [
   {
     suite: "layers",
     name: `${n.name} fwd+bwd fused (tfjs: ${n.tfjsKind})`,
     unit: "ms",
-    setup() {
+    async setup(): Promise<Contenders> {
+      await loadPeers();
       const s = n.setup();
       const tfjs = () => {
         s.tfjs();
         collectGarbage(); // tfjs' garbage is charged to tfjs, not to the next tapegrad call
       };
-      return { tapegrad: s.fused, tfjs, dispose: s.dispose };
+      const j = n.name.startsWith("layerNorm") ? await jaxLayerNorm(8192, 256) : null;
+      return {
+        tapegrad: s.fused,
+        tfjs,
+        ...(j === null ? {} : { jax: j.run }),
+        dispose: () => {
+          s.dispose();
+          j?.dispose();
+        },
+      };
     },
   },
   {
