@@ -18,7 +18,22 @@ const GELU_C: f64 = 0.044715;
 
 /** |x| is capped at 16 inside the formulas: Φ and σ(2u) are exactly 0 or 1 in float32 there. */
 function cap(x: v128): v128 {
-  return f64x2.max(f64x2.min(x, f64x2.splat(16)), f64x2.splat(-16));
+  return f64x2.pmax(f64x2.pmin(x, f64x2.splat(16)), f64x2.splat(-16));
+}
+
+/** The erfcc fit's P(t) = c0 + c1·t + … + c9·t⁹, in Estrin's scheme (four levels deep). */
+function erfcPoly(t: v128): v128 {
+  const t2 = f64x2.mul(t, t);
+  const t4 = f64x2.mul(t2, t2);
+  const p01 = fma2(t, f64x2.splat(1.00002368), f64x2.splat(-1.26551223));
+  const p23 = fma2(t, f64x2.splat(0.09678418), f64x2.splat(0.37409196));
+  const p45 = fma2(t, f64x2.splat(0.27886807), f64x2.splat(-0.18628806));
+  const p67 = fma2(t, f64x2.splat(1.48851587), f64x2.splat(-1.13520398));
+  const p89 = fma2(t, f64x2.splat(0.17087277), f64x2.splat(-0.82215223));
+  const p03 = fma2(p23, t2, p01);
+  const p47 = fma2(p67, t2, p45);
+  const p07 = fma2(p47, t4, p03);
+  return fma2(p89, f64x2.mul(t4, t4), p07);
 }
 
 /** Φ(x) for the exact form. */
@@ -26,16 +41,7 @@ function cdf(x: v128): v128 {
   const xc = cap(x);
   const z = f64x2.mul(f64x2.abs(xc), f64x2.splat(INV_SQRT2));
   const t = f64x2.div(f64x2.splat(1), fma2(z, f64x2.splat(0.5), f64x2.splat(1)));
-  let p = f64x2.splat(0.17087277);
-  p = fma2(p, t, f64x2.splat(-0.82215223));
-  p = fma2(p, t, f64x2.splat(1.48851587));
-  p = fma2(p, t, f64x2.splat(-1.13520398));
-  p = fma2(p, t, f64x2.splat(0.27886807));
-  p = fma2(p, t, f64x2.splat(-0.18628806));
-  p = fma2(p, t, f64x2.splat(0.09678418));
-  p = fma2(p, t, f64x2.splat(0.37409196));
-  p = fma2(p, t, f64x2.splat(1.00002368));
-  p = fma2(p, t, f64x2.splat(-1.26551223));
+  const p = erfcPoly(t);
   const arg = fma2(f64x2.mul(xc, xc), f64x2.splat(-0.5), p);
   const half = f64x2.mul(f64x2.mul(t, exp2d(arg)), f64x2.splat(0.5));
   const phi = v128.bitselect(f64x2.sub(f64x2.splat(1), half), half, f64x2.ge(x, f64x2.splat(0)));

@@ -66,9 +66,7 @@ export function fma2(a: v128, b: v128, c: v128): v128 {
 
 /** Lanes 2 and 3 of a f32x4, as f64x2. */
 export function promoteHigh(v: v128): v128 {
-  return f64x2.promote_low_f32x4(
-    v128.swizzle(v, i8x16(8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0)),
-  );
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
 }
 
 /** Two f64x2 rounded to float32 and joined into one f32x4 (a's lanes first). */
@@ -78,37 +76,38 @@ export function demoteJoin(a: v128, b: v128): v128 {
 
 const LN2_HI_D: f64 = 0.6931471803691238;
 const LN2_LO_D: f64 = 1.9082149292705877e-10;
+/** 1.5·2^52: adding it rounds an f64 below 2^51 to an integer held in the low mantissa bits. */
+const ROUNDER: f64 = 6755399441055744.0;
 
 /**
- * exp(x) in f64x2 for −700 < x < 700 (the float32 kernels' arguments stay far inside), to
- * ~1e-15 relative: Cody–Waite reduction to |r| ≤ ln2/2 and the Taylor polynomial to r¹¹.
- * Below −700 the result is 0; NaN propagates.
+ * exp(x) in f64x2, for the float32 kernels: x·log2(e) is rounded to n by adding 1.5·2^52 (which
+ * also leaves n in the low bits, to build 2^n without a conversion), r = x − n·ln2 (Cody–Waite),
+ * and e^r by its Taylor polynomial to r⁸ in Estrin's scheme (short dependency chains), whose
+ * truncation (< 3e-10 relative) is far below a float32 ulp. x is clamped to [−700, 700]: below,
+ * the result is e^−700 ≈ 1e-304, zero in float32. NaN propagates.
  */
 export function exp2d(x0: v128): v128 {
-  const x = f64x2.max(f64x2.min(x0, f64x2.splat(700)), f64x2.splat(-700));
-  const n = f64x2.nearest(f64x2.mul(x, f64x2.splat(1.4426950408889634)));
+  // pmin/pmax: single instructions; a NaN x0 comes through them unchanged.
+  const x = f64x2.pmax(f64x2.pmin(x0, f64x2.splat(700)), f64x2.splat(-700));
+  const big = f64x2.add(f64x2.mul(x, f64x2.splat(1.4426950408889634)), f64x2.splat(ROUNDER));
+  const n = f64x2.sub(big, f64x2.splat(ROUNDER));
   const r = f64x2.sub(
     f64x2.sub(x, f64x2.mul(n, f64x2.splat(LN2_HI_D))),
     f64x2.mul(n, f64x2.splat(LN2_LO_D)),
   );
-  let p = f64x2.splat(1.0 / 39916800);
-  p = fma2(p, r, f64x2.splat(1.0 / 3628800));
-  p = fma2(p, r, f64x2.splat(1.0 / 362880));
-  p = fma2(p, r, f64x2.splat(1.0 / 40320));
-  p = fma2(p, r, f64x2.splat(1.0 / 5040));
-  p = fma2(p, r, f64x2.splat(1.0 / 720));
-  p = fma2(p, r, f64x2.splat(1.0 / 120));
-  p = fma2(p, r, f64x2.splat(1.0 / 24));
-  p = fma2(p, r, f64x2.splat(1.0 / 6));
-  p = fma2(p, r, f64x2.splat(0.5));
-  p = fma2(p, r, f64x2.splat(1));
-  p = fma2(p, r, f64x2.splat(1));
-  // 2^n with n in [−1010, 1010], through the exponent field; |n| is small enough for one factor.
-  const ni = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n));
-  const scale = i64x2.shl(i64x2.add(ni, i64x2.splat(1023)), 52);
-  const y = f64x2.mul(p, scale);
-  // Below −700 the reduced form would need a subnormal scale: the true value is 0 in float32.
-  return v128.bitselect(f64x2.splat(0), y, f64x2.lt(x0, f64x2.splat(-700)));
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const q01 = f64x2.add(f64x2.splat(1), r);
+  const q23 = fma2(r, f64x2.splat(1.0 / 6), f64x2.splat(0.5));
+  const q45 = fma2(r, f64x2.splat(1.0 / 120), f64x2.splat(1.0 / 24));
+  const q67 = fma2(r, f64x2.splat(1.0 / 5040), f64x2.splat(1.0 / 720));
+  const q03 = fma2(q23, r2, q01);
+  const q47 = fma2(q67, r2, q45);
+  const q07 = fma2(q47, r4, q03);
+  const p = fma2(f64x2.mul(r4, r4), f64x2.splat(1.0 / 40320), q07);
+  // The low bits of `big` hold n: (n + 1023) << 52 is 2^n.
+  const scale = i64x2.shl(i64x2.add(big, i64x2.splat(1023 - 0x4338000000000000)), 52);
+  return f64x2.mul(p, scale);
 }
 
 /**
