@@ -109,7 +109,7 @@ function adamWasm(u: AdamUpdate, total: number): void {
       u.eps,
       shrink,
     ]);
-    parallelFor("adamF32", job, Math.ceil(total / ADAM_CHUNK));
+    parallelFor("adamF32", job, Math.ceil(total / ADAM_CHUNK), total * 3);
     at = 0;
     const out = heap().f32;
     for (let t = 0; t < u.params.length; t++) {

@@ -94,7 +94,7 @@ export function attentionForwardF32(
       L,
       causal ? 1 : 0,
     ]);
-    parallelFor("attentionSoftmaxF32", job, Math.ceil(rows(d) / per));
+    parallelFor("attentionSoftmaxF32", job, Math.ceil(rows(d) / per), nP * 2);
     const probs = copyOut32(ps, nP);
     let weights = probs;
     if (keep !== null) {
@@ -119,7 +119,7 @@ export function attentionForwardF32(
 
 /** x *= y over n float32s in kernel memory (wasm/binary.ts, on this thread). */
 function multiplyInPlace(px: number, py: number, n: number): void {
-  parallelFor("binaryF32", writeJob([px, py, n, 2, 0], 1), 1);
+  parallelFor("binaryF32", writeJob([px, py, n, 2, 0], 1), 1, 0);
 }
 
 /**
@@ -181,7 +181,7 @@ export function attentionBackwardF32(
     const pds = alloc(nP * 4);
     const per = rowsPerChunk(S);
     const job = writeJob([pp, pds, rows(d), S, per, 0, pdp, scale]);
-    parallelFor("softmaxBackwardF32", job, Math.ceil(rows(d) / per));
+    parallelFor("softmaxBackwardF32", job, Math.ceil(rows(d) / per), nP * 2);
     let dq: Float32Array | null = null;
     let dk: Float32Array | null = null;
     if (need[0]) {

@@ -15,6 +15,8 @@ export function mapF32(
   out: Float32Array,
   input2: Float32Array | null = null,
   extra: readonly number[] = [],
+  /** Rough single-thread cost per element, to decide whether threads pay. */
+  nsPerElement = 5,
 ): void {
   const n = input.length;
   if (n === 0) return;
@@ -24,7 +26,7 @@ export function mapF32(
     const p2 = input2 === null ? 0 : copyIn(input2);
     const py = alloc(n * 4);
     const job = writeJob([px, py, n, ELEMENTWISE_CHUNK, p2, ...extra]);
-    parallelFor(name, job, Math.ceil(n / ELEMENTWISE_CHUNK));
+    parallelFor(name, job, Math.ceil(n / ELEMENTWISE_CHUNK), n * nsPerElement);
     out.set(heap().f32.subarray(py >> 2, (py >> 2) + n));
   } finally {
     release(m);

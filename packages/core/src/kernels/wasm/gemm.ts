@@ -90,7 +90,7 @@ export function runGemm(g: WasmGemm): void {
       b.s2,
       c.s2,
     ]);
-    parallelFor(g.f32 ? "gemmF32" : "gemmF64", job, chunks);
+    parallelFor(g.f32 ? "gemmF32" : "gemmF64", job, chunks, macs * (g.f32 ? 0.05 : 0.1));
   } finally {
     release(m0);
   }

@@ -22,8 +22,11 @@ const MASK = 6; // which worker tids take part
 const ERROR = 7; // set by a worker whose kernel threw
 const READY = 16; // READY + tid: 1 once that worker is listening
 const MAX_THREADS = 32;
-/** Loads of the control word before a thread sleeps in Atomics.wait (a few microseconds). */
-const SPIN = 4000;
+/**
+ * Loads of the control word before a thread sleeps in Atomics.wait (tens of microseconds): long
+ * enough to bridge the JS between two kernel calls of a step, which a futex wake-up would not.
+ */
+const SPIN = 20000;
 
 /**
  * The worker's program, as source: it needs nothing from the library. `boot` is called with
@@ -196,14 +199,21 @@ function readyMask(c: Int32Array): number {
 }
 
 /**
- * Run `fn(job, chunk, tid)` for chunk = 0..chunks−1 on every thread available, returning when
- * all are done. With one thread (or one chunk) it is a plain loop on the calling thread.
+ * Below this much work (an estimate in nanoseconds on one thread) a call stays on the calling
+ * thread: waking a sleeping worker costs tens of microseconds.
  */
-export function parallelFor(name: string, job: number, chunks: number): void {
+const PARALLEL_MIN_NS = 60_000;
+
+/**
+ * Run `fn(job, chunk, tid)` for chunk = 0..chunks−1 on every thread available, returning when
+ * all are done. With one thread, one chunk, or less than PARALLEL_MIN_NS of work (`workNs`, the
+ * caller's estimate), it is a plain loop on the calling thread.
+ */
+export function parallelFor(name: string, job: number, chunks: number, workNs: number): void {
   const i = fnIndex.get(name);
   if (i === undefined) throw new Error(`tapegrad: no WebAssembly kernel named ${name}`);
   const fn = fns[i]!;
-  if (requested === 1 || chunks <= 1) {
+  if (requested === 1 || chunks <= 1 || workNs < PARALLEL_MIN_NS) {
     for (let c = 0; c < chunks; c++) fn(job, c, 0);
     return;
   }

@@ -26,7 +26,7 @@ export function rowNormForwardF32(
     const prs = alloc(rows * 8);
     const per = rowsPerChunk(cols);
     const job = writeJob([px, py, rows, cols, per, pm, prs, pw, pb, eps, pr, ps]);
-    parallelFor("rowNormF32", job, Math.ceil(rows / per));
+    parallelFor("rowNormF32", job, Math.ceil(rows / per), n * 2);
     return {
       y: copyOut32(py, n),
       sum: residual === null ? null : copyOut32(ps, n),
@@ -70,7 +70,7 @@ export function rowNormBackwardF32(
     const pdw = needDweight ? alloc(chunks * cols * 8) : 0;
     const pdb = needDbias ? alloc(chunks * cols * 8) : 0;
     const job = writeJob([px, pdx, rows, cols, per, pm, prs, pw, pg, pa, pdw, pdb]);
-    parallelFor("rowNormBackwardF32", job, chunks);
+    parallelFor("rowNormBackwardF32", job, chunks, n * 4);
     return {
       dx: needDx ? copyOut32(pdx, n) : null,
       dweight: needDweight ? sumPartials(pdw, chunks, cols) : null,

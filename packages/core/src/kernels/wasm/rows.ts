@@ -30,7 +30,12 @@ export function softmaxRowsF32(
     const po = alloc(rows * n * 4);
     const per = rowsPerChunk(n);
     const job = writeJob([ps, po, rows, n, per, log ? 1 : 0, pg, 1]);
-    parallelFor(dy === null ? "softmaxF32" : "softmaxBackwardF32", job, Math.ceil(rows / per));
+    parallelFor(
+      dy === null ? "softmaxF32" : "softmaxBackwardF32",
+      job,
+      Math.ceil(rows / per),
+      rows * n * 2,
+    );
     out.set(heap().f32.subarray(po >> 2, (po >> 2) + rows * n));
   } finally {
     release(m);
@@ -45,7 +50,7 @@ export function columnSumsF32(x: Float32Array, rows: number, cols: number): Floa
     const per = rowsPerChunk(cols);
     const chunks = Math.ceil(rows / per);
     const pp = alloc(chunks * cols * 8);
-    parallelFor("columnSumsF32", writeJob([px, pp, rows, cols, per]), chunks);
+    parallelFor("columnSumsF32", writeJob([px, pp, rows, cols, per]), chunks, rows * cols * 0.5);
     return sumPartials(pp, chunks, cols);
   } finally {
     release(m);
@@ -57,6 +62,6 @@ export function sumPartials(partials: number, parts: number, cols: number): Floa
   const out = alloc(cols * 8);
   const per = Math.max(64, Math.ceil(cols / 8));
   const job = writeJob([partials, out, parts, cols, per], 1);
-  parallelFor("sumPartialsF64", job, Math.ceil(cols / per));
+  parallelFor("sumPartialsF64", job, Math.ceil(cols / per), parts * cols);
   return copyOut64(out, cols);
 }
