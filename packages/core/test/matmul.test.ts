@@ -9,6 +9,7 @@ import {
   tensor,
 } from "../src/index.js";
 import {
+  gemmBatched,
   gemmJs,
   gemmWasm,
   type MatmulKernel,
@@ -192,6 +193,51 @@ describe("GEMM kernels", () => {
               }
             }
   });
+
+  it.skipIf(!wasmAvailable)(
+    "batched wasm GEMM with a bias row matches a per-item reference",
+    () => {
+      for (const Arr of [Float32Array, Float64Array])
+        for (const [batch, M, N, K] of [
+          [3, 12, 9, 20],
+          [2, 64, 64, 32],
+          [1, 513, 17, 130],
+        ] as const) {
+          const a = filled(Arr, batch * M * K, () => gen.random() - 0.5);
+          const b = filled(Arr, K * N, () => gen.random() - 0.5);
+          const bias = filled(Arr, N, () => gen.random() - 0.5);
+          const c = filled(Arr, batch * M * N, () => Number.NaN);
+          gemmBatched({
+            batch,
+            M,
+            N,
+            K,
+            a,
+            aOff: 0,
+            aStride: M * K,
+            transA: false,
+            b,
+            bOff: 0,
+            bStride: 0,
+            transB: false,
+            c,
+            cOff: 0,
+            cStride: M * N,
+            accumulate: false,
+            bias,
+          });
+          const tol = Arr === Float32Array ? 1e-5 : 1e-13;
+          for (let t = 0; t < batch; t++)
+            for (let i = 0; i < M; i++)
+              for (let j = 0; j < N; j++) {
+                let want = bias[j]!;
+                for (let k = 0; k < K; k++) want += a[t * M * K + i * K + k]! * b[k * N + j]!;
+                const got = c[t * M * N + i * N + j]!;
+                expect(Math.abs(got - want)).toBeLessThanOrEqual(tol * (1 + Math.abs(want)) * K);
+              }
+        }
+    },
+  );
 });
 
 describe("matmul backward", () => {

@@ -210,6 +210,28 @@ function edgeTile<T>(
 ): void {
   const E = sizeof<T>();
   const NR = nr<T>();
+  if (cols == NR) {
+    // Only rows are missing (the common edge: M not a multiple of MR): whole-row vector copies.
+    for (let r = 0; r < MR; r++) {
+      const t = tmp + <usize>(r * 32);
+      const src = mode == 2 ? bias : c + <usize>r * ldc;
+      if (r < rows && mode != 0) {
+        v128.store(t, v128.load(src));
+        v128.store(t, v128.load(src, 16), 16);
+      } else {
+        v128.store(t, i32x4.splat(0));
+        v128.store(t, i32x4.splat(0), 16);
+      }
+    }
+    tile<T>(kc, ap, bp, tmp, 32, 1, 0);
+    for (let r = 0; r < rows; r++) {
+      const t = tmp + <usize>(r * 32);
+      const dst = c + <usize>r * ldc;
+      v128.store(dst, v128.load(t));
+      v128.store(dst, v128.load(t, 16), 16);
+    }
+    return;
+  }
   for (let r = 0; r < MR; r++) {
     for (let j = 0; j < NR; j++) {
       let v: T = <T>0;
