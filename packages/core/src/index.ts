@@ -55,7 +55,7 @@ export {
 } from "./kernels/matmul.js";
 export * as kernels from "./kernels/public.js";
 export { getNumThreads, setNumThreads } from "./kernels/wasm/pool.js";
-export { type AttentionOptions, attention } from "./ops/attention.js";
+export { type AttentionOptions, attention, attentionPacked } from "./ops/attention.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
 export * from "./ops/compare.js";

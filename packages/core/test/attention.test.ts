@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   attention,
+  attentionPacked,
+  concat,
   dropout,
   Generator,
   gradcheck,
@@ -148,6 +150,52 @@ describe("attention (fused multi-head scaled dot-product attention)", () => {
       expect(out.toList().slice(0, 4)).toEqual([0, 0, 0, 0]);
       expect(out.toList().every(Number.isFinite)).toBe(true);
     }
+  });
+
+  it("attentionPacked equals attention on the three parts, forward and backward", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const [N, L, E, H] = [2, 7, 12, 3];
+      const qkv = rnd([N, L, 3 * E])
+        .to(dtype)
+        .requiresGrad_();
+      const mask = zeros([L, L], { dtype: "bool" });
+      mask.data[5] = 1;
+      const up = rnd([N, L, E]).to(dtype);
+      const [out, w] = attentionPacked(qkv, {
+        numHeads: H,
+        mask,
+        causal: true,
+        needWeights: true,
+      }) as [Tensor, Tensor];
+      out.backward(up);
+      const parts = qkv
+        .detach()
+        .chunk(3, -1)
+        .map((t) => t.clone().requiresGrad_()) as [Tensor, Tensor, Tensor];
+      const [out2, w2] = attention(...parts, {
+        numHeads: H,
+        mask,
+        causal: true,
+        needWeights: true,
+      }) as [Tensor, Tensor];
+      out2.backward(up);
+      const tol = dtype === "float32" ? { atol: 1e-6, rtol: 1e-5 } : { atol: 1e-14, rtol: 1e-12 };
+      expect(out).toBeAllClose(out2, tol);
+      expect(w).toBeAllClose(w2, tol);
+      expect(qkv.grad!).toBeAllClose(
+        concat(
+          parts.map((t) => t.grad!),
+          -1,
+        ),
+        tol,
+      );
+    }
+  });
+
+  it("attentionPacked passes gradcheck in float64", () => {
+    const qkv = rnd([2, 4, 12]).requiresGrad_();
+    const fn = (x: Tensor) => attentionPacked(x, { numHeads: 2, causal: true })[0]!;
+    expect(gradcheck(fn, [qkv]).ok).toBe(true);
   });
 
   it("names the argument and the shapes in its errors", () => {

@@ -56,6 +56,15 @@ export const nnCases: GradcheckCase[] = [
       inputs: [rn(g, [2, 3, 4]), rn(g, [2, 4, 4]), rn(g, [2, 4, 6])],
     };
   }),
+  c("attentionPacked", "attentionPacked [2,3,3·6] 3 heads, float mask, weights used", () => {
+    const g = gen(118);
+    const mask = rn(g, [3, 3], { grad: false });
+    return {
+      fn: (qkv) =>
+        T.attentionPacked(qkv, { numHeads: 3, mask, needWeights: true }) as [T.Tensor, T.Tensor],
+      inputs: [rn(g, [2, 3, 18])],
+    };
+  }),
   c("attention", "attention causal with a bool mask, one query fully masked", () => {
     const g = gen(117);
     const mask = bool([1, 1, 1, 0, 0, 1, 0, 0, 0], [3, 3]);

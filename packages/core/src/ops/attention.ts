@@ -3,6 +3,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import type { FloatArray } from "../dtype.js";
 import {
   type AttentionDims,
+  type AttentionInputs,
   type AttentionMask,
   attentionBackwardF32,
   attentionForwardF32,
@@ -11,6 +12,7 @@ import { wasmRuntime } from "../kernels/wasm/runtime.js";
 import { defaultGenerator, type Generator } from "../random.js";
 import { fmtShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import { concat } from "./join.js";
 import { matmul, matmulNT } from "./matmul.js";
 import { softmax } from "./nn.js";
 import { assertFloat, assertTensor } from "./util.js";
@@ -114,6 +116,62 @@ function dropoutFactors(p: Plan, dtype: Tensor["dtype"]): FloatArray | null {
   return keep;
 }
 
+/** The forward of both layouts: q, k, v as tensors (views of one packed array or not). */
+function forward(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  wasmInputs: AttentionInputs | null,
+  p: Plan,
+): { out: Tensor; probs: Tensor; weights: Tensor; keep: FloatArray | null } {
+  const { d } = p;
+  const keep = dropoutFactors(p, q.dtype);
+  if (wasmInputs !== null) {
+    const r = attentionForwardF32(
+      wasmInputs,
+      d,
+      p.scale,
+      p.mask as AttentionMask | null,
+      p.causal,
+      keep as Float32Array | null,
+    );
+    const probs = new Tensor(r.probs, [d.N, d.H, d.L, d.S], q.dtype);
+    return {
+      out: new Tensor(r.out, [d.N, d.L, d.H * d.Dv], q.dtype),
+      probs,
+      weights: r.weights === r.probs ? probs : new Tensor(r.weights, probs.shape, q.dtype),
+      keep,
+    };
+  }
+  const probs = forwardComposed(q, k, p);
+  const weights = keep === null ? probs : probs.mul(new Tensor(keep, probs.shape, probs.dtype));
+  return { out: merge(matmul(weights, heads(v, d.H))), probs, weights, keep };
+}
+
+/** dq, dk, dv from core ops, on [N, H, T, Dh] views (float64, or no WebAssembly). */
+function backwardComposed(
+  s: Saved,
+  dOut: Tensor,
+  dWeights: Tensor | undefined,
+  need: readonly boolean[],
+): [Tensor | null, Tensor | null, Tensor | null] {
+  const { q, k, v, probs, weights, keep, d, scale } = s;
+  const H = d.H;
+  const dO = heads(dOut, H);
+  const dv = need[2] ? merge(matmul(weights.transpose(-2, -1), dO)) : null;
+  let dq: Tensor | null = null;
+  let dk: Tensor | null = null;
+  if (need[0] || need[1]) {
+    let dP = matmulNT(dO, heads(v, H));
+    if (dWeights !== undefined) dP = dP.add(dWeights);
+    if (keep !== null) dP = dP.mul(new Tensor(keep, dP.shape, dP.dtype));
+    const dS = probs.mul(dP.sub(dP.mul(probs).sum(-1, true))).mul(scale);
+    if (need[0]) dq = merge(matmul(dS, heads(k, H)));
+    if (need[1]) dk = merge(matmul(dS.transpose(-2, -1), heads(q, H)));
+  }
+  return [dq, dk, dv];
+}
+
 function useWasm(q: Tensor): boolean {
   return wasmRuntime !== null && q.dtype === "float32";
 }
@@ -121,88 +179,108 @@ function useWasm(q: Tensor): boolean {
 const attentionOp = defineOp<[Tensor, Tensor, Tensor, Plan], Tensor[], Saved>({
   name: "attention",
   forward(ctx, q, k, v, p) {
-    const { d } = p;
-    const keep = dropoutFactors(p, q.dtype);
-    let out: Tensor;
-    let probs: Tensor;
-    let weights: Tensor;
-    if (useWasm(q)) {
-      const r = attentionForwardF32(
-        q.data as Float32Array,
-        k.data as Float32Array,
-        v.data as Float32Array,
-        d,
-        p.scale,
-        p.mask as AttentionMask | null,
-        p.causal,
-        keep as Float32Array | null,
-      );
-      out = new Tensor(r.out, [d.N, d.L, d.H * d.Dv], q.dtype);
-      probs = new Tensor(r.probs, [d.N, d.H, d.L, d.S], q.dtype);
-      weights = r.weights === r.probs ? probs : new Tensor(r.weights, probs.shape, q.dtype);
-    } else {
-      probs = forwardComposed(q, k, p);
-      weights = keep === null ? probs : probs.mul(new Tensor(keep, probs.shape, probs.dtype));
-      out = merge(matmul(weights, heads(v, d.H)));
-    }
-    if (ctx.recording) ctx.save({ q, k, v, probs, weights, keep, d, scale: p.scale });
+    const wasmInputs = useWasm(q)
+      ? { q: q.data as Float32Array, k: k.data as Float32Array, v: v.data as Float32Array }
+      : null;
+    const { out, probs, weights, keep } = forward(q, k, v, wasmInputs, p);
+    if (ctx.recording) ctx.save({ q, k, v, probs, weights, keep, d: p.d, scale: p.scale });
     return p.needWeights ? [out, weights] : [out];
   },
   backward(ctx, dOut, dWeights) {
-    const { q, k, v, probs, weights, keep, d, scale } = ctx.saved;
+    const s = ctx.saved;
     const need: [boolean, boolean, boolean] = [
       ctx.needsInputGrad(0),
       ctx.needsInputGrad(1),
       ctx.needsInputGrad(2),
     ];
-    if (useWasm(q)) {
-      const r = attentionBackwardF32(
-        q.data as Float32Array,
-        k.data as Float32Array,
-        v.data as Float32Array,
-        probs.data as Float32Array,
-        weights.data as Float32Array,
-        dOut!.data as Float32Array,
-        (dWeights?.data as Float32Array | undefined) ?? null,
-        d,
-        scale,
-        keep as Float32Array | null,
-        need,
-      );
-      const t = (a: Float32Array | null, like: Tensor) =>
-        a === null ? null : new Tensor(a, like.shape, like.dtype);
-      return [t(r.dq, q), t(r.dk, k), t(r.dv, v), null];
+    if (!useWasm(s.q)) return [...backwardComposed(s, dOut!, dWeights, need), null];
+    const r = attentionBackwardF32(
+      { q: s.q.data as Float32Array, k: s.k.data as Float32Array, v: s.v.data as Float32Array },
+      s.probs.data as Float32Array,
+      s.weights.data as Float32Array,
+      dOut!.data as Float32Array,
+      (dWeights?.data as Float32Array | undefined) ?? null,
+      s.d,
+      s.scale,
+      s.keep as Float32Array | null,
+      need,
+    );
+    const t = (a: Float32Array | null, like: Tensor) =>
+      a === null ? null : new Tensor(a, like.shape, like.dtype);
+    return [t(r.dq, s.q), t(r.dk, s.k), t(r.dv, s.v), null];
+  },
+});
+
+/** q, k and v of a packed [N, L, 2·E + Ev] projection (no copies when wasm reads it in place). */
+function unpack(qkv: Tensor, d: AttentionDims): [Tensor, Tensor, Tensor] {
+  const E = d.H * d.D;
+  return noGrad(() => [
+    qkv.narrow(-1, 0, E),
+    qkv.narrow(-1, E, E),
+    qkv.narrow(-1, 2 * E, d.H * d.Dv),
+  ]);
+}
+
+interface PackedSaved extends Saved {
+  qkv: Tensor;
+}
+
+// The same op on one packed input: the gradient comes back as one [N, L, 3·E] array, the three
+// parts written side by side, instead of three gradients that a concat would copy again.
+const packedAttentionOp = defineOp<[Tensor, Plan], Tensor[], PackedSaved>({
+  name: "attentionPacked",
+  forward(ctx, qkv, p) {
+    const wasm = useWasm(qkv);
+    // Without wasm the composed path needs the parts as tensors; with it, nothing is copied.
+    const [q, k, v] = wasm ? [qkv, qkv, qkv] : unpack(qkv, p.d);
+    const { out, probs, weights, keep } = forward(
+      q,
+      k,
+      v,
+      wasm ? { qkv: qkv.data as Float32Array } : null,
+      p,
+    );
+    if (ctx.recording) ctx.save({ qkv, q, k, v, probs, weights, keep, d: p.d, scale: p.scale });
+    return p.needWeights ? [out, weights] : [out];
+  },
+  backward(ctx, dOut, dWeights) {
+    const s = ctx.saved;
+    if (!useWasm(s.qkv)) {
+      const [dq, dk, dv] = backwardComposed(s, dOut!, dWeights, [true, true, true]);
+      return [concat([dq!, dk!, dv!], -1), null];
     }
-    // The same formulas from core ops, on [N, H, T, Dh] views.
-    const H = d.H;
-    const dO = heads(dOut!, H);
-    const dv = need[2] ? merge(matmul(weights.transpose(-2, -1), dO)) : null;
-    let dq: Tensor | null = null;
-    let dk: Tensor | null = null;
-    if (need[0] || need[1]) {
-      let dP = matmulNT(dO, heads(v, H));
-      if (dWeights !== undefined) dP = dP.add(dWeights);
-      if (keep !== null) dP = dP.mul(new Tensor(keep, dP.shape, dP.dtype));
-      const dS = probs.mul(dP.sub(dP.mul(probs).sum(-1, true))).mul(scale);
-      if (need[0]) dq = merge(matmul(dS, heads(k, H)));
-      if (need[1]) dk = merge(matmul(dS.transpose(-2, -1), heads(q, H)));
-    }
-    return [dq, dk, dv, null];
+    const r = attentionBackwardF32(
+      { qkv: s.qkv.data as Float32Array },
+      s.probs.data as Float32Array,
+      s.weights.data as Float32Array,
+      dOut!.data as Float32Array,
+      (dWeights?.data as Float32Array | undefined) ?? null,
+      s.d,
+      s.scale,
+      s.keep as Float32Array | null,
+      [true, true, true],
+    );
+    return [new Tensor(r.dqkv!, s.qkv.shape, s.qkv.dtype), null];
   },
 });
 
 /** The mask as an additive float array viewed as [Nm, Hm, L, S] with broadcast strides. */
-function planMask(mask: Tensor, d: AttentionDims, dtype: Tensor["dtype"]): Plan["mask"] {
+function planMask(
+  op: string,
+  mask: Tensor,
+  d: AttentionDims,
+  dtype: Tensor["dtype"],
+): Plan["mask"] {
   const { N, H, L, S } = d;
   const full = [N, H, L, S];
   const lead = full.length - mask.ndim;
   if (lead < 0 || mask.shape.some((m, i) => m !== 1 && m !== full[lead + i])) {
     throw new Error(
-      `attention: mask of shape ${fmtShape(mask.shape)} does not broadcast to [N, H, L, S] = ${fmtShape(full)}`,
+      `${op}: mask of shape ${fmtShape(mask.shape)} does not broadcast to [N, H, L, S] = ${fmtShape(full)}`,
     );
   }
   if (mask.dtype !== "bool" && mask.dtype !== "float32" && mask.dtype !== "float64") {
-    throw new Error(`attention: mask must be bool or float, got ${mask.dtype}`);
+    throw new Error(`${op}: mask must be bool or float, got ${mask.dtype}`);
   }
   const m4 = [...Array(4 - mask.ndim).fill(1), ...mask.shape] as number[];
   const Nm = m4[0] === 1 ? 1 : N;
@@ -257,20 +335,50 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
     throw new Error(`attention: numHeads ${H} must divide the widths of q/k (${E}) and v (${Ev})`);
   }
   const d: AttentionDims = { N, H, L, S, D: E / H, Dv: Ev / H };
+  return attentionOp(q, k, v, makePlan("attention", d, options, q.dtype));
+}
+
+function makePlan(
+  op: string,
+  d: AttentionDims,
+  options: AttentionOptions,
+  dtype: Tensor["dtype"],
+): Plan {
   const p = options.dropout ?? 0;
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
-    throw new Error(`attention: dropout must be in [0, 1], got ${p}`);
+    throw new Error(`${op}: dropout must be in [0, 1], got ${p}`);
   }
-  const plan: Plan = {
+  return {
     d,
     scale: options.scale ?? 1 / Math.sqrt(d.D),
-    mask: options.mask ? planMask(options.mask, d, q.dtype) : null,
+    mask: options.mask ? planMask(op, options.mask, d, dtype) : null,
     causal: options.causal ?? false,
     dropout: p,
     generator: options.generator ?? defaultGenerator,
     needWeights: options.needWeights ?? false,
   };
-  return attentionOp(q, k, v, plan);
 }
 
-export const attentionOps = { attention: attentionOp };
+/**
+ * Self-attention over a packed projection [N, L, 3·E] (q, k and v side by side in each row, as
+ * torch.nn.MultiheadAttention's in_proj produces them): `attention(q, k, v, options)` with the
+ * three parts, without copying them apart, and with one gradient for the packed input.
+ */
+export function attentionPacked(qkv: Tensor, options: AttentionOptions): Tensor[] {
+  assertTensor("attentionPacked", "qkv", qkv);
+  assertFloat("attentionPacked", "qkv", qkv);
+  const H = options.numHeads;
+  const last = qkv.shape[qkv.ndim - 1] ?? 0;
+  if (qkv.ndim !== 3 || last % 3 !== 0) {
+    throw new Error(`attentionPacked: qkv must be [N, L, 3·E], got ${fmtShape(qkv.shape)}`);
+  }
+  const [N, L] = qkv.shape as [number, number, number];
+  const E = last / 3;
+  if (!Number.isInteger(H) || H <= 0 || E % H !== 0) {
+    throw new Error(`attentionPacked: numHeads ${H} must divide the width E = ${E}`);
+  }
+  const d: AttentionDims = { N, H, L, S: L, D: E / H, Dv: E / H };
+  return packedAttentionOp(qkv, makePlan("attentionPacked", d, options, qkv.dtype));
+}
+
+export const attentionOps = { attention: attentionOp, attentionPacked: packedAttentionOp };

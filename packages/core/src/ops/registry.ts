@@ -84,6 +84,7 @@ export type OpName =
   | "maskedFill"
   | "embedding"
   | "attention"
+  | "attentionPacked"
   | "dropout"
   | "nllLoss"
   | "crossEntropy"

@@ -1,4 +1,12 @@
-import { attention, fmtShape, type Generator, linear, type Tensor, zeros } from "@tapegrad/core";
+import {
+  attention,
+  attentionPacked,
+  fmtShape,
+  type Generator,
+  linear,
+  type Tensor,
+  zeros,
+} from "@tapegrad/core";
 import { constant_, xavierUniform_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
 import { Linear } from "./linear.js";
@@ -114,26 +122,20 @@ export class MultiheadAttention extends Module {
         `MultiheadAttention: query ${fmtShape(query.shape)}, key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} do not agree on batch and length`,
       );
     }
-    let q: Tensor;
-    let k: Tensor;
-    let v: Tensor;
-    if (query === key && key === value) {
-      // Self-attention: one GEMM for the packed projection, then split.
-      const qkv = linear(query, this.inProjWeight, this.inProjBias);
-      [q, k, v] = qkv.chunk(3, -1) as [Tensor, Tensor, Tensor];
-    } else {
-      q = this.project(query, 0);
-      k = this.project(key, 1);
-      v = this.project(value, 2);
-    }
-    const [ctx, weights] = attention(q, k, v, {
+    const call = {
       numHeads: this.numHeads,
       mask: this.combinedMask(query.dtype, N, L, S, options),
       causal: options.causal ?? false,
       dropout: this.training ? this.dropoutP : 0,
       generator: this.generator,
       needWeights: options.needWeights !== false,
-    }) as [Tensor, Tensor | undefined];
+    };
+    // Self-attention: one GEMM for the packed projection, read in place by the attention op.
+    const [ctx, weights] = (
+      query === key && key === value
+        ? attentionPacked(linear(query, this.inProjWeight, this.inProjBias), call)
+        : attention(this.project(query, 0), this.project(key, 1), this.project(value, 2), call)
+    ) as [Tensor, Tensor | undefined];
     const out = this.outProj.forward(ctx!);
     if (weights === undefined) return [out, null];
     return [out, (options.averageAttnWeights ?? true) ? weights.mean(1) : weights];

@@ -37,12 +37,54 @@ function scoresOperand(p: number, d: AttentionDims, transposed: boolean) {
   return transposed ? { p, rs: 1, cs: d.S, s1, s2 } : { p, rs: d.S, cs: 1, s1, s2 };
 }
 
-/** A head of an [N, T, H·Dh] array: row stride H·Dh, item strides T·H·Dh and Dh. */
-function headOperand(p: number, T: number, H: number, Dh: number, transposed: boolean) {
-  const E = H * Dh;
+/**
+ * A head of an [N, T, ·] array whose rows are `row` elements apart (H·Dh, or 3·H·Dh for a
+ * packed q|k|v): row stride `row`, item strides T·row and Dh.
+ */
+function headOperand(p: number, T: number, Dh: number, row: number, transposed: boolean) {
   return transposed
-    ? { p, rs: 1, cs: E, s1: T * E, s2: Dh }
-    : { p, rs: E, cs: 1, s1: T * E, s2: Dh };
+    ? { p, rs: 1, cs: row, s1: T * row, s2: Dh }
+    : { p, rs: row, cs: 1, s1: T * row, s2: Dh };
+}
+
+/**
+ * Where q, k and v sit in kernel memory: byte addresses and row strides (elements). Separate
+ * tensors are copied in one by one; a packed [N, L, 3·E] q|k|v is copied once, and its three
+ * parts are column offsets 0, E and 2·E of rows 3·E long.
+ */
+interface Placed {
+  pq: number;
+  pk: number;
+  pv: number;
+  rq: number;
+  rk: number;
+  rv: number;
+}
+
+export type AttentionInputs =
+  | { q: Float32Array; k: Float32Array; v: Float32Array }
+  | { qkv: Float32Array };
+
+function place(
+  inputs: AttentionInputs,
+  d: AttentionDims,
+  which: [boolean, boolean, boolean],
+): Placed {
+  const E = d.H * d.D;
+  const Ev = d.H * d.Dv;
+  if ("qkv" in inputs) {
+    const base = copyIn(inputs.qkv);
+    const row = 2 * E + Ev;
+    return { pq: base, pk: base + E * 4, pv: base + 2 * E * 4, rq: row, rk: row, rv: row };
+  }
+  return {
+    pq: which[0] ? copyIn(inputs.q) : 0,
+    pk: which[1] ? copyIn(inputs.k) : 0,
+    pv: which[2] ? copyIn(inputs.v) : 0,
+    rq: E,
+    rk: E,
+    rv: Ev,
+  };
 }
 
 /**
@@ -50,9 +92,7 @@ function headOperand(p: number, T: number, H: number, Dh: number, transposed: bo
  * weights the output used (P·keep with dropout, else P itself).
  */
 export function attentionForwardF32(
-  q: Float32Array,
-  k: Float32Array,
-  v: Float32Array,
+  inputs: AttentionInputs,
   d: AttentionDims,
   scale: number,
   mask: AttentionMask | null,
@@ -63,9 +103,7 @@ export function attentionForwardF32(
   const m = mark();
   try {
     const { N, H, L, S, D, Dv } = d;
-    const pq = copyIn(q);
-    const pk = copyIn(k);
-    const pv = copyIn(v);
+    const { pq, pk, pv, rq, rk, rv } = place(inputs, d, [true, true, true]);
     const nP = N * H * L * S;
     const ps = alloc(nP * 4);
     const common = { f32: true, outer: N, inner: H, bias: 0, accumulate: false };
@@ -74,8 +112,8 @@ export function attentionForwardF32(
       M: L,
       N: S,
       K: D,
-      a: headOperand(pq, L, H, D, false),
-      b: headOperand(pk, S, H, D, true),
+      a: headOperand(pq, L, D, rq, false),
+      b: headOperand(pk, S, D, rk, true),
       c: scoresOperand(ps, d, false),
     });
     const pm = mask === null ? 0 : copyIn(mask.data);
@@ -108,8 +146,8 @@ export function attentionForwardF32(
       N: Dv,
       K: S,
       a: scoresOperand(ps, d, false),
-      b: headOperand(pv, S, H, Dv, false),
-      c: headOperand(po, L, H, Dv, false),
+      b: headOperand(pv, S, Dv, rv, false),
+      c: headOperand(po, L, Dv, H * Dv, false),
     });
     return { out: copyOut32(po, N * L * H * Dv), probs, weights };
   } finally {
@@ -126,11 +164,10 @@ function multiplyInPlace(px: number, py: number, n: number): void {
  * Backward. With Pd = P·keep the weights the output used:
  *   dV = Pdᵀ·dO;  dPd = dO·Vᵀ (+ the weights' own gradient);  dP = dPd·keep;
  *   dS = scale · P ⊙ (dP − Σ_row dP ⊙ P);  dQ = dS·K;  dK = dSᵀ·Q.
+ * For a packed q|k|v, the three gradients are written side by side into one [N, L, 3·E] array.
  */
 export function attentionBackwardF32(
-  q: Float32Array,
-  k: Float32Array,
-  v: Float32Array,
+  inputs: AttentionInputs,
   /** P before dropout. */
   probs: Float32Array,
   /** Pd (= probs without dropout). */
@@ -141,78 +178,97 @@ export function attentionBackwardF32(
   scale: number,
   keep: Float32Array | null,
   need: [boolean, boolean, boolean],
-): { dq: Float32Array | null; dk: Float32Array | null; dv: Float32Array | null } {
+): {
+  dq: Float32Array | null;
+  dk: Float32Array | null;
+  dv: Float32Array | null;
+  dqkv: Float32Array | null;
+} {
   const m = mark();
   try {
     const { N, H, L, S, D, Dv } = d;
+    const E = H * D;
+    const Ev = H * Dv;
+    const packed = "qkv" in inputs;
     const nP = N * H * L * S;
+    // Q is read for dK, K for dQ, V for dP.
+    const { pq, pk, pv, rq, rk, rv } = place(inputs, d, [need[1], need[0], need[0] || need[1]]);
     const pdo = copyIn(dOut);
     const common = { f32: true, outer: N, inner: H, bias: 0, accumulate: false };
-    let dv: Float32Array | null = null;
+    // Where each gradient goes: its own array, or its column block of one packed array.
+    const rowOut = packed ? 2 * E + Ev : 0;
+    const pAll = packed ? alloc(N * L * rowOut * 4) : 0;
+    const target = (part: 0 | 1 | 2, T: number, width: number) =>
+      packed
+        ? { p: pAll + (part === 0 ? 0 : part === 1 ? E : 2 * E) * 4, row: rowOut }
+        : { p: alloc(N * T * width * 4), row: width };
+    const out = {
+      dq: null as Float32Array | null,
+      dk: null as Float32Array | null,
+      dv: null as Float32Array | null,
+      dqkv: null as Float32Array | null,
+    };
     if (need[2]) {
       const pw = copyIn(weights);
-      const pdv = alloc(N * S * H * Dv * 4);
+      const t = target(2, S, Ev);
       runGemm({
         ...common,
         M: S,
         N: Dv,
         K: L,
         a: scoresOperand(pw, d, true),
-        b: headOperand(pdo, L, H, Dv, false),
-        c: headOperand(pdv, S, H, Dv, false),
+        b: headOperand(pdo, L, Dv, Ev, false),
+        c: headOperand(t.p, S, Dv, t.row, false),
       });
-      dv = copyOut32(pdv, N * S * H * Dv);
+      if (!packed) out.dv = copyOut32(t.p, N * S * Ev);
     }
-    if (!need[0] && !need[1]) return { dq: null, dk: null, dv };
-    const pv = copyIn(v);
-    const pdp = dWeights === null ? alloc(nP * 4) : copyIn(dWeights);
-    runGemm({
-      ...common,
-      M: L,
-      N: S,
-      K: Dv,
-      a: headOperand(pdo, L, H, Dv, false),
-      b: headOperand(pv, S, H, Dv, true),
-      c: scoresOperand(pdp, d, false),
-      accumulate: dWeights !== null,
-    });
-    if (keep !== null) multiplyInPlace(pdp, copyIn(keep), nP);
-    const pp = copyIn(probs);
-    const pds = alloc(nP * 4);
-    const per = rowsPerChunk(S);
-    const job = writeJob([pp, pds, rows(d), S, per, 0, pdp, scale]);
-    parallelFor("softmaxBackwardF32", job, Math.ceil(rows(d) / per), nP * 2);
-    let dq: Float32Array | null = null;
-    let dk: Float32Array | null = null;
-    if (need[0]) {
-      const pk = copyIn(k);
-      const pdq = alloc(N * L * H * D * 4);
+    if (need[0] || need[1]) {
+      const pdp = dWeights === null ? alloc(nP * 4) : copyIn(dWeights);
       runGemm({
         ...common,
         M: L,
-        N: D,
-        K: S,
-        a: scoresOperand(pds, d, false),
-        b: headOperand(pk, S, H, D, false),
-        c: headOperand(pdq, L, H, D, false),
+        N: S,
+        K: Dv,
+        a: headOperand(pdo, L, Dv, Ev, false),
+        b: headOperand(pv, S, Dv, rv, true),
+        c: scoresOperand(pdp, d, false),
+        accumulate: dWeights !== null,
       });
-      dq = copyOut32(pdq, N * L * H * D);
+      if (keep !== null) multiplyInPlace(pdp, copyIn(keep), nP);
+      const pp = copyIn(probs);
+      const pds = alloc(nP * 4);
+      const per = rowsPerChunk(S);
+      const job = writeJob([pp, pds, rows(d), S, per, 0, pdp, scale]);
+      parallelFor("softmaxBackwardF32", job, Math.ceil(rows(d) / per), nP * 2);
+      if (need[0]) {
+        const t = target(0, L, E);
+        runGemm({
+          ...common,
+          M: L,
+          N: D,
+          K: S,
+          a: scoresOperand(pds, d, false),
+          b: headOperand(pk, S, D, rk, false),
+          c: headOperand(t.p, L, D, t.row, false),
+        });
+        if (!packed) out.dq = copyOut32(t.p, N * L * E);
+      }
+      if (need[1]) {
+        const t = target(1, S, E);
+        runGemm({
+          ...common,
+          M: S,
+          N: D,
+          K: L,
+          a: scoresOperand(pds, d, true),
+          b: headOperand(pq, L, D, rq, false),
+          c: headOperand(t.p, S, D, t.row, false),
+        });
+        if (!packed) out.dk = copyOut32(t.p, N * S * E);
+      }
     }
-    if (need[1]) {
-      const pq = copyIn(q);
-      const pdk = alloc(N * S * H * D * 4);
-      runGemm({
-        ...common,
-        M: S,
-        N: D,
-        K: L,
-        a: scoresOperand(pds, d, true),
-        b: headOperand(pq, L, H, D, false),
-        c: headOperand(pdk, S, H, D, false),
-      });
-      dk = copyOut32(pdk, N * S * H * D);
-    }
-    return { dq, dk, dv };
+    if (packed) out.dqkv = copyOut32(pAll, N * L * rowOut);
+    return out;
   } finally {
     release(m);
   }
