@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Generator, gradcheck, linear, matmul, randn, zeros } from "../src/index.js";
+import { Generator, gradcheck, linear, matmul, randn, type Tensor, zeros } from "../src/index.js";
 
 describe("linear", () => {
   const gen = new Generator(3);
@@ -34,6 +34,26 @@ describe("linear", () => {
     expect(gx).toBeAllClose(x.grad!, { atol: 1e-12 });
     expect(gw).toBeAllClose(w.grad!, { atol: 1e-12 });
     expect(gb).toBeAllClose(b.grad!, { atol: 1e-12 });
+  });
+
+  it("float32 (the WebAssembly session) agrees with float64, every gradient, with an edge row count", () => {
+    const x = randn([3, 67, 48], { dtype: "float64", generator: gen });
+    const w = randn([40, 48], { dtype: "float64", generator: gen });
+    const b = randn([40], { dtype: "float64", generator: gen });
+    const dy = randn([3, 67, 40], { dtype: "float64", generator: gen });
+    const leaves = (dtype: "float32" | "float64") =>
+      [x, w, b].map((t) => t.to(dtype).requiresGrad_());
+    const [x32, w32, b32] = leaves("float32") as [Tensor, Tensor, Tensor];
+    const [x64, w64, b64] = leaves("float64") as [Tensor, Tensor, Tensor];
+    const y32 = linear(x32, w32, b32);
+    y32.backward(dy.float());
+    const y64 = linear(x64, w64, b64);
+    y64.backward(dy);
+    const tol = { atol: 1e-4, rtol: 1e-4 };
+    expect(y32.double()).toBeAllClose(y64, tol);
+    expect(x32.grad!.double()).toBeAllClose(x64.grad!, tol);
+    expect(w32.grad!.double()).toBeAllClose(w64.grad!, tol);
+    expect(b32.grad!.double()).toBeAllClose(b64.grad!, tol);
   });
 
   it("rejects mismatched shapes and dtypes with the op and shapes named", () => {

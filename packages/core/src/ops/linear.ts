@@ -2,9 +2,14 @@ import { defineOp } from "../autograd/function.js";
 import { type FloatArray, isFloatDType } from "../dtype.js";
 import { columnSums } from "../kernels/column-sums.js";
 import { gemm, gemmBatched } from "../kernels/matmul.js";
+import { linearBackwardF32 } from "../kernels/wasm/linear.js";
+import { wasmRuntime } from "../kernels/wasm/runtime.js";
 import { fmtShape } from "../shape.js";
-import type { Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
 import { castData, empty } from "./util.js";
+
+/** From this many multiply-adds the float32 backward runs as one WebAssembly session. */
+const LINEAR_WASM_MIN_MACS = 1 << 14;
 
 interface Saved {
   x: Tensor;
@@ -73,6 +78,31 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null], Tensor, Saved>({
     const { x, weight, rows } = ctx.saved;
     const [outF, inF] = weight.shape as [number, number];
     const g = castData(dy, x.dtype);
+    const need: [boolean, boolean, boolean] = [
+      ctx.needsInputGrad(0),
+      ctx.needsInputGrad(1),
+      ctx.needsInputGrad(2),
+    ];
+    if (
+      wasmRuntime !== null &&
+      x.dtype === "float32" &&
+      rows * inF * outF >= LINEAR_WASM_MIN_MACS
+    ) {
+      const r = linearBackwardF32(
+        g.data as Float32Array,
+        x.data as Float32Array,
+        weight.data as Float32Array,
+        rows,
+        inF,
+        outF,
+        need,
+      );
+      return [
+        r.dx && new Tensor(r.dx, x.shape, x.dtype),
+        r.dw && new Tensor(r.dw, weight.shape, weight.dtype),
+        r.db && new Tensor(Float32Array.from(r.db), [outF], x.dtype),
+      ];
+    }
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
