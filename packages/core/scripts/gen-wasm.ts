@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
+import { erfcxSource } from "./fit-erfcx.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const source = join(here, "../wasm/index.ts");
@@ -125,6 +126,19 @@ function base64Lines(bytes: Uint8Array): string {
   return (b64.match(/.{1,96}/g) ?? []).map((l) => `  "${l}"`).join(" +\n");
 }
 
+// The erfc coefficients are generated source too: written (or checked) before compiling.
+const erfcxPath = join(here, "../wasm/erfcx.ts");
+const erfcx = erfcxSource();
+const check = process.argv.includes("--check");
+if (check) {
+  if (readFileSync(erfcxPath, "utf8") !== erfcx) {
+    console.error(
+      "gen-wasm --check: wasm/erfcx.ts differs from what scripts/fit-erfcx.ts computes",
+    );
+    process.exit(1);
+  }
+} else writeFileSync(erfcxPath, erfcx);
+
 const simd = await compile("simd,threads");
 const relaxed = await compile("simd,threads,relaxed-simd");
 checkCodeOnly(simd);
@@ -149,7 +163,7 @@ export const RELAXED_BASE64 =
 ${base64Lines(relaxed)};
 `;
 
-if (process.argv.includes("--check")) {
+if (check) {
   const committed = readFileSync(target, "utf8");
   if (committed !== out) {
     console.error(
