@@ -60,7 +60,7 @@ export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
 export * from "./ops/compare.js";
 export * from "./ops/indexing.js";
-export { linear } from "./ops/linear.js";
+export { type LinearActivation, linear } from "./ops/linear.js";
 export * from "./ops/loss.js";
 export { matmul, matmulNT } from "./ops/matmul.js";
 export * from "./ops/nn.js";

@@ -56,6 +56,46 @@ describe("linear", () => {
     expect(b32.grad!.double()).toBeAllClose(b64.grad!, tol);
   });
 
+  for (const activation of ["relu", "gelu", "gelu_tanh"] as const) {
+    it(`fuses ${activation}: the same values and gradients as the separate ops, float32 and float64`, () => {
+      const act = (t: Tensor) =>
+        activation === "relu" ? t.relu() : t.gelu(activation === "gelu" ? "none" : "tanh");
+      for (const [dtype, rows] of [
+        ["float64", 5],
+        ["float32", 300],
+      ] as const) {
+        const x = randn([rows, 24], { dtype, generator: gen });
+        const w = randn([33, 24], { dtype, generator: gen });
+        const b = randn([33], { dtype, generator: gen });
+        const dy = randn([rows, 33], { dtype, generator: gen });
+        const run = (fused: boolean) => {
+          const [xl, wl, bl] = [x, w, b].map((t) => t.detach().requiresGrad_()) as [
+            Tensor,
+            Tensor,
+            Tensor,
+          ];
+          const y = fused ? linear(xl, wl, bl, activation) : act(linear(xl, wl, bl));
+          y.backward(dy);
+          return [y, xl.grad!, wl.grad!, bl.grad!];
+        };
+        const fused = run(true);
+        const plain = run(false);
+        const tol = dtype === "float32" ? { atol: 1e-5, rtol: 1e-5 } : { atol: 1e-13, rtol: 1e-12 };
+        fused.forEach((t, i) => expect(t).toBeAllClose(plain[i]!, tol));
+      }
+      const g = (x_: Tensor, w_: Tensor, b_: Tensor) => linear(x_, w_, b_, activation);
+      const leaf = (shape: number[]) =>
+        randn(shape, { dtype: "float64", generator: gen, requiresGrad: true });
+      expect(gradcheck(g, [leaf([4, 3]), leaf([5, 3]), leaf([5])]).ok).toBe(true);
+    });
+  }
+
+  it("rejects an unknown activation", () => {
+    expect(() => linear(zeros([2, 3]), zeros([4, 3]), null, "tanh" as never)).toThrow(
+      /linear: activation must be "relu", "gelu", "gelu_tanh" or null, got "tanh"/,
+    );
+  });
+
   it("rejects mismatched shapes and dtypes with the op and shapes named", () => {
     const x = zeros([2, 3]);
     expect(() => linear(x, zeros([4, 5]))).toThrow(

@@ -6,4 +6,5 @@ export * from "./gelu";
 export * from "./gemm";
 export * from "./norm";
 export * from "./reduce";
+export * from "./relu";
 export * from "./softmax";

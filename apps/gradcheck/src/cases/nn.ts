@@ -40,6 +40,13 @@ export const linalgCases: GradcheckCase[] = [
       inputs: [rn(g, [2, 3, 4]), rn(g, [5, 4]), rn(g, [5])],
     };
   }),
+  c("linear", "linear with a fused gelu, and with a fused relu", () => {
+    const g = gen(107);
+    return {
+      fn: (x, w, b) => [T.linear(x, w, b, "gelu"), T.linear(x, w, b, "relu")],
+      inputs: [rn(g, [3, 4]), rn(g, [5, 4]), rn(g, [5])],
+    };
+  }),
   c("linear", "linear 1-D input, no bias", () => {
     const g = gen(106);
     return { fn: (x, w) => T.linear(x, w), inputs: [rn(g, [4]), rn(g, [3, 4])] };

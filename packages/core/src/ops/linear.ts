@@ -2,7 +2,15 @@ import { defineOp } from "../autograd/function.js";
 import { type FloatArray, isFloatDType } from "../dtype.js";
 import { columnSums } from "../kernels/column-sums.js";
 import { gemm, gemmBatched } from "../kernels/matmul.js";
-import { linearBackwardF32 } from "../kernels/wasm/linear.js";
+import {
+  geluGrad,
+  geluKernel,
+  geluTanhGrad,
+  geluTanhKernel,
+  reluGrad,
+  reluKernel,
+} from "../kernels/unary.js";
+import { linearBackwardF32, linearForwardF32 } from "../kernels/wasm/linear.js";
 import { wasmRuntime } from "../kernels/wasm/runtime.js";
 import { fmtShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -11,10 +19,35 @@ import { castData, empty } from "./util.js";
 /** From this many multiply-adds the float32 backward runs as one WebAssembly session. */
 const LINEAR_WASM_MIN_MACS = 1 << 14;
 
+/** An activation `linear` can apply after the bias, in the same pass. */
+export type LinearActivation = "relu" | "gelu" | "gelu_tanh";
+
 interface Saved {
   x: Tensor;
   weight: Tensor;
   rows: number;
+  /** The fused activation and the pre-activation h it was applied to. */
+  activation: LinearActivation | null;
+  h: Tensor | null;
+}
+
+function useWasm(x: Tensor, macs: number): boolean {
+  return wasmRuntime !== null && x.dtype === "float32" && macs >= LINEAR_WASM_MIN_MACS;
+}
+
+/** act(h), or dy·act'(h) with `dy`, by the JS/elementwise kernels (no WebAssembly session). */
+function applyActivation(a: LinearActivation, h: Tensor, dy: Tensor | null): Tensor {
+  const out = empty(h.shape, h.dtype);
+  if (dy === null) {
+    if (a === "relu") reluKernel(h.data, out.data);
+    else if (a === "gelu") geluKernel(h.data, out.data);
+    else geluTanhKernel(h.data, out.data);
+  } else if (a === "relu") {
+    // relu'(h) = [h > 0] = [relu(h) > 0]: the kernel reads either.
+    reluGrad(dy.data, h.data, out.data);
+  } else if (a === "gelu") geluGrad(dy.data, h.data, out.data);
+  else geluTanhGrad(dy.data, h.data, out.data);
+  return out;
 }
 
 /**
@@ -25,9 +58,9 @@ interface Saved {
  *   dW = dyᵀ·x      (out×R · R×in)
  *   db = Σ_rows dy
  */
-const linearOp = defineOp<[Tensor, Tensor, Tensor | null], Tensor, Saved>({
+const linearOp = defineOp<[Tensor, Tensor, Tensor | null, LinearActivation | null], Tensor, Saved>({
   name: "linear",
-  forward(ctx, x, weight, bias) {
+  forward(ctx, x, weight, bias, activation) {
     if (
       !isFloatDType(x.dtype) ||
       x.dtype !== weight.dtype ||
@@ -50,7 +83,22 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null], Tensor, Saved>({
       throw new Error(`linear: bias must be [${outF}], got ${fmtShape(bias.shape)}`);
     }
     const rows = x.size / inF;
-    const y = empty([...x.shape.slice(0, -1), outF], x.dtype);
+    const outShape = [...x.shape.slice(0, -1), outF];
+    if (activation !== null && useWasm(x, rows * inF * outF)) {
+      const r = linearForwardF32(
+        x.data as Float32Array,
+        weight.data as Float32Array,
+        (bias?.data as Float32Array | undefined) ?? null,
+        rows,
+        inF,
+        outF,
+        activation,
+      );
+      const h = new Tensor(r.h, outShape, x.dtype);
+      ctx.save({ x, weight, rows, activation, h });
+      return new Tensor(r.y, outShape, x.dtype);
+    }
+    const y = empty(outShape, x.dtype);
     // The bias initializes C inside the kernel: no separate pass over y.
     gemmBatched({
       batch: 1,
@@ -71,23 +119,23 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null], Tensor, Saved>({
       accumulate: false,
       bias: (bias?.data as FloatArray | undefined) ?? null,
     });
-    ctx.save({ x, weight, rows });
-    return y;
+    if (activation === null) {
+      ctx.save({ x, weight, rows, activation, h: null });
+      return y;
+    }
+    ctx.save({ x, weight, rows, activation, h: y });
+    return applyActivation(activation, y, null);
   },
   backward(ctx, dy) {
-    const { x, weight, rows } = ctx.saved;
+    const { x, weight, rows, activation, h } = ctx.saved;
     const [outF, inF] = weight.shape as [number, number];
-    const g = castData(dy, x.dtype);
+    let g = castData(dy, x.dtype);
     const need: [boolean, boolean, boolean] = [
       ctx.needsInputGrad(0),
       ctx.needsInputGrad(1),
       ctx.needsInputGrad(2),
     ];
-    if (
-      wasmRuntime !== null &&
-      x.dtype === "float32" &&
-      rows * inF * outF >= LINEAR_WASM_MIN_MACS
-    ) {
+    if (useWasm(x, rows * inF * outF)) {
       const r = linearBackwardF32(
         g.data as Float32Array,
         x.data as Float32Array,
@@ -96,13 +144,16 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null], Tensor, Saved>({
         inF,
         outF,
         need,
+        activation === null ? null : { activation, h: h!.data as Float32Array },
       );
       return [
         r.dx && new Tensor(r.dx, x.shape, x.dtype),
         r.dw && new Tensor(r.dw, weight.shape, weight.dtype),
         r.db && new Tensor(Float32Array.from(r.db), [outF], x.dtype),
+        null,
       ];
     }
+    if (activation !== null) g = applyActivation(activation, h!, g);
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
@@ -147,13 +198,33 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null], Tensor, Saved>({
       db = empty([outF], x.dtype);
       db.data.set(columnSums(g.data as FloatArray, rows, outF));
     }
-    return [dx, dw, db];
+    return [dx, dw, db, null];
   },
 });
 
-/** y = x·Wᵀ + b, as torch.nn.functional.linear. */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  return linearOp(x, weight, bias);
+/**
+ * y = x·Wᵀ + b, as torch.nn.functional.linear; with `activation`, act(x·Wᵀ + b) in the same
+ * pass ("relu", "gelu", or "gelu_tanh" for GELU's tanh approximation) — what a feed-forward block
+ * computes, without a separate pass (and copy) for the activation. The activation's backward is
+ * fused too: dy·act'(h) feeds the GEMMs directly.
+ */
+export function linear(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  activation: LinearActivation | null = null,
+): Tensor {
+  if (
+    activation !== null &&
+    activation !== "relu" &&
+    activation !== "gelu" &&
+    activation !== "gelu_tanh"
+  ) {
+    throw new Error(
+      `linear: activation must be "relu", "gelu", "gelu_tanh" or null, got ${JSON.stringify(activation)}`,
+    );
+  }
+  return linearOp(x, weight, bias, activation);
 }
 
 export const linearOps = { linear: linearOp };

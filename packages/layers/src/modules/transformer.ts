@@ -1,4 +1,4 @@
-import type { Tensor } from "@tapegrad/core";
+import { linear, type Tensor } from "@tapegrad/core";
 import { type FactoryOptions, Module } from "../module.js";
 import { Dropout } from "./activation.js";
 import { fusedAddNorm, makeNorm, type NormKind } from "./add-norm.js";
@@ -92,8 +92,8 @@ export class TransformerEncoderLayer extends Module {
   }
 
   private ffBlock(x: Tensor): Tensor {
-    const h = this.linear1.forward(x);
-    const a = this.activation === "gelu" ? h.gelu() : h.relu();
+    // linear1 and its activation in one op (the activation's pass and its backward fused).
+    const a = linear(x, this.linear1.weight, this.linear1.bias, this.activation);
     return this.dropout2.forward(this.linear2.forward(this.dropout.forward(a)));
   }
 
