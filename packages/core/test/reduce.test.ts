@@ -290,3 +290,27 @@ describe("registry", () => {
     }
   });
 });
+
+describe("large float32 sums (the WebAssembly row and segment sums)", () => {
+  it("equal the float64 sums, rounded once, over every axis pattern", () => {
+    const x64 = randn([6, 37, 5, 23], { dtype: "float64", generator: new Generator(8) });
+    const x32 = x64.float();
+    const exact = x32.double();
+    for (const dims of [
+      [3],
+      [2, 3],
+      [1],
+      [0],
+      [0, 1],
+      [1, 2],
+      [0, 2],
+      [0, 1, 2, 3],
+    ] as number[][]) {
+      const got = x32.sum(dims);
+      const want = exact.sum(dims);
+      for (let i = 0; i < got.size; i++) expect(got.data[i]).toBe(Math.fround(want.data[i]!));
+      // The mean divides the rounded sum: at most one more rounding.
+      expect(x32.mean(dims)).toBeAllClose(exact.mean(dims).float(), { atol: 0, rtol: 2.4e-7 });
+    }
+  });
+});

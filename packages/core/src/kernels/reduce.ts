@@ -1,5 +1,7 @@
 import type { TypedArray } from "../dtype.js";
 import type { Shape } from "../shape.js";
+import { rowSumsF32, segmentSumsF32 } from "./wasm/rows.js";
+import { wasmRuntime } from "./wasm/runtime.js";
 
 /**
  * How a reduction walks its input: as `rows` contiguous rows of length `inner`, row r writing to
@@ -83,9 +85,38 @@ export function sumAxes(
   for (let i = 0; i < out.length; i++) out[i] = acc[i]!;
 }
 
+/** From this many float32 inputs, sums run in WebAssembly (same float64 accumulation). */
+const SUM_WASM_MIN = 16384;
+
+/**
+ * The segment length when the plan is "sums over a middle axis": rows come in runs of `seg`
+ * consecutive rows adding into one output block (rowOut[r] = ⌊r/seg⌋·inner). 0 otherwise.
+ */
+function segmentLength(plan: ReducePlan): number {
+  const { rows, inner, rowOut } = plan;
+  let seg = 1;
+  while (seg < rows && rowOut[seg] === 0) seg++;
+  if (rows % seg !== 0) return 0;
+  for (let r = 0; r < rows; r++) if (rowOut[r] !== Math.floor(r / seg) * inner) return 0;
+  return seg;
+}
+
 /** acc[o] += Σ src over each output's inputs, following `plan`. */
 export function sumPlanned(src: TypedArray, plan: ReducePlan, acc: Float64Array): void {
   const { rows, inner, lastReduced, rowOut } = plan;
+  if (wasmRuntime !== null && src instanceof Float32Array && src.length >= SUM_WASM_MIN) {
+    if (lastReduced) {
+      const sums = rowSumsF32(src, rows, inner);
+      for (let r = 0; r < rows; r++) acc[rowOut[r]!] = acc[rowOut[r]!]! + sums[r]!;
+      return;
+    }
+    const seg = segmentLength(plan);
+    if (seg > 0) {
+      const sums = segmentSumsF32(src, rows / seg, seg, inner);
+      for (let i = 0; i < sums.length; i++) acc[i] = acc[i]! + sums[i]!;
+      return;
+    }
+  }
   for (let r = 0; r < rows; r++) {
     const base = r * inner;
     const o = rowOut[r]!;

@@ -65,3 +65,48 @@ export function sumPartials(partials: number, parts: number, cols: number): Floa
   parallelFor("sumPartialsF64", job, Math.ceil(cols / per), parts * cols);
   return copyOut64(out, cols);
 }
+
+/** out[s, j] = Σ_r x[s, r, j] for a float32 [segments, rows, cols] array, in float64. */
+export function segmentSumsF32(
+  x: Float32Array,
+  segments: number,
+  rows: number,
+  cols: number,
+): Float64Array {
+  const m = mark();
+  try {
+    const px = copyIn(x);
+    const po = alloc(segments * cols * 8);
+    // Column blocks of at least 64 (whole cache lines); enough chunks to share out.
+    const per = Math.max(64, Math.ceil(cols / 8 / 4) * 4);
+    const chunks = segments * Math.ceil(cols / per);
+    parallelFor(
+      "segmentSumsF32",
+      writeJob([px, po, segments, rows, cols, per]),
+      chunks,
+      x.length * 0.5,
+    );
+    return copyOut64(po, segments * cols);
+  } finally {
+    release(m);
+  }
+}
+
+/** The sum of each contiguous row of a float32 [rows, n] array, in float64. */
+export function rowSumsF32(x: Float32Array, rows: number, n: number): Float64Array {
+  const m = mark();
+  try {
+    const px = copyIn(x);
+    const po = alloc(rows * 8);
+    const per = rowsPerChunk(n);
+    parallelFor(
+      "rowSumsF32",
+      writeJob([px, po, rows, n, per]),
+      Math.ceil(rows / per),
+      x.length * 0.5,
+    );
+    return copyOut64(po, rows);
+  } finally {
+    release(m);
+  }
+}
