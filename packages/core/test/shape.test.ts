@@ -81,10 +81,28 @@ describe("permute / transpose", () => {
       [2, 3, 4],
       [0, 1, 2],
     ],
+    // float32 above the WebAssembly threshold: 4×4 register blocks, ragged rows and columns
+    [
+      [131, 127],
+      [1, 0],
+    ],
+    [
+      [3, 70, 101],
+      [0, 2, 1],
+    ],
+    [
+      [2, 64, 4, 32],
+      [0, 2, 1, 3],
+    ],
   ];
   for (const [shape, perm] of cases) {
     it(`permute ${JSON.stringify(shape)} by ${JSON.stringify(perm)} matches nested loops`, () => {
-      const x = arange(shape.reduce((a, b) => a * b, 1)).reshape(shape);
+      const x = arange(
+        0,
+        shape.reduce((a, b) => a * b, 1),
+        1,
+        { dtype: "float32" },
+      ).reshape(shape);
       const y = permute(x, perm);
       expect(y.shape).toEqual(perm.map((p) => shape[p]));
       expect(Array.from(y.data)).toEqual(naivePermute(x, perm));

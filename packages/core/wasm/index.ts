@@ -8,3 +8,4 @@ export * from "./norm";
 export * from "./reduce";
 export * from "./relu";
 export * from "./softmax";
+export * from "./transpose";

@@ -1,5 +1,10 @@
 import type { TypedArray } from "../dtype.js";
 import { type Shape, stridesOf } from "../shape.js";
+import { transposeF32 } from "./wasm/rows.js";
+import { wasmRuntime } from "./wasm/runtime.js";
+
+/** From this many float32 elements, transposes run in WebAssembly (4×4 register blocks). */
+const TRANSPOSE_WASM_MIN = 16384;
 
 /** Tile edge of the blocked 2-D transpose: 32×32 doubles = 8 KiB per tile, well inside L1. */
 const TILE = 32;
@@ -17,6 +22,10 @@ export function transpose2d(
   cols: number,
   batch = 1,
 ): void {
+  if (wasmRuntime !== null && src instanceof Float32Array && src.length >= TRANSPOSE_WASM_MIN) {
+    transposeF32(src, out as Float32Array, rows, cols, batch);
+    return;
+  }
   const mat = rows * cols;
   for (let b = 0; b < batch; b++) {
     const base = b * mat;

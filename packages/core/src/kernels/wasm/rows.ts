@@ -110,3 +110,28 @@ export function rowSumsF32(x: Float32Array, rows: number, n: number): Float64Arr
     release(m);
   }
 }
+
+/** out[b, c, r] = src[b, r, c] for `batch` float32 [rows, cols] matrices. */
+export function transposeF32(
+  src: Float32Array,
+  out: Float32Array,
+  rows: number,
+  cols: number,
+  batch: number,
+): void {
+  const m = mark();
+  try {
+    const ps = copyIn(src);
+    const pd = alloc(src.length * 4);
+    const blocks = Math.ceil(rows / 32);
+    parallelFor(
+      "transposeF32",
+      writeJob([ps, pd, batch, rows, cols, blocks]),
+      batch * blocks,
+      src.length * 0.5,
+    );
+    out.set(heap().f32.subarray(pd >> 2, (pd >> 2) + src.length));
+  } finally {
+    release(m);
+  }
+}
