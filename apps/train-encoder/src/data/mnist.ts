@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { Tensor } from "@tapegrad/core";
+// The digit files: read from disk in Node, bundled into the page in a browser (package.json
+// "imports" picks the file by the "browser" condition), so this module runs in both.
+import { readDigitJson } from "#mnist-digits";
 import {
   type Augment,
   type Batch,
@@ -35,21 +35,22 @@ export interface MnistSplit extends Split {
  * { data: number[] } with 784 values per image in [0, 1]. We read the files directly: the
  * package's API shuffles with Math.random, which would make runs unrepeatable.
  */
-function digitsDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve("mnist/package.json")), "src", "digits");
-}
-
-function readDigit(dir: string, d: number): Float32Array {
-  const file = join(dir, `${d}.json`);
-  const parsed = JSON.parse(readFileSync(file, "utf8")) as { data?: unknown };
+function readDigit(d: number): Float32Array {
+  const { file, json } = readDigitJson(d);
+  const parsed = json as { data?: unknown };
   if (!Array.isArray(parsed.data) || parsed.data.length % PIXELS !== 0) {
     throw new Error(`mnist: ${file} does not hold a whole number of 28×28 images`);
   }
   return Float32Array.from(parsed.data as number[]);
 }
 
-function patchify(src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number) {
+/** Cut a 28×28 image (at `srcOffset`) into normalized patches (at `dstOffset`): [16, 49]. */
+export function patchify(
+  src: Float32Array,
+  srcOffset: number,
+  dst: Float32Array,
+  dstOffset: number,
+) {
   for (let gy = 0; gy < GRID; gy++) {
     for (let gx = 0; gx < GRID; gx++) {
       let o = dstOffset + (gy * GRID + gx) * PATCH_DIM;
@@ -91,12 +92,11 @@ let cache: { images: Float32Array[]; labels: number[]; isTrain: boolean[] } | nu
 /** Every image in file order with its label and whether it falls in the training 80%. */
 function readAll() {
   if (cache !== null) return cache;
-  const dir = digitsDir();
   const images: Float32Array[] = [];
   const labels: number[] = [];
   const isTrain: boolean[] = [];
   for (let d = 0; d < 10; d++) {
-    const flat = readDigit(dir, d);
+    const flat = readDigit(d);
     const count = flat.length / PIXELS;
     const nTrain = Math.floor(count * TRAIN_FRACTION);
     for (let i = 0; i < count; i++) {
