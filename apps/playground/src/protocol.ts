@@ -1,0 +1,49 @@
+/** Messages between the page and the training worker. */
+
+export type ToWorker =
+  | { type: "start" }
+  | { type: "pause" }
+  | { type: "resume" }
+  /** 784 pixels in [0, 1], row-major, MNIST-style (white digit on black, centred). */
+  | { type: "classify"; pixels: Float32Array }
+  | { type: "save" }
+  | { type: "load"; bytes: ArrayBuffer; name: string };
+
+export interface Evaluation {
+  /** The optimizer step the model had taken. */
+  step: number;
+  loss: number;
+  acc: number;
+  /** confusion[true][predicted] over the test split. */
+  confusion: number[][];
+  /** Why it ran: the end of an epoch, a pause, loaded weights. */
+  reason: "epoch" | "pause" | "load";
+}
+
+export type FromWorker =
+  | {
+      type: "ready";
+      trainSize: number;
+      testSize: number;
+      parameters: number;
+      totalSteps: number;
+      stepsPerEpoch: number;
+      wasm: boolean;
+      crossOriginIsolated: boolean;
+    }
+  | {
+      type: "step";
+      step: number;
+      epoch: number;
+      loss: number;
+      acc: number;
+      lr: number;
+      /** Optimizer steps per second of training time (evaluation excluded). */
+      stepsPerSecond: number;
+    }
+  | { type: "evaluation"; evaluation: Evaluation }
+  | { type: "state"; state: "idle" | "running" | "paused" | "done" }
+  | { type: "prediction"; probabilities: number[] }
+  | { type: "weights"; bytes: ArrayBuffer; step: number }
+  | { type: "loaded"; name: string; tensors: number }
+  | { type: "error"; message: string };

@@ -1,0 +1,263 @@
+/**
+ * The training worker: the example app's MNIST encoder and data, trained with the app's recipe,
+ * off the page's main thread. Every task that touches the model (a step, an evaluation, a
+ * prediction, saving, loading) runs through one queue, so they never interleave.
+ */
+import {
+  crossEntropy,
+  decodeSafetensors,
+  encodeSafetensors,
+  Generator,
+  noGrad,
+  type Tensor,
+  tensor,
+  wasmAvailable,
+} from "@tapegrad/core";
+import {
+  AdamW,
+  clipGradNorm,
+  cosineDecay,
+  LRScheduler,
+  linearWarmup,
+  type Schedule,
+  sequential,
+} from "@tapegrad/optim";
+import { DEFAULTS } from "@tapegrad/train-encoder/config";
+import { loadMnist, PATCH_DIM, patchify, TOKENS } from "@tapegrad/train-encoder/data/mnist";
+import { EncoderClassifier } from "@tapegrad/train-encoder/model";
+import type { Evaluation, FromWorker, ToWorker } from "./protocol.js";
+
+const scope = self as unknown as {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+  crossOriginIsolated: boolean;
+};
+const post = (message: FromWorker, transfer: Transferable[] = []) =>
+  scope.postMessage(message, transfer);
+
+// `pnpm train`'s defaults: the same model, data split, batch size, optimizer and schedule.
+const config = DEFAULTS.mnist;
+const data = loadMnist();
+const generator = new Generator(config.seed);
+const model = new EncoderClassifier(
+  config,
+  { input: { kind: "patches", dim: PATCH_DIM }, seqLen: TOKENS, numClasses: 10 },
+  generator,
+);
+const stepsPerEpoch = Math.ceil(data.train.n / config.batchSize);
+const totalSteps = config.epochs * stepsPerEpoch;
+
+// The app's recipe (apps/train-encoder/src/setup.ts): weight decay on matrices only, AdamW,
+// a linear warmup of at most a tenth of the run, then cosine decay to zero.
+const decay = model.parameters().filter((p) => p.ndim >= 2);
+const noDecay = model.parameters().filter((p) => p.ndim < 2);
+const optimizer = new AdamW(
+  [
+    { params: decay, weightDecay: config.weightDecay },
+    { params: noDecay, weightDecay: 0 },
+  ],
+  { lr: config.lr, betas: [0.9, 0.999] },
+);
+const warmup = Math.min(config.warmup, Math.floor(totalSteps / 10));
+const schedule: Schedule = sequential(
+  [linearWarmup(warmup, { startFactor: 1 / warmup }), cosineDecay(totalSteps - warmup)],
+  [warmup],
+);
+const scheduler = new LRScheduler(optimizer, schedule);
+
+let state: "idle" | "running" | "paused" | "done" = "idle";
+let step = 0;
+let order: Int32Array = new Int32Array(0);
+let trainMs = 0;
+let stepsTimed = 0;
+
+let queue: Promise<void> = Promise.resolve();
+function enqueue(task: () => void | Promise<void>): Promise<void> {
+  queue = queue.then(task).catch((e: unknown) => {
+    post({ type: "error", message: e instanceof Error ? e.message : String(e) });
+  });
+  return queue;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+function setState(next: typeof state): void {
+  state = next;
+  post({ type: "state", state });
+}
+
+/** A shuffle of the training set fixed by (seed, epoch). */
+function epochOrder(epoch: number): Int32Array {
+  const g = new Generator(config.seed * 1_000 + epoch + 1);
+  const idx = new Int32Array(data.train.n);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = g.randint(0, i + 1);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx;
+}
+
+function argmaxRows(logits: Tensor): Int32Array {
+  const [n, c] = logits.shape as [number, number];
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < c; j++) if (logits.data[i * c + j]! > logits.data[i * c + best]!) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+async function trainStep(): Promise<void> {
+  const epoch = Math.floor(step / stepsPerEpoch);
+  const batch = step % stepsPerEpoch;
+  if (batch === 0) order = epochOrder(epoch);
+  const idx = order.subarray(batch * config.batchSize, (batch + 1) * config.batchSize);
+  const started = performance.now();
+  model.train();
+  const b = data.batch(data.train, idx, { generator, shift: config.augment });
+  const logits = model.forward(b.input, b.paddingMask);
+  const loss = crossEntropy(logits, b.target);
+  loss.backward();
+  clipGradNorm(model.parameters(), 1.0);
+  const lr = optimizer.paramGroups[0]!.lr;
+  optimizer.step();
+  scheduler.step();
+  model.zeroGrad();
+  const predicted = argmaxRows(logits);
+  let correct = 0;
+  for (let i = 0; i < idx.length; i++) if (predicted[i] === b.target.data[i]) correct++;
+  trainMs += performance.now() - started;
+  stepsTimed++;
+  step++;
+  post({
+    type: "step",
+    step,
+    epoch: epoch + 1,
+    loss: loss.item(),
+    acc: correct / idx.length,
+    lr,
+    stepsPerSecond: stepsTimed / (trainMs / 1000),
+  });
+  if (step % stepsPerEpoch === 0) await evaluate("epoch");
+}
+
+/** Loss, accuracy and confusion matrix on the 2,004 test digits, a chunk per turn. */
+async function evaluate(reason: Evaluation["reason"]): Promise<void> {
+  const chunk = 256;
+  const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < data.test.n; start += chunk) {
+    const idx = Array.from({ length: Math.min(chunk, data.test.n - start) }, (_, i) => start + i);
+    model.eval();
+    noGrad(() => {
+      const b = data.batch(data.test, idx);
+      const logits = model.forward(b.input, b.paddingMask);
+      lossSum += crossEntropy(logits, b.target).item() * idx.length;
+      const predicted = argmaxRows(logits);
+      for (let i = 0; i < idx.length; i++) {
+        const truth = b.target.data[i]!;
+        confusion[truth]![predicted[i]!]!++;
+        if (predicted[i] === truth) correct++;
+      }
+    });
+    model.train();
+    await nextTurn();
+  }
+  const evaluation = {
+    step,
+    loss: lossSum / data.test.n,
+    acc: correct / data.test.n,
+    confusion,
+    reason,
+  };
+  post({ type: "evaluation", evaluation });
+}
+
+async function run(): Promise<void> {
+  while (state === "running") {
+    await enqueue(trainStep);
+    if (step >= totalSteps) setState("done");
+    await nextTurn(); // let pause, classify, save and load in between steps
+  }
+}
+
+function classify(pixels: Float32Array): void {
+  if (pixels.length !== 28 * 28)
+    throw new Error(`classify: expected 784 pixels, got ${pixels.length}`);
+  const patches = new Float32Array(TOKENS * PATCH_DIM);
+  patchify(pixels, 0, patches, 0);
+  model.eval();
+  const logits = noGrad(() => model.forward(tensor(patches, { shape: [1, TOKENS, PATCH_DIM] })));
+  model.train();
+  post({ type: "prediction", probabilities: Array.from(logits.softmax(-1).data) });
+}
+
+function save(): void {
+  const bytes = encodeSafetensors(model.stateDict(), {
+    format: "pt",
+    source: "tapegrad playground",
+    step: String(step),
+    config: JSON.stringify(config),
+  });
+  const copy = bytes.slice().buffer;
+  post({ type: "weights", bytes: copy, step }, [copy]);
+}
+
+async function load(bytes: ArrayBuffer, name: string): Promise<void> {
+  const { tensors } = decodeSafetensors(new Uint8Array(bytes));
+  // A `pnpm train` checkpoint holds the model under "model." beside the optimizer's state.
+  const prefixed = Object.keys(tensors).filter((k) => k.startsWith("model."));
+  const weights =
+    prefixed.length > 0
+      ? Object.fromEntries(prefixed.map((k) => [k.slice("model.".length), tensors[k]!]))
+      : tensors;
+  model.loadStateDict(weights);
+  post({ type: "loaded", name, tensors: Object.keys(weights).length });
+  await evaluate("load");
+}
+
+scope.onmessage = (event) => {
+  const m = event.data;
+  switch (m.type) {
+    case "start":
+    case "resume":
+      if (state === "idle" || state === "paused") {
+        setState("running");
+        void run();
+      }
+      break;
+    case "pause":
+      if (state === "running") {
+        setState("paused");
+        void enqueue(() => evaluate("pause"));
+      }
+      break;
+    case "classify":
+      void enqueue(() => classify(m.pixels));
+      break;
+    case "save":
+      void enqueue(save);
+      break;
+    case "load": {
+      // Loading replaces the weights mid-run: pause first, so the user sees what was loaded.
+      if (state === "running") setState("paused");
+      void enqueue(() => load(m.bytes, m.name));
+      break;
+    }
+  }
+};
+
+post({
+  type: "ready",
+  trainSize: data.train.n,
+  testSize: data.test.n,
+  parameters: model.numParameters(),
+  totalSteps,
+  stepsPerEpoch,
+  wasm: wasmAvailable,
+  crossOriginIsolated: scope.crossOriginIsolated,
+});
+post({ type: "state", state });
