@@ -47,7 +47,9 @@ export class GradcheckError extends Error {
   }
 }
 
-type Fn = (...inputs: Tensor[]) => Tensor | Tensor[];
+/** What `gradcheck` differentiates: tensors in, a tensor or an array of tensors out. */
+export type GradcheckFn = (...inputs: Tensor[]) => Tensor | Tensor[];
+type Fn = GradcheckFn;
 
 function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
   const out = fn(...inputs);
@@ -101,7 +103,7 @@ function vjp(fn: Fn, inputs: Tensor[], checked: number[], vs: Float64Array[]): F
  * Inputs that require grad must be float64 and are checked; other inputs pass through.
  */
 export function gradcheck(
-  fn: Fn,
+  fn: GradcheckFn,
   inputs: Tensor[],
   options: GradcheckOptions = {},
 ): GradcheckReport {

@@ -42,6 +42,7 @@ export {
 export { formatTensor } from "./format.js";
 export {
   GradcheckError,
+  type GradcheckFn,
   type GradcheckOptions,
   type GradcheckReport,
   gradcheck,
@@ -67,6 +68,7 @@ export * from "./ops/nn.js";
 export {
   argmax,
   argmin,
+  type Dims,
   logsumexp,
   max,
   mean,

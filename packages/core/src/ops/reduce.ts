@@ -23,6 +23,7 @@ export { reducedShape };
 import { Tensor } from "../tensor.js";
 import { empty } from "./util.js";
 
+/** The axes a reduction runs over: one, several (negative counts from the end), or all (null). */
 export type Dims = number | readonly number[] | null | undefined;
 
 export { logsumexp, std, type VarOptions, variance } from "./reduce-stats.js";
