@@ -16,6 +16,11 @@ const setText = (id: string, text: string) => {
   $(id).textContent = text;
 };
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+const KERNELS = {
+  "wasm-relaxed-simd": "WebAssembly relaxed SIMD",
+  "wasm-simd": "WebAssembly SIMD",
+  js: "JavaScript (WebAssembly did not load)",
+};
 
 const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
 const send = (message: ToWorker, transfer: Transferable[] = []) =>
@@ -137,9 +142,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         `${m.trainSize.toLocaleString("en-US")} training and ${m.testSize.toLocaleString("en-US")} ` +
           `test digits; ${m.parameters.toLocaleString("en-US")} parameters; ` +
           `${m.totalSteps} steps (${m.totalSteps / m.stepsPerEpoch} epochs of ${m.stepsPerEpoch}); ` +
-          `kernels: ${m.wasm ? "WebAssembly SIMD" : "JavaScript (WebAssembly did not load)"}; ` +
+          `kernels: ${KERNELS[m.kernels]}, ${m.threads} thread${m.threads === 1 ? "" : "s"}; ` +
           `cross-origin isolated: ${crossOriginIsolated ? "yes" : "no"}.`,
       );
+      if (m.fallbackReason !== null) message(`Slower kernels: ${m.fallbackReason}`, true);
       redrawCharts();
       break;
     case "state":

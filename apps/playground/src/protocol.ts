@@ -28,7 +28,10 @@ export type FromWorker =
       parameters: number;
       totalSteps: number;
       stepsPerEpoch: number;
-      wasm: boolean;
+      /** kernelInfo(): which kernels run, on how many threads, and why not WebAssembly. */
+      kernels: "wasm-relaxed-simd" | "wasm-simd" | "js";
+      threads: number;
+      fallbackReason: string | null;
       crossOriginIsolated: boolean;
     }
   | {

@@ -8,10 +8,10 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   Generator,
+  kernelInfo,
   noGrad,
   type Tensor,
   tensor,
-  wasmAvailable,
 } from "@tapegrad/core";
 import {
   AdamW,
@@ -257,7 +257,10 @@ post({
   parameters: model.numParameters(),
   totalSteps,
   stepsPerEpoch,
-  wasm: wasmAvailable,
+  // In a cross-origin-isolated page the kernels use every core (core's worker pool).
+  kernels: kernelInfo().kernels,
+  threads: kernelInfo().threads,
+  fallbackReason: kernelInfo().fallbackReason,
   crossOriginIsolated: scope.crossOriginIsolated,
 });
 post({ type: "state", state });
