@@ -56,6 +56,7 @@ export {
 } from "./kernels/matmul.js";
 export * as kernels from "./kernels/public.js";
 export { getNumThreads, setNumThreads } from "./kernels/wasm/pool.js";
+export type { KernelFlavor } from "./kernels/wasm/runtime.js";
 export { type AttentionOptions, attention, attentionPacked } from "./ops/attention.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
