@@ -151,6 +151,15 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case "state":
       setState(m.state);
       break;
+    case "threads":
+      setText(
+        "status",
+        $("status").textContent.replace(
+          /\d+ threads?;/,
+          `${m.threads} thread${m.threads === 1 ? "" : "s"};`,
+        ),
+      );
+      break;
     case "step":
       steps.push(m);
       setText("step", `${m.step} / ${totalSteps}`);
@@ -181,7 +190,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
 };
 worker.onerror = (e) => message(`The training worker failed: ${e.message}`, true);
 
-buttons.start.onclick = () => send({ type: "start" });
+// ?threads=N trains on N threads (compare the speed with one); by default every core.
+const threads = Number.parseInt(new URLSearchParams(location.search).get("threads") ?? "", 10);
+buttons.start.onclick = () =>
+  send(Number.isInteger(threads) && threads > 0 ? { type: "start", threads } : { type: "start" });
 buttons.pause.onclick = () => send({ type: "pause" });
 buttons.resume.onclick = () => send({ type: "resume" });
 buttons.download.onclick = () => send({ type: "save" });

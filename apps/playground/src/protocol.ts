@@ -1,7 +1,8 @@
 /** Messages between the page and the training worker. */
 
 export type ToWorker =
-  | { type: "start" }
+  /** threads: the kernels' thread count (setNumThreads); default every core. */
+  | { type: "start"; threads?: number }
   | { type: "pause" }
   | { type: "resume" }
   /** 784 pixels in [0, 1], row-major, MNIST-style (white digit on black, centred). */
@@ -46,6 +47,8 @@ export type FromWorker =
     }
   | { type: "evaluation"; evaluation: Evaluation }
   | { type: "state"; state: "idle" | "running" | "paused" | "done" }
+  /** The thread count after a `start` that asked for one. */
+  | { type: "threads"; threads: number }
   | { type: "prediction"; probabilities: number[] }
   | { type: "weights"; bytes: ArrayBuffer; step: number }
   | { type: "loaded"; name: string; tensors: number }

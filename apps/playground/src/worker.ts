@@ -10,6 +10,7 @@ import {
   Generator,
   kernelInfo,
   noGrad,
+  setNumThreads,
   type Tensor,
   tensor,
 } from "@tapegrad/core";
@@ -223,8 +224,17 @@ scope.onmessage = (event) => {
   const m = event.data;
   switch (m.type) {
     case "start":
+      if (m.threads !== undefined && state === "idle") {
+        setNumThreads(m.threads);
+        post({ type: "threads", threads: kernelInfo().threads });
+      }
+      if (state === "idle") {
+        setState("running");
+        void run();
+      }
+      break;
     case "resume":
-      if (state === "idle" || state === "paused") {
+      if (state === "paused") {
         setState("running");
         void run();
       }
