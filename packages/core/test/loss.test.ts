@@ -165,6 +165,51 @@ describe("crossEntropy", () => {
   });
 });
 
+describe("class targets out of range are errors, never skipped (issue 9)", () => {
+  const x = () =>
+    tensor(
+      [
+        [1, 2, 3],
+        [0.5, -1, 2],
+      ],
+      { requiresGrad: true },
+    );
+  it.each([
+    [[2, -1], "-1", "[1]"],
+    [[-1, 2], "-1", "[0]"],
+    [[0, 3], "3", "[1]"],
+  ])("crossEntropy with targets %j names the value and its position", (t, bad, at) => {
+    const run = () => crossEntropy(x(), i32(t));
+    expect(run).toThrow(
+      new RegExp(
+        `^crossEntropy: target ${bad} is out of bounds for 3 classes at position ${at.replace(/[[\]]/g, "\\$&")} of target`,
+      ),
+    );
+  });
+
+  it("only ignoreIndex skips a target, for crossEntropy and nllLoss alike", () => {
+    expect(() => crossEntropy(x(), i32([2, -1]), { ignoreIndex: -1 })).not.toThrow();
+    expect(crossEntropy(x(), i32([2, -1]), { ignoreIndex: -1 }).item()).toBeCloseTo(
+      crossEntropy(tensor([[1, 2, 3]]), i32([2])).item(),
+      6,
+    );
+    expect(() => nllLoss(x(), i32([2, -1]))).toThrow(
+      /^nllLoss: target -1 is out of bounds for 3 classes at position \[1\] of target/,
+    );
+    // (N, C, d) targets: the position is the full index into target.
+    const x3 = randn([2, 3, 2]);
+    expect(() => crossEntropy(x3, i32([0, 1, 2, -5], [2, 2]))).toThrow(
+      /target -5 is out of bounds for 3 classes at position \[1, 1\] of target/,
+    );
+  });
+
+  it("reduction none and sum reject a negative target too", () => {
+    for (const reduction of ["none", "sum"] as const) {
+      expect(() => crossEntropy(x(), i32([-1, 0]), { reduction })).toThrow(/target -1/);
+    }
+  });
+});
+
 describe("nllLoss", () => {
   it("picks −logProbs[target], weighted, mean over the weight sum", () => {
     const lp = tensor([

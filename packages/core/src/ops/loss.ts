@@ -113,8 +113,31 @@ function paramsOf(op: string, o: CrossEntropyOptions, C: number): Params {
   return { reduction, ignoreIndex, weight, smoothing };
 }
 
-function classOutOfRange(op: string, c: number, C: number): Error {
-  return new Error(`${op}: target ${c} is out of bounds for ${C} classes (valid: 0 to ${C - 1})`);
+function classOutOfRange(op: string, c: number, C: number, target: Tensor, flat: number): Error {
+  // The position as a full index into target, so the user can find the bad sample.
+  const at: number[] = [];
+  let rem = flat;
+  for (let d = target.ndim - 1; d >= 0; d--) {
+    const n = target.shape[d]!;
+    at.unshift(rem % n);
+    rem = Math.floor(rem / n);
+  }
+  return new Error(
+    `${op}: target ${c} is out of bounds for ${C} classes at position [${at.join(", ")}] of ` +
+      `target (valid: 0 to ${C - 1}, or ignoreIndex)`,
+  );
+}
+
+/**
+ * Every class index must be a class or exactly `ignoreIndex`. Checked here, before any kernel
+ * runs, so no kernel sees a target it could mistake for a sentinel (the softmax kernel's −1).
+ */
+function checkClassIndices(op: string, target: Tensor, C: number, ignoreIndex: number): void {
+  const td = target.data;
+  for (let i = 0; i < td.length; i++) {
+    const c = td[i]!;
+    if ((c < 0 || c >= C) && c !== ignoreIndex) throw classOutOfRange(op, c, C, target, i);
+  }
 }
 
 /** The loss tensor from the per-sample losses (or their sum and weight sum). */
@@ -132,6 +155,7 @@ const nllLossOp = defineOp<[Tensor, Tensor, Params], Tensor, Saved>({
   forward(ctx, x, target, p) {
     const L = layoutOf("nllLoss", x);
     checkClassTarget("nllLoss", target, L);
+    checkClassIndices("nllLoss", target, L.C, p.ignoreIndex);
     const { outer, C, inner } = L;
     const xd = x.data;
     const td = target.data;
@@ -145,7 +169,6 @@ const nllLossOp = defineOp<[Tensor, Tensor, Params], Tensor, Saved>({
         const i = o * inner + k;
         const c = td[i]!;
         if (c === p.ignoreIndex) continue;
-        if (c < 0 || c >= C) throw classOutOfRange("nllLoss", c, C);
         const wc = w === null ? 1 : w[c]!;
         const l = -wc * xd[o * C * inner + c * inner + k]!;
         pd[i] = l;
@@ -213,7 +236,10 @@ const crossEntropyOp = defineOp<[Tensor, Tensor, Params], Tensor, Saved>({
           "crossEntropy: ignoreIndex is not supported with class-probability targets",
         );
       }
-    } else checkClassTarget("crossEntropy", target, L);
+    } else {
+      checkClassTarget("crossEntropy", target, L);
+      checkClassIndices("crossEntropy", target, L.C, p.ignoreIndex);
+    }
     const lse = new Float64Array(L.outer * L.inner);
     const per = empty(L.sampleShape, x.dtype);
     const r = softmaxCrossEntropyForward(
@@ -223,7 +249,7 @@ const crossEntropyOp = defineOp<[Tensor, Tensor, Params], Tensor, Saved>({
       lse,
       per.data as FloatArray,
     );
-    if (r.badClass !== -1) throw classOutOfRange("crossEntropy", r.badClass, L.C);
+    // checkClassIndices ran first, so the kernel's own range check cannot fire here.
     if (ctx.recording) {
       ctx.save({ x, target, L, p, scale: p.reduction === "mean" ? 1 / r.divisor : 1, lse });
     }
