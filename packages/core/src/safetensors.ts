@@ -180,9 +180,12 @@ function readData(entry: Entry, bytes: Uint8Array, start: number): TypedArray {
   const { bytes: width, dtype } = DECODE_DTYPE[kind]!;
   const n = (entry.end - entry.begin) / width;
   const base = start + entry.begin;
-  const copy = bytes.slice(base, base + n * width);
+  // A fresh, offset-0 copy. Not bytes.slice(): a Node Buffer's slice is a view into a larger
+  // (pooled) buffer, and copy.buffer would then be that whole buffer.
+  const copy = new Uint8Array(n * width);
+  copy.set(bytes.subarray(base, base + n * width));
   if (LITTLE_ENDIAN) {
-    // slice() made a fresh, offset-0 buffer, so these views are aligned and own their bytes.
+    // The copy owns its whole, offset-0 buffer, so these views are aligned and exact.
     if (kind === "F32") return new Float32Array(copy.buffer);
     if (kind === "F64") return new Float64Array(copy.buffer);
     if (kind === "I32") return new Int32Array(copy.buffer);

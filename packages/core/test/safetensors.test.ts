@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Generator, type Tensor, tensor } from "../src/index.js";
 import { decodeSafetensors, encodeSafetensors } from "../src/safetensors.js";
@@ -176,6 +179,56 @@ describe("decodeSafetensors reads files from other writers", () => {
       /safetensors: tensor 'x': I64 value 2147483648 at index 0 does not fit in int32/,
     );
     expect(() => decodeSafetensors(single("BOOL", [2], [1, 2]))).toThrow(/BOOL byte 2 at index 1/);
+  });
+});
+
+describe("decodeSafetensors reads any Uint8Array view (issue 9)", () => {
+  /** The same bytes inside a larger buffer, at an odd offset, as a pooled Node Buffer may be. */
+  function atOffset(bytes: Uint8Array, offset: number): Uint8Array[] {
+    const big = new Uint8Array(offset + bytes.length + 5).fill(0xee);
+    big.set(bytes, offset);
+    // A Node Buffer's slice() is a view, unlike Uint8Array's: both kinds must decode.
+    return [
+      big.subarray(offset, offset + bytes.length),
+      Buffer.from(big.buffer, offset, bytes.length),
+    ];
+  }
+  const cases: [string, number[], number[]][] = [
+    ["F32", f32le(1.5, -2), [1.5, -2]],
+    ["F64", [...new Uint8Array(new Float64Array([Math.PI, -1]).buffer)], [Math.PI, -1]],
+    ["I32", [...new Uint8Array(new Int32Array([7, -9]).buffer)], [7, -9]],
+    ["F16", u16le(0x3c00, 0xc000), [1, -2]],
+    ["BF16", u16le(0x3f80, 0x4049), [1, 3.140625]],
+    ["U8", [200, 3], [200, 3]],
+    ["I8", [200, 3], [-56, 3]],
+    ["I64", [5, 0, 0, 0, 0, 0, 0, 0, 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [5, -3]],
+    ["BOOL", [1, 0], [1, 0]],
+  ];
+  it.each(cases)("%s decodes right from a view with a byteOffset", (dtype, raw, values) => {
+    const file = single(dtype, [2], raw);
+    for (const offset of [1, 3, 8, 13]) {
+      for (const view of atOffset(file, offset)) {
+        const { tensors } = decodeSafetensors(view);
+        expect(tensors.x!.toList(), `${view.constructor.name} at ${offset}`).toEqual(values);
+      }
+    }
+  });
+
+  it("decodes a Node Buffer read from disk and a Buffer slice", () => {
+    const file = validFile();
+    const path = join(mkdtempSync(join(tmpdir(), "tapegrad-st-")), "w.safetensors");
+    writeFileSync(path, file);
+    const fromDisk = decodeSafetensors(readFileSync(path)).tensors;
+    const sliced = decodeSafetensors(Buffer.concat([Buffer.alloc(7), file]).subarray(7)).tensors;
+    for (const tensors of [fromDisk, sliced]) {
+      expect(tensors.w!.toArray()).toEqual([
+        [1, -2, 3.5],
+        [4, 5, 6],
+      ]);
+      expect(tensors.b!.toList()).toEqual([0.25, -0.5]);
+      expect(tensors.idx!.toList()).toEqual([3, -7, 2147483647]);
+      expect(tensors.mask!.toList()).toEqual([1, 0, 1]);
+    }
   });
 });
 
