@@ -2,8 +2,10 @@ import {
   allocArray,
   type DType,
   dtypeOfArray,
+  fillValue,
   isDType,
   isFloatDType,
+  storable,
   type TypedArray,
 } from "./dtype.js";
 import { defaultGenerator, type Generator } from "./random.js";
@@ -53,14 +55,15 @@ function inferNestedShape(data: NestedArray | readonly NestedArray[]): number[] 
   return shape;
 }
 
-function fillNested(data: unknown, shape: number[], out: TypedArray): void {
+function fillNested(data: unknown, shape: number[], dtype: DType, out: TypedArray): void {
   let k = 0;
   const walk = (x: unknown, dim: number, path: number[]): void => {
     if (dim === shape.length) {
       if (Array.isArray(x))
         throw new Error(`tensor: ragged nested array at index [${path.join(", ")}]`);
       if (typeof x === "boolean") out[k++] = x ? 1 : 0;
-      else if (typeof x === "number") out[k++] = x;
+      else if (typeof x === "number")
+        out[k++] = storable("tensor", dtype, x, `[${path.join(", ")}]`);
       else
         throw new Error(`tensor: expected a number at index [${path.join(", ")}], got ${typeof x}`);
       return;
@@ -100,7 +103,11 @@ export function tensor(data: TensorData, options: TensorOptions & { shape?: Shap
         : "float32";
     dtype = options.dtype === undefined ? own : checkDType("tensor", options.dtype);
     values = allocArray(dtype, arr.length);
-    for (let i = 0; i < arr.length; i++) values[i] = arr[i]!;
+    if (dtype === "float32" || dtype === "float64" || dtype === own) {
+      for (let i = 0; i < arr.length; i++) values[i] = arr[i]!;
+    } else {
+      for (let i = 0; i < arr.length; i++) values[i] = storable("tensor", dtype, arr[i]!, `[${i}]`);
+    }
     shape = [arr.length];
   } else {
     shape = inferNestedShape(data as NestedArray);
@@ -112,7 +119,7 @@ export function tensor(data: TensorData, options: TensorOptions & { shape?: Shap
           : "float32"
         : checkDType("tensor", options.dtype);
     values = allocArray(dtype, shapeSize(shape));
-    fillNested(data, shape, values);
+    fillNested(data, shape, dtype, values);
   }
   if (options.shape !== undefined) {
     const s = shapeArg("tensor", options.shape);
@@ -127,8 +134,9 @@ export function tensor(data: TensorData, options: TensorOptions & { shape?: Shap
 export function full(shape: number | Shape, value: number, options?: TensorOptions): Tensor {
   const s = shapeArg("full", shape);
   const dtype = checkDType("full", options?.dtype);
+  const v = fillValue("full", dtype, value);
   const t = new Tensor(allocArray(dtype, shapeSize(s)), s, dtype);
-  if (value !== 0) t.data.fill(value);
+  if (v !== 0) t.data.fill(v);
   return finish(t, options);
 }
 
@@ -168,7 +176,7 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
   const dtype =
     options?.dtype !== undefined ? checkDType("arange", options.dtype) : ints ? "int32" : "float32";
   const data = allocArray(dtype, n);
-  for (let i = 0; i < n; i++) data[i] = lo + i * step;
+  for (let i = 0; i < n; i++) data[i] = storable("arange", dtype, lo + i * step);
   return finish(new Tensor(data, [n], dtype), options);
 }
 
@@ -240,6 +248,7 @@ export function randint(
   const dtype = options?.dtype !== undefined ? checkDType("randint", options.dtype) : "int32";
   const data = allocArray(dtype, shapeSize(s));
   const gen = options?.generator ?? defaultGenerator;
-  for (let i = 0; i < data.length; i++) data[i] = gen.randint(low, high);
+  for (let i = 0; i < data.length; i++)
+    data[i] = storable("randint", dtype, gen.randint(low, high));
   return finish(new Tensor(data, s, dtype), options);
 }

@@ -50,6 +50,44 @@ export function trackFreshArrays<T>(fn: (fresh: WeakSet<TypedArray>) => T): T {
   }
 }
 
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+/**
+ * The value a number becomes in a `dtype` element, or an error naming `op` and `where`: an int32
+ * holds integers in range (a typed array would truncate 1.5 and wrap 3e10 without a word), and
+ * a bool holds 0 or 1 (any non-zero value, NaN included, is true, as in PyTorch).
+ */
+export function storable(op: string, dtype: DType, value: number, where = ""): number {
+  if (dtype === "bool") return value !== 0 ? 1 : 0;
+  if (dtype !== "int32") return value;
+  const at = where === "" ? "" : ` at index ${where}`;
+  if (!Number.isInteger(value)) {
+    throw new Error(
+      `${op}: value ${value}${at} is not an integer; int32 holds integers in ` +
+        `[${INT32_MIN}, ${INT32_MAX}]`,
+    );
+  }
+  if (value < INT32_MIN || value > INT32_MAX) {
+    throw new Error(
+      `${op}: value ${value}${at} is outside the int32 range [${INT32_MIN}, ${INT32_MAX}]`,
+    );
+  }
+  return value;
+}
+
+/** A fill value as stored in `dtype`: a number (or a boolean), checked for int32 and bool. */
+export function fillValue(op: string, dtype: DType, value: unknown): number {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value !== "number") {
+    const shown = typeof value === "string" ? ` ${JSON.stringify(value)}` : "";
+    throw new Error(
+      `${op}: value must be a number or a boolean, got ${value === null ? "null" : typeof value}${shown}`,
+    );
+  }
+  return storable(op, dtype, value);
+}
+
 export function dtypeOfArray(a: TypedArray): DType {
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return "float64";

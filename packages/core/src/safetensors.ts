@@ -85,6 +85,13 @@ export function encodeSafetensors(
     if (name === METADATA_KEY) fail(`'${METADATA_KEY}' is reserved and cannot name a tensor`);
     const t = record[name];
     if (!(t instanceof Tensor)) fail(`'${name}' is not a Tensor`);
+    if (t.dtype === "bool") {
+      // A raw write can put any byte in a bool tensor; such a file could not be read back.
+      const i = t.data.findIndex((v) => v !== 0 && v !== 1);
+      if (i !== -1) {
+        fail(`bool tensor '${name}' holds ${t.data[i]} at index ${i}; a bool must be 0 or 1`);
+      }
+    }
     const bytes = littleEndianBytes(t.data);
     const info = `{"dtype":"${ENCODE_DTYPE[t.dtype]}","shape":[${t.shape.join(",")}],"data_offsets":[${offset},${offset + bytes.length}]}`;
     entries.push(`${JSON.stringify(name)}:${info}`);

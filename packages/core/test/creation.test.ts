@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  add,
   arange,
   defaultGenerator,
   eye,
@@ -113,6 +114,60 @@ describe("filled tensors", () => {
       [1, 0, 0],
       [0, 1, 0],
     ]);
+  });
+});
+
+describe("values are stored exactly or rejected (issue 9)", () => {
+  it("int32 rejects non-integral, non-finite and out-of-range values, naming where", () => {
+    expect(() => tensor([1.5, 3e10], { dtype: "int32" })).toThrow(
+      /^tensor: value 1\.5 at index \[0\] is not an integer; int32 holds integers in \[-2147483648, 2147483647\]/,
+    );
+    expect(() =>
+      tensor(
+        [
+          [1, 2],
+          [3, 3e10],
+        ],
+        { dtype: "int32" },
+      ),
+    ).toThrow(/^tensor: value 30000000000 at index \[1, 1\] is outside the int32 range/);
+    expect(() => tensor([Number.NaN], { dtype: "int32" })).toThrow(/value NaN at index \[0\]/);
+    expect(() => tensor(new Float64Array([2, 0.5]), { dtype: "int32" })).toThrow(
+      /tensor: value 0\.5 at index \[1\] is not an integer/,
+    );
+    expect(() => full([2], 1.5, { dtype: "int32" })).toThrow(/^full: value 1\.5 is not an integer/);
+    expect(() => full([2], 2 ** 31, { dtype: "int32" })).toThrow(/outside the int32 range/);
+    expect(() => arange(0, 1, 0.25, { dtype: "int32" })).toThrow(/^arange: value 0\.25/);
+    expect(tensor([-2147483648, 2147483647], { dtype: "int32" }).toList()).toEqual([
+      -2147483648, 2147483647,
+    ]);
+  });
+
+  it("bool stores 0 or 1: any non-zero value is true, as in PyTorch", () => {
+    expect(tensor([2, 255, 0, -1, 0.5, Number.NaN], { dtype: "bool" }).toList()).toEqual([
+      1, 1, 0, 1, 1, 1,
+    ]);
+    expect(tensor(new Uint8Array([2, 0]), { dtype: "bool" }).toList()).toEqual([1, 0]);
+    expect(full([2], 7, { dtype: "bool" }).toList()).toEqual([1, 1]);
+    expect(randint(0, 5, [50], { dtype: "bool", generator: new Generator(1) }).toList()).toSatisfy(
+      (v: number[]) => v.every((x) => x === 0 || x === 1) && v.includes(1),
+    );
+  });
+
+  it("a number too large for int32 next to an int32 tensor promotes to float, never wraps", () => {
+    const i = tensor([1], { dtype: "int32" });
+    const y = add(i, 3e10);
+    expect(y.dtype).toBe("float32");
+    expect(y.item()).toBe(Math.fround(3e10 + 1));
+    expect(add(i, 5).dtype).toBe("int32");
+  });
+
+  it("full rejects a fill value that is not a number", () => {
+    expect(() => full([2], "x" as never)).toThrow(
+      /^full: value must be a number or a boolean, got string/,
+    );
+    expect(() => full([2], undefined as never)).toThrow(/got undefined/);
+    expect(full([2], true as never, { dtype: "bool" }).toList()).toEqual([1, 1]);
   });
 });
 

@@ -112,6 +112,14 @@ describe("encodeSafetensors / decodeSafetensors round trip", () => {
     );
   });
 
+  it("refuses to write a bool tensor holding a byte other than 0/1 (it could not be read back)", () => {
+    const m = tensor([true, false]);
+    m.data[1] = 2; // a raw write bypasses every check
+    expect(() => encodeSafetensors({ m })).toThrow(
+      /^safetensors: bool tensor 'm' holds 2 at index 1; a bool must be 0 or 1/,
+    );
+  });
+
   it("decoded tensors are copies, not views of the input", () => {
     const bytes = validFile();
     const { tensors } = decodeSafetensors(bytes);

@@ -1,9 +1,9 @@
 import { defineOp } from "../autograd/function.js";
-import { type DType, promoteTypes } from "../dtype.js";
+import { type DType, fillValue, promoteTypes } from "../dtype.js";
 import { copyBox } from "../kernels/gather.js";
 import { fmtShape, normalizeAxis, type Shape, shapesEqual } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { castData, empty } from "./util.js";
+import { assertTensor, castData, empty } from "./util.js";
 
 /** Joining tensors (concat, stack) and growing one (pad): all box copies into a larger output. */
 
@@ -204,7 +204,8 @@ const padOp = defineOp<[Tensor, readonly number[], number], Tensor, PadSaved>({
 });
 
 export function pad(x: Tensor, pad: readonly number[], value = 0): Tensor {
-  return padOp(x, pad, value);
+  assertTensor("pad", "input", x);
+  return padOp(x, pad, fillValue("pad", x.dtype, value));
 }
 
 export const joinOps = { concat: concatOp, stack: stackOp, pad: padOp };

@@ -1,4 +1,11 @@
-import { allocArray, type DType, isFloatDType, promoteTypes } from "../dtype.js";
+import {
+  allocArray,
+  type DType,
+  INT32_MAX,
+  INT32_MIN,
+  isFloatDType,
+  promoteTypes,
+} from "../dtype.js";
 import { type Shape, shapeSize } from "../shape.js";
 import { Tensor, type TensorLike } from "../tensor.js";
 
@@ -10,7 +17,9 @@ export function empty(shape: Shape, dtype: DType): Tensor {
 /** The dtype a plain number takes next to a tensor of dtype `other`. */
 function scalarDType(x: number, other: DType): DType {
   if (isFloatDType(other)) return other;
-  return Number.isInteger(x) ? (other === "bool" ? "int32" : other) : "float32";
+  // A number int32 cannot hold exactly (1.5, 3e10) makes the result float, never a wrapped int.
+  const fitsInt = Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX;
+  return fitsInt ? (other === "bool" ? "int32" : other) : "float32";
 }
 
 /** Wrap a number as a 0-d tensor whose dtype follows `like`; tensors pass through. */
