@@ -1,3 +1,5 @@
+import { coreState } from "./global-state.js";
+
 /** The element types a tensor can hold. Only the float types carry gradients. */
 export type DType = "float32" | "float64" | "int32" | "bool";
 export type FloatDType = "float32" | "float64";
@@ -28,7 +30,7 @@ export function allocArray(dtype: DType, size: number): TypedArray {
         : dtype === "int32"
           ? new Int32Array(size)
           : new Uint8Array(size);
-  if (freshArrays !== null) freshArrays.add(a);
+  coreState.freshArrays?.add(a);
   return a;
 }
 
@@ -37,16 +39,14 @@ export function allocArray(dtype: DType, size: number): TypedArray {
  * gradient a rule just computed (safe to hand to `.grad` as it is) from one that aliases a tensor
  * someone else holds (which it must copy).
  */
-let freshArrays: WeakSet<TypedArray> | null = null;
-
 export function trackFreshArrays<T>(fn: (fresh: WeakSet<TypedArray>) => T): T {
-  const prev = freshArrays;
+  const prev = coreState.freshArrays;
   const fresh = new WeakSet<TypedArray>();
-  freshArrays = fresh;
+  coreState.freshArrays = fresh;
   try {
     return fn(fresh);
   } finally {
-    freshArrays = prev;
+    coreState.freshArrays = prev;
   }
 }
 

@@ -1,3 +1,5 @@
+import { coreState } from "./global-state.js";
+
 /**
  * A seeded pseudo-random generator: xoshiro128** seeded through splitmix32. Only 32-bit integer
  * arithmetic (Math.imul, shifts), so the same seed gives the same numbers on every machine and
@@ -116,8 +118,13 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** The generator used when none is passed. */
-export const defaultGenerator = new Generator(0);
+/**
+ * The generator used when none is passed: one per process, shared by every copy of core, so
+ * `manualSeed` from any copy seeds them all.
+ */
+export const defaultGenerator: Generator = (coreState.defaultGenerator ??= new Generator(
+  0,
+)) as Generator;
 
 /** Seed the default generator (torch.manual_seed). */
 export function manualSeed(seed: number): Generator {

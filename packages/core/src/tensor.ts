@@ -1,6 +1,6 @@
 import { type BackwardOptions, backward as runBackward } from "./autograd/engine.js";
 import type { Node } from "./autograd/node.js";
-import { TENSOR_BRAND } from "./brand.js";
+import { isTensorLike, TENSOR_BRAND } from "./brand.js";
 import { allocArray, type DType, isFloatDType, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
 import * as B from "./ops/binary.js";
@@ -41,6 +41,14 @@ export class Tensor {
   _outputIndex = 0;
   /** Lets the op machinery recognise tensors without importing this class. */
   readonly [TENSOR_BRAND] = true;
+
+  /**
+   * `x instanceof Tensor` asks for the brand, not this class's prototype, so a tensor made by
+   * another copy of core in the same process (the CJS build beside the ESM one) is a Tensor here.
+   */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return isTensorLike(x);
+  }
 
   constructor(data: TypedArray, shape: Shape, dtype: DType) {
     if (data.length !== shapeSize(shape)) {

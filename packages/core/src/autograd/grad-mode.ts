@@ -1,17 +1,20 @@
-/** Whether ops record onto the tape. A process-wide switch, as torch.is_grad_enabled(). */
-let gradEnabled = true;
+import { coreState } from "../global-state.js";
 
+/**
+ * Whether ops record onto the tape. A process-wide switch, as torch.is_grad_enabled(); shared
+ * by every copy of core loaded in the process.
+ */
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return coreState.gradEnabled;
 }
 
 function withGradMode<T>(enabled: boolean, fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = enabled;
+  const prev = coreState.gradEnabled;
+  coreState.gradEnabled = enabled;
   try {
     return fn();
   } finally {
-    gradEnabled = prev;
+    coreState.gradEnabled = prev;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { DType } from "../dtype.js";
+import { coreState } from "../global-state.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 
@@ -9,7 +10,6 @@ import type { Tensor } from "../tensor.js";
  * global list that would keep unrelated graphs alive.
  */
 export class Node {
-  private static nextId = 0;
   readonly id: number;
   /** The flat list of tensor inputs, in argument order (arrays of tensors expanded). */
   inputs: Tensor[];
@@ -27,7 +27,7 @@ export class Node {
     outputs: { shape: Shape; dtype: DType }[],
     backwardFn: (grads: Tensor[]) => (Tensor | null | undefined)[],
   ) {
-    this.id = Node.nextId++;
+    this.id = coreState.nextNodeId++;
     this.inputs = inputs;
     this.needsGrad = needsGrad;
     this.outputs = outputs;

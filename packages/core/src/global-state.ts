@@ -1,0 +1,35 @@
+/**
+ * State that must be one per process, not one per copy of this package. A process can hold two
+ * copies of core (the ESM and the CJS build, or a bundle with its own copy); each would
+ * otherwise have its own grad mode, default generator and node counter, so a `noGrad` of one
+ * would not stop the other from recording. The state lives on `globalThis` under a registered
+ * symbol, which every copy resolves to the same key.
+ */
+import type { TypedArray } from "./dtype.js";
+
+export interface CoreState {
+  /** Whether ops record onto the tape (torch.is_grad_enabled). */
+  gradEnabled: boolean;
+  /** The next tape node id: one sequence, so nodes of both copies sort into one tape order. */
+  nextNodeId: number;
+  /** The default generator, made by whichever copy loads first. */
+  defaultGenerator: unknown;
+  /** While a backward runs: the arrays allocated during it (see trackFreshArrays). */
+  freshArrays: WeakSet<TypedArray> | null;
+  /** In-place write counts, by a tensor's data array (shared by every view of that array). */
+  versions: WeakMap<TypedArray, number>;
+}
+
+// Bump the suffix if the shape of CoreState ever changes, so copies of different layouts
+// do not share one object.
+const KEY = Symbol.for("tapegrad.core.state.v1");
+
+const holder = globalThis as unknown as { [KEY]?: CoreState };
+
+export const coreState: CoreState = (holder[KEY] ??= {
+  gradEnabled: true,
+  nextNodeId: 0,
+  defaultGenerator: undefined,
+  freshArrays: null,
+  versions: new WeakMap(),
+});
