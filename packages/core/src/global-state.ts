@@ -26,10 +26,13 @@ const KEY = Symbol.for("tapegrad.core.state.v1");
 
 const holder = globalThis as unknown as { [KEY]?: CoreState };
 
-export const coreState: CoreState = (holder[KEY] ??= {
-  gradEnabled: true,
-  nextNodeId: 0,
-  defaultGenerator: undefined,
-  freshArrays: null,
-  versions: new WeakMap(),
-});
+if (holder[KEY] === undefined) {
+  holder[KEY] = {
+    gradEnabled: true,
+    nextNodeId: 0,
+    defaultGenerator: undefined,
+    freshArrays: null,
+    versions: new WeakMap(),
+  };
+}
+export const coreState: CoreState = holder[KEY];

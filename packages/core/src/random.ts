@@ -122,9 +122,8 @@ function rotl(x: number, k: number): number {
  * The generator used when none is passed: one per process, shared by every copy of core, so
  * `manualSeed` from any copy seeds them all.
  */
-export const defaultGenerator: Generator = (coreState.defaultGenerator ??= new Generator(
-  0,
-)) as Generator;
+if (coreState.defaultGenerator === undefined) coreState.defaultGenerator = new Generator(0);
+export const defaultGenerator = coreState.defaultGenerator as Generator;
 
 /** Seed the default generator (torch.manual_seed). */
 export function manualSeed(seed: number): Generator {
