@@ -1,7 +1,9 @@
 import { type BackwardOptions, backward as runBackward } from "./autograd/engine.js";
+import { isGradEnabled, noGrad } from "./autograd/grad-mode.js";
 import type { Node } from "./autograd/node.js";
+import { bumpVersion, versionOf } from "./autograd/version.js";
 import { isTensorLike, TENSOR_BRAND } from "./brand.js";
-import { allocArray, type DType, isFloatDType, type TypedArray } from "./dtype.js";
+import { allocArray, type DType, fillValue, isFloatDType, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
 import * as B from "./ops/binary.js";
 import * as Cast from "./ops/cast.js";
@@ -12,7 +14,15 @@ import * as N from "./ops/nn.js";
 import * as R from "./ops/reduce.js";
 import * as S from "./ops/shape.js";
 import * as U from "./ops/unary.js";
-import { fmtShape, type Shape, shapeSize, stridesOf } from "./shape.js";
+import { castData } from "./ops/util.js";
+import {
+  broadcastShapes,
+  fmtShape,
+  type Shape,
+  shapeSize,
+  shapesEqual,
+  stridesOf,
+} from "./shape.js";
 
 /** A tensor or a plain number, as binary ops accept. */
 export type TensorLike = Tensor | number;
@@ -29,9 +39,9 @@ function shapeArgs(args: (number | readonly number[])[]): number[] {
  * produced by a recorded op points at its tape node; nothing else is hidden.
  */
 export class Tensor {
-  readonly data: TypedArray;
-  readonly shape: readonly number[];
-  readonly dtype: DType;
+  private _data: TypedArray;
+  private _shape: readonly number[];
+  private _dtype: DType;
   /** The accumulated gradient, set by backward(); null until then. */
   grad: Tensor | null = null;
   private _requiresGrad = false;
@@ -57,9 +67,136 @@ export class Tensor {
           `(${shapeSize(shape)} elements)`,
       );
     }
-    this.data = data;
-    this.shape = Object.freeze([...shape]);
-    this.dtype = dtype;
+    this._data = data;
+    this._shape = Object.freeze([...shape]);
+    this._dtype = dtype;
+  }
+
+  /**
+   * The values, row-major. Writing into this array is allowed but invisible to autograd: call
+   * `markModified()` after a raw write (`x.data[i] = v` cannot be intercepted), or use `copy_`,
+   * `fill_`, `zero_`, which bump the version counter themselves. The array itself cannot be
+   * replaced (`x.data = …` throws); `set_` swaps a leaf's storage.
+   */
+  get data(): TypedArray {
+    return this._data;
+  }
+  set data(_: never) {
+    throw new Error(
+      "Tensor.data cannot be re-assigned: write into it (x.data.set(values)) and call " +
+        "x.markModified(), use x.copy_(src), or swap a leaf's storage with x.set_(src)",
+    );
+  }
+  get shape(): readonly number[] {
+    return this._shape;
+  }
+  set shape(_: never) {
+    throw new Error("Tensor.shape cannot be re-assigned: use reshape() (or set_ on a leaf)");
+  }
+  get dtype(): DType {
+    return this._dtype;
+  }
+  set dtype(_: never) {
+    throw new Error("Tensor.dtype cannot be re-assigned: use to(dtype) (or set_ on a leaf)");
+  }
+
+  /**
+   * How many in-place writes this tensor's data has seen (PyTorch's `_version`). Shared by every
+   * tensor over the same array (`detach()`, `reshape()`). backward() compares it with the version
+   * each op saw when it saved the tensor, and refuses to compute a gradient from changed values.
+   */
+  get _version(): number {
+    return versionOf(this._data);
+  }
+
+  /**
+   * Declare that the data was written in place by code autograd cannot see (a raw loop over
+   * `x.data`, an optimizer step): bumps the version counter, so a graph that saved the old
+   * values refuses to backpropagate through them. Returns this.
+   */
+  markModified(): this {
+    bumpVersion(this._data);
+    return this;
+  }
+
+  /** In-place writes would make a recorded gradient wrong; PyTorch refuses them on leaves too. */
+  private checkInPlace(op: string): void {
+    if (this._requiresGrad && isGradEnabled()) {
+      throw new Error(
+        `${op}: a tensor that requires grad cannot be modified in place while recording ` +
+          `(its gradient would be wrong); do it inside noGrad(() => ...)`,
+      );
+    }
+  }
+
+  /**
+   * Copy `src` into this tensor in place, broadcasting it to this shape and casting it to this
+   * dtype (float → int32 truncates, as PyTorch's copy_). Bumps the version counter.
+   */
+  copy_(src: Tensor): this {
+    this.checkInPlace("copy_");
+    if (!(src instanceof Tensor)) {
+      throw new Error(`copy_: src must be a Tensor, got ${src === null ? "null" : typeof src}`);
+    }
+    let fits: boolean;
+    try {
+      fits = shapesEqual(broadcastShapes("copy_", src.shape, this._shape), this._shape);
+    } catch {
+      fits = false;
+    }
+    if (!fits) {
+      throw new Error(
+        `copy_: src of shape ${fmtShape(src.shape)} cannot be broadcast to this tensor's shape ` +
+          fmtShape(this._shape),
+      );
+    }
+    const values = noGrad(() => {
+      const b = shapesEqual(src.shape, this._shape) ? src : S.expand(src, [...this._shape]);
+      return castData(b, this._dtype);
+    });
+    this._data.set(values.data);
+    return this.markModified();
+  }
+
+  /** Fill with `value` in place (checked against the dtype, as `full`). Bumps the version. */
+  fill_(value: number): this {
+    this.checkInPlace("fill_");
+    this._data.fill(fillValue("fill_", this._dtype, value));
+    return this.markModified();
+  }
+
+  /** Fill with zeros in place. Bumps the version. */
+  zero_(): this {
+    this.checkInPlace("zero_");
+    this._data.fill(0);
+    return this.markModified();
+  }
+
+  /**
+   * Make this leaf tensor use `source`'s storage: its data (shared, not copied), shape and dtype
+   * (PyTorch's `set_`). The object stays the same, so whoever holds it — an optimizer, a module
+   * field — sees the new values; `Module.to(dtype)` converts parameters this way. A graph that
+   * saved this tensor before refuses to backpropagate through it.
+   */
+  set_(source: Tensor): this {
+    if (this._node !== null) {
+      throw new Error(
+        `set_: only a leaf tensor can have its storage swapped; this one was made by '${this._node.name}'`,
+      );
+    }
+    this.checkInPlace("set_");
+    if (!(source instanceof Tensor)) {
+      throw new Error(
+        `set_: source must be a Tensor, got ${source === null ? "null" : typeof source}`,
+      );
+    }
+    if (this._requiresGrad && !isFloatDType(source.dtype)) {
+      throw new Error(`set_: a tensor that requires grad must stay float, got ${source.dtype}`);
+    }
+    this._data = source.data;
+    this._shape = source.shape;
+    this._dtype = source.dtype;
+    return this;
   }
 
   get ndim(): number {

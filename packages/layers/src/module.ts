@@ -29,7 +29,7 @@ export interface FactoryOptions {
  * by name, so `stateDict()` keys match PyTorch's (`layers.0.self_attn.in_proj_weight`).
  *
  * Subclasses register with `this.weight = this.registerParameter("weight", t)`; `to(dtype)`
- * replaces a registered tensor and the field of the same name together.
+ * converts each registered tensor in place, so fields keep pointing at it.
  */
 export abstract class Module {
   /** Train mode (dropout active, batch statistics) or eval mode. */
@@ -175,32 +175,25 @@ export abstract class Module {
   }
 
   /**
-   * Cast every float parameter and buffer to `dtype` (float64 for gradient checks). A tensor
-   * shared by several modules becomes one new tensor shared the same way, and every field that
-   * held the old tensor (whatever its name: `runningMean`, `inProjWeight`) gets the new one.
+   * Cast every float parameter and buffer to `dtype` (float64 for gradient checks), in place, as
+   * PyTorch's `.to()` does: each tensor keeps its identity and takes new storage (`set_`), so an
+   * optimizer built before, a shared parameter and every field holding the tensor all see the
+   * converted values. A gradient is converted with its parameter.
    */
   to(dtype: FloatDType): this {
-    const replaced = new Map<Tensor, Tensor>();
-    const cast = (t: Tensor, isParam: boolean): Tensor => {
-      let q = replaced.get(t);
-      if (q === undefined) {
-        q = noGrad(() => t.to(dtype)).detach();
-        if (isParam) q.requiresGrad = t.requiresGrad;
-        replaced.set(t, q);
+    const seen = new Set<Tensor>();
+    const tensors = this.modules().flatMap((m) => [
+      ...m._parameters.values(),
+      ...m._buffers.values(),
+    ]);
+    noGrad(() => {
+      for (const t of tensors) {
+        if (t === null || seen.has(t) || t.dtype === dtype || !isFloatDType(t.dtype)) continue;
+        seen.add(t);
+        t.set_(t.to(dtype));
+        if (t.grad !== null) t.grad = t.grad.to(dtype);
       }
-      return q;
-    };
-    for (const m of this.modules()) {
-      for (const [name, p] of m._parameters) {
-        if (p === null || p.dtype === dtype) continue;
-        m._parameters.set(name, cast(p, true));
-      }
-      for (const [name, b] of m._buffers) {
-        if (b === null || b.dtype === dtype || !isFloatDType(b.dtype)) continue;
-        m._buffers.set(name, cast(b, false));
-      }
-    }
-    if (replaced.size > 0) for (const m of this.modules()) m.replaceFields(replaced);
+    });
     return this;
   }
   double(): this {
@@ -208,18 +201,6 @@ export abstract class Module {
   }
   float(): this {
     return this.to("float32");
-  }
-
-  // Fields are found by value, not by registered name: `runningMean` holds `running_mean`.
-  private replaceFields(replaced: Map<Tensor, Tensor>): void {
-    const self = this as unknown as Record<string, unknown>;
-    for (const key of Object.keys(self)) {
-      const v = self[key];
-      if (v instanceof Tensor) {
-        const q = replaced.get(v);
-        if (q !== undefined) self[key] = q;
-      }
-    }
   }
 
   /** Parameters and persistent buffers by dotted name; the tensors themselves, not copies. */
@@ -272,6 +253,8 @@ export abstract class Module {
       const d = dst.data;
       const s = src.data;
       for (let i = 0; i < d.length; i++) d[i] = s[i]!;
+      // A raw write: a graph that saved the old values must not backpropagate through them.
+      dst.markModified();
     }
     return { missingKeys, unexpectedKeys };
   }

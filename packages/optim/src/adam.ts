@@ -68,7 +68,10 @@ export class Adam extends Optimizer<AdamOptions> {
       const names = group.amsgrad
         ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
         : ["exp_avg", "exp_avg_sq"];
-      const byStep = new Map<number, { p: FloatArray[]; g: FloatArray[]; s: ParamState[] }>();
+      const byStep = new Map<
+        number,
+        { t: Tensor[]; p: FloatArray[]; g: FloatArray[]; s: ParamState[] }
+      >();
       for (const p of group.params) {
         const g = this.gradData(p);
         if (g === null) continue;
@@ -76,9 +79,10 @@ export class Adam extends Optimizer<AdamOptions> {
         const t = ++state.step;
         let batch = byStep.get(t);
         if (batch === undefined) {
-          batch = { p: [], g: [], s: [] };
+          batch = { t: [], p: [], g: [], s: [] };
           byStep.set(t, batch);
         }
+        batch.t.push(p);
         batch.p.push(p.data as FloatArray);
         batch.g.push(g as FloatArray);
         batch.s.push(state);
@@ -100,6 +104,9 @@ export class Adam extends Optimizer<AdamOptions> {
           maximize: group.maximize,
           step,
         });
+        // A raw write autograd cannot see: a graph that saved a parameter refuses to
+        // backpropagate through its old values now.
+        for (const p of batch.t) p.markModified();
       }
     }
   }

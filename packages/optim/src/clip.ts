@@ -75,6 +75,7 @@ export function clipGradNorm(
     for (const g of gs) {
       const d = g.data;
       for (let i = 0; i < d.length; i++) d[i] = d[i]! * coef;
+      g.markModified();
     }
   }
   return total;
@@ -87,10 +88,14 @@ export function clipGradValue(parameters: Tensor | readonly Tensor[], clipValue:
   }
   for (const g of grads(parameters)) {
     const d = g.data;
+    let changed = false;
     for (let i = 0; i < d.length; i++) {
       const v = d[i]!;
       if (v > clipValue) d[i] = clipValue;
       else if (v < -clipValue) d[i] = -clipValue;
+      else continue;
+      changed = true;
     }
+    if (changed) g.markModified();
   }
 }

@@ -50,7 +50,9 @@ function copyTensor(t: Tensor, dtype: FloatDType): Tensor {
 
 /**
  * Base class: parameter groups, per-parameter state and its checkpointing. Subclasses implement
- * `step()` as raw loops over `param.data` and `param.grad.data`, with nothing recorded.
+ * `step()` as raw loops over `param.data` and `param.grad.data`, with nothing recorded, and call
+ * `param.markModified()` after writing a parameter, so a graph that saved its old values refuses
+ * to backpropagate through them.
  */
 export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   readonly defaults: Readonly<O>;

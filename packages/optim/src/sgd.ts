@@ -73,6 +73,7 @@ export class SGD extends Optimizer<SGDOptions> {
             const d = sign * g[i]! + weightDecay * w[i]!;
             w[i] = w[i]! - lr * d;
           }
+          p.markModified();
           continue;
         }
         // PyTorch starts the buffer at the first gradient itself, without dampening.
@@ -87,6 +88,7 @@ export class SGD extends Optimizer<SGDOptions> {
           const u = nesterov ? d + momentum * b[i]! : b[i]!;
           w[i] = w[i]! - lr * u;
         }
+        p.markModified();
       }
     }
   }

@@ -3,6 +3,7 @@ import { isFloatDType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { Node } from "./node.js";
+import { checkSaved, recordSaved, type SavedVersion } from "./version.js";
 
 /**
  * What a hand-derived op's backward returns: one entry per forward argument, in order. A tensor
@@ -51,6 +52,8 @@ export type Op<Args extends unknown[], Out> = ((...args: Args) => Out) & OpInfo;
 
 class Context<Saved> implements ForwardContext<Saved>, BackwardContext<Saved> {
   private _saved: Saved | undefined;
+  /** The tensors in what was saved and their versions then, checked before backward runs. */
+  savedVersions: SavedVersion[] = [];
   constructor(
     private readonly flags: readonly (boolean | readonly boolean[])[],
     readonly recording: boolean,
@@ -63,6 +66,7 @@ class Context<Saved> implements ForwardContext<Saved>, BackwardContext<Saved> {
   }
   save(saved: Saved): void {
     this._saved = saved;
+    if (this.recording) this.savedVersions = recordSaved(saved);
   }
   get saved(): Saved {
     return this._saved as Saved;
@@ -124,9 +128,10 @@ export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], 
 
     const outs = Array.isArray(out) ? out : [out];
     const meta = outs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
-    const node = new Node(name, inputs, needs, meta, (grads) =>
-      flattenGradients(name, args, flags, def.backward(ctx, ...grads)),
-    );
+    const node = new Node(name, inputs, needs, meta, (grads) => {
+      checkSaved(name, ctx.savedVersions);
+      return flattenGradients(name, args, flags, def.backward(ctx, ...grads));
+    });
     outs.forEach((t, i) => {
       if (isFloatDType(t.dtype)) t._attach(node, i);
     });

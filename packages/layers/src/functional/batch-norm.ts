@@ -66,6 +66,8 @@ const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
           rm[ch] = (1 - f) * rm[ch]! + f * mean[ch]!;
           rv[ch] = (1 - f) * rv[ch]! + (f * variance[ch]! * m) / (m - 1);
         }
+        runningMean.markModified();
+        runningVar.markModified();
       }
     } else {
       // Copied now: the buffers may be updated in place before this backward runs.

@@ -146,6 +146,7 @@ abstract class BatchNormBase extends Module {
     let momentum = this.momentum;
     if (this.training && this.numBatchesTracked !== null) {
       this.numBatchesTracked.data[0] = this.numBatchesTracked.data[0]! + 1;
+      this.numBatchesTracked.markModified();
       // momentum null: a cumulative moving average, factor 1/num_batches_tracked.
       if (momentum === null) momentum = 1 / this.numBatchesTracked.data[0]!;
     }
