@@ -1,4 +1,5 @@
 import {
+  AllocationError,
   allocArray,
   type DType,
   dtypeOfArray,
@@ -132,28 +133,50 @@ export function tensor(data: TensorData, options: TensorOptions & { shape?: Shap
 }
 
 export function full(shape: number | Shape, value: number, options?: TensorOptions): Tensor {
-  const s = shapeArg("full", shape);
-  const dtype = checkDType("full", options?.dtype);
-  const v = fillValue("full", dtype, value);
-  const t = new Tensor(allocArray(dtype, shapeSize(s)), s, dtype);
+  return filled("full", shape, value, options);
+}
+
+/** A new tensor of `shape` for `op`; a size too large to allocate is named with the shape. */
+function allocFor(op: string, dtype: DType, shape: Shape): TypedArray {
+  try {
+    return allocArray(dtype, shapeSize(shape));
+  } catch (e) {
+    if (!(e instanceof AllocationError)) throw e;
+    throw new Error(
+      `${op}: shape ${fmtShape(shape)} needs ${e.request}, more than can be allocated ` +
+        `(${(e.cause as Error).message})`,
+    );
+  }
+}
+
+function filled(
+  op: string,
+  shape: number | Shape,
+  value: number,
+  options: TensorOptions | undefined,
+): Tensor {
+  const s = shapeArg(op, shape);
+  const dtype = checkDType(op, options?.dtype);
+  const v = fillValue(op, dtype, value);
+  const t = new Tensor(allocFor(op, dtype, s), s, dtype);
   if (v !== 0) t.data.fill(v);
   return finish(t, options);
 }
 
 export function zeros(shape: number | Shape, options?: TensorOptions): Tensor {
-  return full(shape, 0, options);
+  return filled("zeros", shape, 0, options);
 }
 export function ones(shape: number | Shape, options?: TensorOptions): Tensor {
-  return full(shape, 1, options);
+  return filled("ones", shape, 1, options);
 }
 export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, ...options });
+  return filled("zerosLike", t.shape, 0, { dtype: t.dtype, ...options });
 }
 export function onesLike(t: Tensor, options?: TensorOptions): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, ...options });
+  return filled("onesLike", t.shape, 1, { dtype: t.dtype, ...options });
 }
 export function fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor {
-  return full(t.shape, value, { dtype: t.dtype, ...options });
+  return filled("fullLike", t.shape, value, { dtype: t.dtype, ...options });
 }
 
 /**
@@ -167,6 +190,14 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
     hi = start;
     lo = 0;
   }
+  const finite = (name: string, v: unknown) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      const shown = typeof v === "string" ? JSON.stringify(v) : String(v);
+      throw new Error(`arange: ${name} must be a finite number, got ${shown}`);
+    }
+  };
+  if (end !== undefined) finite("start", lo);
+  finite("end", hi);
   if (step === 0 || !Number.isFinite(step))
     throw new Error(`arange: step must be non-zero and finite, got ${step}`);
   if ((hi - lo) / step < 0)
@@ -175,7 +206,7 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
   const ints = Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step);
   const dtype =
     options?.dtype !== undefined ? checkDType("arange", options.dtype) : ints ? "int32" : "float32";
-  const data = allocArray(dtype, n);
+  const data = allocFor("arange", dtype, [n]);
   for (let i = 0; i < n; i++) data[i] = storable("arange", dtype, lo + i * step);
   return finish(new Tensor(data, [n], dtype), options);
 }
@@ -190,7 +221,7 @@ export function linspace(
   if (!Number.isInteger(steps) || steps < 0)
     throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = checkDType("linspace", options?.dtype);
-  const data = allocArray(dtype, steps);
+  const data = allocFor("linspace", dtype, [steps]);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill symmetric halves from each end, as PyTorch does, so the endpoint is exact.
   const half = Math.floor(steps / 2);
@@ -217,7 +248,7 @@ function randomFloat(
   const dtype = checkDType(op, options?.dtype);
   if (!isFloatDType(dtype))
     throw new Error(`${op}: dtype must be float32 or float64, got ${dtype}`);
-  return new Tensor(allocArray(dtype, shapeSize(s)), s, dtype);
+  return new Tensor(allocFor(op, dtype, s), s, dtype);
 }
 
 /** Uniform values in [0, 1). */
@@ -246,7 +277,7 @@ export function randint(
   }
   const s = shapeArg("randint", shape);
   const dtype = options?.dtype !== undefined ? checkDType("randint", options.dtype) : "int32";
-  const data = allocArray(dtype, shapeSize(s));
+  const data = allocFor("randint", dtype, s);
   const gen = options?.generator ?? defaultGenerator;
   for (let i = 0; i < data.length; i++)
     data[i] = storable("randint", dtype, gen.randint(low, high));

@@ -22,16 +22,43 @@ export function allocArray(dtype: "float64", size: number): Float64Array;
 export function allocArray(dtype: FloatDType, size: number): FloatArray;
 export function allocArray(dtype: DType, size: number): TypedArray;
 export function allocArray(dtype: DType, size: number): TypedArray {
-  const a =
-    dtype === "float32"
-      ? new Float32Array(size)
-      : dtype === "float64"
-        ? new Float64Array(size)
-        : dtype === "int32"
-          ? new Int32Array(size)
-          : new Uint8Array(size);
+  let a: TypedArray;
+  try {
+    a =
+      dtype === "float32"
+        ? new Float32Array(size)
+        : dtype === "float64"
+          ? new Float64Array(size)
+          : dtype === "int32"
+            ? new Int32Array(size)
+            : new Uint8Array(size);
+  } catch (e) {
+    if (e instanceof RangeError) throw new AllocationError(dtype, size, e);
+    throw e;
+  }
   coreState.freshArrays?.add(a);
   return a;
+}
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/**
+ * An array too large to allocate. Its message says how much was asked for; the op that asked
+ * (a creation function, or `defineOp` for an op's output) puts its own name in front.
+ */
+export class AllocationError extends Error {
+  /** "10000000000 float32 elements (40.0 GB)". */
+  readonly request: string;
+  constructor(
+    readonly dtype: DType,
+    readonly size: number,
+    cause: RangeError,
+  ) {
+    const request = `${size} ${dtype} elements (${((size * BYTES[dtype]) / 1e9).toFixed(1)} GB)`;
+    super(`cannot allocate ${request}: ${cause.message}`, { cause });
+    this.name = "AllocationError";
+    this.request = request;
+  }
 }
 
 /**

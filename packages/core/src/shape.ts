@@ -65,9 +65,13 @@ export function broadcastMany(op: string, shapes: Shape[]): number[] {
 
 /** Normalize a possibly negative axis against ndim; throws with the op's name. */
 export function normalizeAxis(op: string, axis: number, ndim: number, shape?: Shape): number {
+  if (!Number.isInteger(axis)) {
+    const shown = typeof axis === "string" ? `${JSON.stringify(axis)} (string)` : String(axis);
+    throw new Error(`${op}: dim must be an integer, got ${shown}`);
+  }
   const lo = ndim === 0 ? -1 : -ndim;
   const hi = ndim === 0 ? 0 : ndim - 1;
-  if (!Number.isInteger(axis) || axis < lo || axis > hi) {
+  if (axis < lo || axis > hi) {
     const where = shape ? ` for input of shape ${fmtShape(shape)}` : ` for a ${ndim}-d input`;
     throw new Error(`${op}: dim ${axis} is out of range [${lo}, ${hi}]${where}`);
   }

@@ -91,7 +91,7 @@ describe("filled tensors", () => {
     expect(zeros([]).shape).toEqual([]);
     expect(zeros([]).size).toBe(1);
     expect(zeros([0, 5]).size).toBe(0);
-    expect(() => zeros([2, -1])).toThrow(/full: invalid shape \[2, -1\]/);
+    expect(() => zeros([2, -1])).toThrow(/zeros: invalid shape \[2, -1\]/);
     expect(() => ones([1.5])).toThrow(/invalid shape/);
     expect(() => zeros([2], { dtype: "int8" as never })).toThrow(/unknown dtype int8/);
   });

@@ -121,34 +121,62 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       const pending = new Map<Node, (Tensor | undefined)[]>();
       pending.set(rootNode, []);
       pending.get(rootNode)![root._outputIndex] = seed;
-      for (const node of collectNodes(rootNode)) {
-        const slots = pending.get(node);
-        if (slots === undefined) continue;
-        pending.delete(node);
-        const grads = node.outputs.map((meta, i) => slots[i] ?? zerosOf(meta));
-        const inputs = node.inputs;
-        const inputGrads = node.runBackward(grads);
-        for (let i = 0; i < inputs.length; i++) {
-          if (!node.needsGrad[i]) continue;
-          const g = inputGrads[i];
-          if (g === null || g === undefined) continue;
-          const input = inputs[i]!;
-          const fitted = fitGradient(node, i, input, g);
-          const producer = input._node;
-          if (producer === null) {
-            accumulateLeaf(input, fitted, fresh, handed);
-          } else {
-            let s = pending.get(producer);
-            if (s === undefined) {
-              s = [];
-              pending.set(producer, s);
-            }
-            const prev = s[input._outputIndex];
-            s[input._outputIndex] = prev === undefined ? fitted : add(prev, fitted);
+      const released: Node[] = [];
+      let current: Node = rootNode;
+      try {
+        for (const node of collectNodes(rootNode)) {
+          current = node;
+          // A node no gradient reached is left intact, for another root's backward.
+          if (!runNode(node, pending, fresh, handed)) continue;
+          if (!retain) {
+            node.release();
+            released.push(node);
           }
         }
-        if (!retain) node.release();
+      } catch (e) {
+        // Nodes already passed are freed; a retry would only say "freed". Say why instead.
+        const message = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+        for (const node of released) node.releasedByFailure(current.name, message);
+        throw e;
       }
     }),
   );
+}
+
+/**
+ * Run one node's rule and route each input's gradient to its producer or into the leaf. False
+ * when no gradient reached the node.
+ */
+function runNode(
+  node: Node,
+  pending: Map<Node, (Tensor | undefined)[]>,
+  fresh: WeakSet<object>,
+  handed: Set<object>,
+): boolean {
+  const slots = pending.get(node);
+  if (slots === undefined) return false;
+  pending.delete(node);
+  const grads = node.outputs.map((meta, i) => slots[i] ?? zerosOf(meta));
+  const inputs = node.inputs;
+  const inputGrads = node.runBackward(grads);
+  for (let i = 0; i < inputs.length; i++) {
+    if (!node.needsGrad[i]) continue;
+    const g = inputGrads[i];
+    if (g === null || g === undefined) continue;
+    const input = inputs[i]!;
+    const fitted = fitGradient(node, i, input, g);
+    const producer = input._node;
+    if (producer === null) {
+      accumulateLeaf(input, fitted, fresh, handed);
+    } else {
+      let s = pending.get(producer);
+      if (s === undefined) {
+        s = [];
+        pending.set(producer, s);
+      }
+      const prev = s[input._outputIndex];
+      s[input._outputIndex] = prev === undefined ? fitted : add(prev, fitted);
+    }
+  }
+  return true;
 }

@@ -1,5 +1,5 @@
 import { isTensorLike } from "../brand.js";
-import { isFloatDType } from "../dtype.js";
+import { AllocationError, isFloatDType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { Node } from "./node.js";
@@ -123,7 +123,14 @@ export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], 
       }
     }
     const ctx = new Context<Saved>(flags, anyNeeds);
-    const out = noGrad(() => def.forward(ctx, ...args));
+    let out: Out;
+    try {
+      out = noGrad(() => def.forward(ctx, ...args));
+    } catch (e) {
+      // An output too large to allocate: say which op asked for it.
+      if (e instanceof AllocationError) throw new Error(`${name}: ${e.message}`, { cause: e });
+      throw e;
+    }
     if (!anyNeeds) return out;
 
     const outs = Array.isArray(out) ? out : [out];

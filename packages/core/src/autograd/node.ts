@@ -38,8 +38,17 @@ export class Node {
     return this.backwardFn === null;
   }
 
+  /** Why the graph was freed, when it was by a backward() that then failed. */
+  private failure: string | null = null;
+
   runBackward(grads: Tensor[]): (Tensor | null | undefined)[] {
     if (this.backwardFn === null) {
+      if (this.failure !== null) {
+        throw new Error(
+          `backward: the graph through '${this.name}' was freed by an earlier backward() that ` +
+            `failed in ${this.failure}; run the forward pass again`,
+        );
+      }
       throw new Error(
         `backward: the graph through '${this.name}' has already been freed by an earlier ` +
           "backward(); call backward({ retainGraph: true }) the first time if you need to " +
@@ -53,5 +62,10 @@ export class Node {
   release(): void {
     this.backwardFn = null;
     this.inputs = [];
+  }
+
+  /** Mark a node this failed backward pass released: a retry then says what went wrong. */
+  releasedByFailure(failedIn: string, message: string): void {
+    if (this.backwardFn === null) this.failure = `'${failedIn}' (${message})`;
   }
 }
