@@ -6,24 +6,71 @@ import {
   closeSync,
   fsyncSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { threadId } from "node:worker_threads";
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 import type { Tensor } from "./tensor.js";
 
 let counter = 0;
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Remove temporaries a writer of the same target left when it died mid-write (kill -9, power
+ * loss): `.<name>.<pid>[-<thread>].<n>.tmp` whose process is gone, or that this very thread left
+ * (writes here are synchronous, so none of its own is in flight). A live process's temporary
+ * is left alone: it may be writing it now.
+ */
+function removeStaleTemporaries(dir: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return; // the write itself will report the folder
+  }
+  const pattern = new RegExp(`^\\.${escapeRegExp(name)}\\.(\\d+)(?:-(\\d+))?\\.\\d+\\.tmp$`);
+  for (const entry of entries) {
+    const m = pattern.exec(entry);
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    const mine = pid === process.pid && Number(m[2] ?? 0) === threadId;
+    if (mine || (pid !== process.pid && !processAlive(pid))) {
+      rmSync(join(dir, entry), { force: true });
+    }
+  }
+}
+
 /**
  * Write bytes so that `path` holds either its old content or the new one, never a mix: write a
  * temporary file in the same directory, fsync it, then rename it over the target (atomic on POSIX).
+ * Temporaries that earlier writers of the same target left behind when killed are removed first.
+ * An error names the target (`writeFileAtomic: cannot write <path>: ENOSPC: …`) and keeps the
+ * system error's `code`.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
+  const dir = dirname(path);
+  const name = basename(path);
+  removeStaleTemporaries(dir, name);
+  const tmp = join(dir, `.${name}.${process.pid}-${threadId}.${counter++}.tmp`);
   let fd: number | null = null;
   try {
     fd = openSync(tmp, "w");
@@ -36,7 +83,11 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   } catch (e) {
     if (fd !== null) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw Object.assign(
+      new Error(`writeFileAtomic: cannot write ${path}: ${err.message}`, { cause: e }),
+      { code: err.code },
+    );
   }
   // Persist the rename itself.
   try {
