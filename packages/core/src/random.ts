@@ -49,8 +49,16 @@ export class Generator {
   }
 
   setState(state: readonly number[]): this {
-    if (state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+    if (
+      !Array.isArray(state) ||
+      state.length !== 4 ||
+      state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    ) {
       throw new Error("Generator.setState: expected 4 unsigned 32-bit integers");
+    }
+    if (state.every((v) => v === 0)) {
+      // xoshiro128** maps zero to zero: the stream would be all zeros forever.
+      throw new Error("Generator.setState: the all-zero state is not a valid xoshiro128** state");
     }
     [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v | 0) as [
       number,

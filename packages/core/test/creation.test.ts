@@ -309,6 +309,14 @@ describe("Generator", () => {
 
   // random.ts: after draws the state words are signed int32 (results of ^=), so getState()
   // returns negatives that setState() rejects. Fix: return each word `>>> 0` in getState.
+  it("setState rejects the all-zero state, which xoshiro128** can never leave (issue 9)", () => {
+    const g = new Generator(3);
+    const before = g.getState();
+    expect(() => g.setState([0, 0, 0, 0])).toThrow(/all-zero state/);
+    expect(() => g.setState(null as never)).toThrow(/expected 4 unsigned 32-bit integers/);
+    expect(g.getState()).toEqual(before);
+  });
+
   it("getState / setState continue the same stream after draws", () => {
     const g = new Generator(3);
     randn([7], { generator: g });

@@ -58,6 +58,10 @@ export class Adam extends Optimizer<AdamOptions> {
     checkAdamOptions(this.optimizerName, o);
   }
 
+  protected override stateBufferNames(group: AdamOptions): readonly string[] {
+    return group.amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
+  }
+
   /**
    * One update of every parameter with a gradient, as torch.optim.Adam's single-tensor path
    * (kernels.adamUpdate has the formula). The parameters of a group that share a step count go
@@ -65,9 +69,7 @@ export class Adam extends Optimizer<AdamOptions> {
    */
   step(): void {
     for (const group of this.paramGroups) {
-      const names = group.amsgrad
-        ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
-        : ["exp_avg", "exp_avg_sq"];
+      const names = this.stateBufferNames(group);
       const byStep = new Map<
         number,
         { t: Tensor[]; p: FloatArray[]; g: FloatArray[]; s: ParamState[] }

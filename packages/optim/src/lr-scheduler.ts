@@ -45,15 +45,20 @@ export class LRScheduler {
   }
 
   private apply(): void {
-    const groups = this.optimizer.paramGroups;
-    this.lastLrs = groups.map((g, i) => {
-      const lr = this.schedules[i]!(this.lastStep, this.baseLrs[i]!);
+    const lrs = this.lrsAt(this.lastStep, this.baseLrs);
+    this.optimizer.paramGroups.forEach((g, i) => {
+      g.lr = lrs[i]!;
+    });
+    this.lastLrs = lrs;
+  }
+
+  /** Each group's lr at `step`, checked; changes nothing. */
+  private lrsAt(step: number, baseLrs: readonly number[]): number[] {
+    return this.optimizer.paramGroups.map((_g, i) => {
+      const lr = this.schedules[i]!(step, baseLrs[i]!);
       if (!Number.isFinite(lr) || lr < 0) {
-        throw new Error(
-          `LRScheduler: schedule gave lr ${lr} at step ${this.lastStep} for group ${i}`,
-        );
+        throw new Error(`LRScheduler: schedule gave lr ${lr} at step ${step} for group ${i}`);
       }
-      g.lr = lr;
       return lr;
     });
   }
@@ -73,21 +78,35 @@ export class LRScheduler {
     return { lastStep: this.lastStep, baseLrs: [...this.baseLrs] };
   }
 
-  /** Restore the step count and base lrs, and set the lrs for that step. */
+  /** Restore the step count and base lrs, and set the lrs for that step; checked first. */
   loadStateDict(sd: LRSchedulerState): void {
-    if (!Number.isInteger(sd?.lastStep) || sd.lastStep < 0) {
+    const where = "LRScheduler.loadStateDict";
+    if (typeof sd !== "object" || sd === null || Array.isArray(sd)) {
       throw new Error(
-        `LRScheduler.loadStateDict: lastStep must be a non-negative integer, got ${sd?.lastStep}`,
+        `${where}: expected { lastStep, baseLrs }, got ${sd === null ? "null" : typeof sd}`,
       );
+    }
+    if (!Number.isInteger(sd.lastStep) || sd.lastStep < 0) {
+      throw new Error(`${where}: lastStep must be a non-negative integer, got ${sd.lastStep}`);
     }
     const n = this.optimizer.paramGroups.length;
     if (!Array.isArray(sd.baseLrs) || sd.baseLrs.length !== n) {
       throw new Error(
-        `LRScheduler.loadStateDict: state has ${sd.baseLrs?.length} base lrs, optimizer has ${n} groups`,
+        `${where}: state has ${Array.isArray(sd.baseLrs) ? sd.baseLrs.length : "no"} base lrs, optimizer has ${n} groups`,
       );
     }
+    sd.baseLrs.forEach((lr, i) => {
+      if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) {
+        const shown = typeof lr === "string" ? JSON.stringify(lr) : String(lr);
+        throw new Error(
+          `${where}: baseLrs[${i}] must be a finite non-negative number, got ${shown}`,
+        );
+      }
+    });
+    const baseLrs = [...sd.baseLrs];
+    this.lrsAt(sd.lastStep, baseLrs); // a schedule that fails there fails before anything changes
     this.lastStep = sd.lastStep;
-    this.baseLrs = [...sd.baseLrs];
+    this.baseLrs = baseLrs;
     this.apply();
   }
 }

@@ -177,14 +177,23 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 
   /**
+   * The buffers a parameter of `group` holds once it has stepped (Adam's `exp_avg`,
+   * `exp_avg_sq`), so loadStateDict can refuse a state missing one — which would otherwise be
+   * re-created as zeros — or holding one this optimizer never uses. null: not checked.
+   */
+  protected stateBufferNames(_group: ParamGroup<O>): readonly string[] | null {
+    return null;
+  }
+
+  /**
    * Restore a state dict taken from an optimizer built over the same parameter list. Checks the
-   * group structure and every buffer's shape before changing anything; buffers are copied and
-   * cast to their parameter's dtype.
+   * group structure, the options, every buffer's name and shape and every step count before
+   * changing anything; buffers are copied and cast to their parameter's dtype.
    */
   loadStateDict(sd: OptimizerStateDict): void {
     const where = `${this.optimizerName}.loadStateDict`;
-    if (sd === null || typeof sd !== "object" || sd.meta === undefined || sd.state === undefined) {
-      throw new Error(`${where}: expected { state, meta }, got ${typeof sd}`);
+    if (!isObject(sd) || !isObject(sd.meta) || !isObject(sd.state)) {
+      throw new Error(`${where}: expected { state, meta }, got ${describe(sd)}`);
     }
     const { meta } = sd;
     if (meta.optimizer !== this.optimizerName) {
@@ -192,21 +201,49 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     }
     if (!Array.isArray(meta.groups) || meta.groups.length !== this.paramGroups.length) {
       throw new Error(
-        `${where}: state dict has ${meta.groups?.length} parameter groups, ` +
-          `optimizer has ${this.paramGroups.length}`,
+        `${where}: state dict has ${Array.isArray(meta.groups) ? meta.groups.length : describe(meta.groups)} ` +
+          `parameter groups, optimizer has ${this.paramGroups.length}`,
       );
     }
-    for (const [gi, g] of meta.groups.entries()) {
+    const params = this.allParams();
+    const groupOf = new Map<Tensor, number>();
+    for (const [gi, g] of (meta.groups as unknown[]).entries()) {
       const mine = this.paramGroups[gi]!;
-      if (!Array.isArray(g.params) || g.params.length !== mine.params.length) {
+      if (!isObject(g) || !Array.isArray(g.params)) {
         throw new Error(
-          `${where}: group ${gi} has ${g.params?.length} parameters in the state dict ` +
+          `${where}: group ${gi} must be an object with a params list, got ${describe(g)}`,
+        );
+      }
+      if (!g.params.every((i) => Number.isInteger(i) && (i as number) >= 0)) {
+        throw new Error(
+          `${where}: group ${gi}: params must be parameter indices, got ${JSON.stringify(g.params)}`,
+        );
+      }
+      if (g.params.length !== mine.params.length) {
+        throw new Error(
+          `${where}: group ${gi} has ${g.params.length} parameters in the state dict ` +
             `but ${mine.params.length} in the optimizer`,
         );
       }
+      for (const p of mine.params) groupOf.set(p, gi);
     }
-    const params = this.allParams();
+    const steps: unknown = meta.steps === undefined ? {} : meta.steps;
+    if (!isObject(steps))
+      throw new Error(`${where}: meta.steps must be an object, got ${describe(steps)}`);
+    const resolvedGroups = meta.groups.map((g, gi) => {
+      const { params: _ids, ...options } = g;
+      const resolved = { ...this.paramGroups[gi]!, ...jsonCopy(options) } as ParamGroup<O>;
+      this.validateOptions(resolved);
+      return resolved;
+    });
     const newState = new Map<Tensor, ParamState>();
+    const stepOf = (i: number, key: string): number => {
+      const step = steps[String(i)];
+      if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
+        throw new Error(`${where}: ${key} has no valid step count in meta.steps["${i}"]`);
+      }
+      return step;
+    };
     for (const [key, t] of Object.entries(sd.state)) {
       const m = STATE_KEY.exec(key);
       if (m === null)
@@ -224,10 +261,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           `${where}: ${key} has shape ${fmtShape(t.shape)} but parameter ${i} has shape ${fmtShape(p.shape)}`,
         );
       }
-      const step = meta.steps?.[String(i)];
-      if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
-        throw new Error(`${where}: ${key} has no valid step count in meta.steps["${i}"]`);
+      const names = this.stateBufferNames(resolvedGroups[groupOf.get(p)!]!);
+      if (names !== null && !names.includes(m[2]!)) {
+        throw new Error(`${where}: ${key}: ${this.optimizerName} has no buffer '${m[2]}'`);
       }
+      const step = stepOf(i, key);
       let s = newState.get(p);
       if (s === undefined) {
         s = { step, buffers: {} };
@@ -236,25 +274,44 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       s.buffers[m[2]!] = copyTensor(t, p.dtype as FloatDType);
     }
     // A parameter stepped once by an optimizer without buffers (plain SGD) has a count only.
-    for (const [k, step] of Object.entries(meta.steps ?? {})) {
+    for (const k of Object.keys(steps)) {
       const p = params[Number(k)];
-      if (p === undefined)
+      if (!/^\d+$/.test(k) || p === undefined)
         throw new Error(
           `${where}: meta.steps refers to parameter ${k}, but there are ${params.length}`,
         );
+      const step = stepOf(Number(k), `meta.steps["${k}"]`);
       if (!newState.has(p)) newState.set(p, { step, buffers: {} });
     }
-    const resolvedGroups = meta.groups.map((g, gi) => {
-      const { params: _ids, ...options } = g;
-      const resolved = { ...this.paramGroups[gi]!, ...jsonCopy(options) } as ParamGroup<O>;
-      this.validateOptions(resolved);
-      return resolved;
-    });
+    // Every stepped parameter holds every buffer its group needs: a missing one is not zeros.
+    for (const [i, p] of params.entries()) {
+      const s = newState.get(p);
+      if (s === undefined || s.step === 0) continue;
+      const names = this.stateBufferNames(resolvedGroups[groupOf.get(p)!]!);
+      for (const name of names ?? []) {
+        if (s.buffers[name] === undefined) {
+          throw new Error(
+            `${where}: parameter ${i} has a step count but no '${name}' buffer ` +
+              `(expected ${names!.join(", ")})`,
+          );
+        }
+      }
+    }
     // Only now, with everything checked, replace the live state.
     for (const [gi, g] of resolvedGroups.entries()) Object.assign(this.paramGroups[gi]!, g);
     this.state.clear();
     for (const [p, s] of newState) this.state.set(p, s);
   }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v;
 }
 
 /** Shared range checks, with PyTorch's wording. */

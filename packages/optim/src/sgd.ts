@@ -57,6 +57,10 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
+  protected override stateBufferNames(group: SGDOptions): readonly string[] {
+    return group.momentum === 0 ? [] : ["momentum_buffer"];
+  }
+
   step(): void {
     for (const group of this.paramGroups) {
       const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
