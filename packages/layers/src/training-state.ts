@@ -2,8 +2,11 @@ import {
   type Checkpoint,
   decodeCheckpoint,
   encodeCheckpoint,
+  fmtShape,
   type Generator,
-  type Tensor,
+  Generator as ScratchGenerator,
+  shapesEqual,
+  Tensor,
 } from "@tapegrad/core";
 import type { Module } from "./module.js";
 
@@ -60,47 +63,105 @@ export function captureTrainingState(parts: TrainingState): Checkpoint {
   };
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function fail(message: string): never {
+  throw new Error(`checkpoint: ${message}`);
+}
+
+/** What the model would get: every key, a Tensor, the same shape (loadStateDict's own checks). */
+function checkModelState(model: Module, record: Record<string, Tensor>): void {
+  const own = model.stateDict();
+  const missing = Object.keys(own).filter((k) => !(k in record));
+  const unexpected = Object.keys(record).filter((k) => !(k in own));
+  if (missing.length > 0 || unexpected.length > 0) {
+    const parts: string[] = [];
+    if (missing.length > 0) parts.push(`missing keys: ${missing.join(", ")}`);
+    if (unexpected.length > 0) parts.push(`unexpected keys: ${unexpected.join(", ")}`);
+    fail(`the model state does not fit the model: ${parts.join("; ")}`);
+  }
+  for (const [key, dst] of Object.entries(own)) {
+    const src = record[key];
+    if (!(src instanceof Tensor)) fail(`model.${key} is not a Tensor`);
+    if (!shapesEqual(src.shape, dst.shape)) {
+      fail(
+        `loadStateDict: shape mismatch for '${key}': checkpoint has ${fmtShape(src.shape)}, ` +
+          `the module has ${fmtShape(dst.shape)}`,
+      );
+    }
+  }
+}
+
+/** Run a part's own loader; its error becomes a `checkpoint:` error, as every other here. */
+function load(fn: () => void, what = ""): void {
+  try {
+    fn();
+  } catch (e) {
+    const message = (e instanceof Error ? e.message : String(e)).replace(/^checkpoint: /, "");
+    fail(what === "" ? message : `${what}: ${message}`);
+  }
+}
+
 /**
- * Load a checkpoint back into the same objects: the model strictly, then the optimizer,
- * scheduler and generators. Returns the extra JSON (step, epoch, config...).
+ * Load a checkpoint back into the same objects: the model strictly, the optimizer, scheduler
+ * and generators. Returns the extra JSON (step, epoch, config...).
+ *
+ * All or nothing: everything that can be checked is checked first (tensor names, the model's
+ * keys and shapes, the metadata's structure, every generator state), and the optimizer and
+ * scheduler check their own state before they change; if the scheduler still fails after the
+ * optimizer loaded, the optimizer is put back. The model and generators are written last, when
+ * nothing can fail any more. Every error starts with `checkpoint:`.
  */
 export function restoreTrainingState(
   checkpoint: Checkpoint,
   parts: TrainingState,
 ): Record<string, unknown> {
+  if (!isObject(checkpoint) || !isObject(checkpoint.tensors) || !isObject(checkpoint.meta)) {
+    fail("expected { tensors, meta }");
+  }
   const model: Record<string, Tensor> = {};
   const optim: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(checkpoint.tensors)) {
     if (k.startsWith(MODEL)) model[k.slice(MODEL.length)] = t;
     else if (k.startsWith(OPTIM)) optim[k.slice(OPTIM.length)] = t;
-    else throw new Error(`restoreTrainingState: unexpected tensor '${k}' in checkpoint`);
+    else fail(`unexpected tensor '${k}' (expected model.* or optimizer.*)`);
   }
-  parts.model.loadStateDict(model, { strict: true });
-  const meta = checkpoint.meta as {
-    optimizer?: unknown;
-    scheduler?: unknown;
-    generators?: Record<string, number[]>;
-    extra?: Record<string, unknown>;
-  };
-  if (parts.optimizer) {
-    if (meta.optimizer === null || meta.optimizer === undefined) {
-      throw new Error("restoreTrainingState: the checkpoint has no optimizer state");
-    }
-    parts.optimizer.loadStateDict({ state: optim, meta: meta.optimizer as never });
+  checkModelState(parts.model, model);
+  const meta = checkpoint.meta;
+  if (meta.extra !== undefined && !isObject(meta.extra)) fail("extra must be a JSON object");
+  if (parts.optimizer && !isObject(meta.optimizer)) fail("there is no optimizer state");
+  if (parts.scheduler && (meta.scheduler === null || meta.scheduler === undefined)) {
+    fail("there is no scheduler state");
   }
-  if (parts.scheduler) {
-    if (meta.scheduler === null || meta.scheduler === undefined) {
-      throw new Error("restoreTrainingState: the checkpoint has no scheduler state");
-    }
-    parts.scheduler.loadStateDict(meta.scheduler as never);
-  }
+  const generators = meta.generators ?? {};
+  if (!isObject(generators)) fail("generators must be an object of generator states");
+  const states: [Generator, number[]][] = [];
   for (const [name, g] of Object.entries(parts.generators ?? {})) {
-    const state = meta.generators?.[name];
-    if (state === undefined)
-      throw new Error(`restoreTrainingState: the checkpoint has no state for generator '${name}'`);
-    g.setState(state);
+    const state = generators[name];
+    if (state === undefined) fail(`there is no state for generator '${name}'`);
+    // Checked on a scratch generator, so the live one changes only with everything else.
+    load(() => new ScratchGenerator().setState(state as number[]), `generator '${name}'`);
+    states.push([g, state as number[]]);
   }
-  return meta.extra ?? {};
+
+  const { optimizer, scheduler } = parts;
+  const optimizerBefore = optimizer && scheduler ? optimizer.stateDict() : null;
+  if (optimizer) {
+    load(() => optimizer.loadStateDict({ state: optim, meta: meta.optimizer as never }));
+  }
+  if (scheduler) {
+    try {
+      load(() => scheduler.loadStateDict(meta.scheduler as never));
+    } catch (e) {
+      if (optimizer && optimizerBefore) optimizer.loadStateDict(optimizerBefore as never);
+      throw e;
+    }
+  }
+  for (const [g, state] of states) g.setState(state);
+  load(() => parts.model.loadStateDict(model, { strict: true }));
+  return (meta.extra as Record<string, unknown> | undefined) ?? {};
 }
 
 /** captureTrainingState as safetensors bytes (browser-safe; use @tapegrad/core/node to write files). */
