@@ -14,7 +14,7 @@ import { linearBackwardF32, linearForwardF32 } from "../kernels/wasm/linear.js";
 import { wasmRuntime } from "../kernels/wasm/runtime.js";
 import { fmtShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { castData, empty } from "./util.js";
+import { assertTensor, castData, empty } from "./util.js";
 
 /** From this many multiply-adds the float32 backward runs as one WebAssembly session. */
 const LINEAR_WASM_MIN_MACS = 1 << 14;
@@ -224,6 +224,9 @@ export function linear(
       `linear: activation must be "relu", "gelu", "gelu_tanh" or null, got ${JSON.stringify(activation)}`,
     );
   }
+  assertTensor("linear", "input", x);
+  assertTensor("linear", "weight", weight);
+  if (bias !== null) assertTensor("linear", "bias", bias);
   return linearOp(x, weight, bias, activation);
 }
 

@@ -62,6 +62,7 @@ export function assertFloat(op: string, arg: string, t: Tensor): void {
 
 export function assertTensor(op: string, arg: string, t: unknown): asserts t is Tensor {
   if (!(t instanceof Tensor)) {
-    throw new Error(`${op}: ${arg} must be a Tensor, got ${t === null ? "null" : typeof t}`);
+    const got = t === null ? "null" : Array.isArray(t) ? "an array" : typeof t;
+    throw new Error(`${op}: ${arg} must be a Tensor, got ${got}`);
   }
 }

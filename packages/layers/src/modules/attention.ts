@@ -7,6 +7,7 @@ import {
   type Tensor,
   zeros,
 } from "@tapegrad/core";
+import { checkOptionalTensor, checkSize, checkTensor } from "../check.js";
 import { constant_, xavierUniform_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
 import { Linear } from "./linear.js";
@@ -65,7 +66,9 @@ export class MultiheadAttention extends Module {
     options: MultiheadAttentionOptions = {},
   ) {
     super();
-    if (!Number.isInteger(numHeads) || numHeads <= 0 || embedDim % numHeads !== 0) {
+    checkSize("MultiheadAttention", "embedDim", embedDim);
+    checkSize("MultiheadAttention", "numHeads", numHeads, true);
+    if (embedDim % numHeads !== 0) {
       throw new Error(
         `MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`,
       );
@@ -109,6 +112,7 @@ export class MultiheadAttention extends Module {
       ["key", key],
       ["value", value],
     ] as const) {
+      checkTensor("MultiheadAttention", name, t);
       if (t.ndim !== 3 || t.shape[2] !== E) {
         throw new Error(
           `MultiheadAttention: ${name} must be [N, L, ${E}] (batch first), got ${fmtShape(t.shape)}`,
@@ -153,6 +157,8 @@ export class MultiheadAttention extends Module {
     o: AttentionCallOptions,
   ): Tensor | null {
     const H = this.numHeads;
+    checkOptionalTensor("MultiheadAttention", "keyPaddingMask", o.keyPaddingMask);
+    checkOptionalTensor("MultiheadAttention", "attnMask", o.attnMask);
     let padding: Tensor | null = null;
     let attn: Tensor | null = null;
     if (o.keyPaddingMask) {

@@ -1,4 +1,5 @@
 import { type Tensor, zeros } from "@tapegrad/core";
+import { checkSize } from "../check.js";
 import { type Conv2dOptions, conv2d, pair } from "../functional/conv.js";
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions } from "../functional/pool.js";
 import { kaimingUniform_, uniform_ } from "../init.js";
@@ -20,6 +21,8 @@ export class Conv2d extends Module {
     readonly options: Conv2dModuleOptions = {},
   ) {
     super();
+    checkSize("Conv2d", "inChannels", inChannels);
+    checkSize("Conv2d", "outChannels", outChannels);
     this.kernelSize = pair("Conv2d: kernelSize", kernelSize);
     const dtype = options.dtype ?? "float32";
     const w = zeros([outChannels, inChannels, ...this.kernelSize], { dtype });

@@ -1,4 +1,5 @@
 import { embedding, type Tensor, zeros } from "@tapegrad/core";
+import { checkSize } from "../check.js";
 import { normal_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
 
@@ -17,6 +18,8 @@ export class Embedding extends Module {
     options: EmbeddingOptions = {},
   ) {
     super();
+    checkSize("Embedding", "numEmbeddings", numEmbeddings);
+    checkSize("Embedding", "embeddingDim", embeddingDim);
     const w = normal_(
       zeros([numEmbeddings, embeddingDim], { dtype: options.dtype ?? "float32" }),
       0,

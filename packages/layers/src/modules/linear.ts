@@ -1,4 +1,5 @@
 import { linear, type Tensor, zeros } from "@tapegrad/core";
+import { checkSize } from "../check.js";
 import { kaimingUniform_, uniform_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
 
@@ -16,6 +17,8 @@ export class Linear extends Module {
     options: LinearOptions = {},
   ) {
     super();
+    checkSize("Linear", "inFeatures", inFeatures);
+    checkSize("Linear", "outFeatures", outFeatures);
     const dtype = options.dtype ?? "float32";
     const w = zeros([outFeatures, inFeatures], { dtype });
     kaimingUniform_(w, Math.sqrt(5), options.generator);

@@ -6,6 +6,7 @@ import {
   type Tensor,
   zeros,
 } from "@tapegrad/core";
+import { checkShapeArg, checkSize } from "../check.js";
 import { batchNorm, groupNorm, layerNorm, rmsNorm } from "../functional/index.js";
 import { type FactoryOptions, Module } from "../module.js";
 
@@ -27,7 +28,7 @@ export class LayerNorm extends Module {
   bias: Tensor | null;
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
-    this.normalizedShape = shapeOf(normalizedShape);
+    this.normalizedShape = shapeOf(checkShapeArg("LayerNorm", "normalizedShape", normalizedShape));
     this.eps = options.eps ?? 1e-5;
     const dtype = options.dtype ?? "float32";
     const affine = options.elementwiseAffine ?? true;
@@ -61,7 +62,7 @@ export class RMSNorm extends Module {
   weight: Tensor | null;
   constructor(normalizedShape: number | readonly number[], options: RMSNormOptions = {}) {
     super();
-    this.normalizedShape = shapeOf(normalizedShape);
+    this.normalizedShape = shapeOf(checkShapeArg("RMSNorm", "normalizedShape", normalizedShape));
     this.eps = options.eps;
     const dtype = options.dtype ?? "float32";
     this.weight = this.registerParameter(
@@ -110,6 +111,7 @@ abstract class BatchNormBase extends Module {
     options: BatchNormOptions = {},
   ) {
     super();
+    checkSize(this.constructor.name, "numFeatures", numFeatures);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     const dtype = options.dtype ?? "float32";
@@ -187,7 +189,9 @@ export class GroupNorm extends Module {
     options: GroupNormOptions = {},
   ) {
     super();
-    if (!Number.isInteger(numGroups) || numGroups <= 0 || numChannels % numGroups !== 0) {
+    checkSize("GroupNorm", "numGroups", numGroups, true);
+    checkSize("GroupNorm", "numChannels", numChannels);
+    if (numChannels % numGroups !== 0) {
       throw new Error(
         `GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}`,
       );

@@ -1,4 +1,5 @@
 import { type FloatDType, fmtShape, type Tensor, zeros } from "@tapegrad/core";
+import { checkSize } from "../check.js";
 import { normal_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
 
@@ -24,6 +25,8 @@ export class SinusoidalPositionalEncoding extends Module {
     options: { dtype?: FloatDType } = {},
   ) {
     super();
+    checkSize("SinusoidalPositionalEncoding", "dModel", dModel);
+    checkSize("SinusoidalPositionalEncoding", "maxLen", maxLen);
     const pe = zeros([maxLen, dModel], { dtype: options.dtype ?? "float32" });
     for (let p = 0; p < maxLen; p++) {
       for (let i = 0; i < dModel; i += 2) {
@@ -54,6 +57,8 @@ export class LearnedPositionalEmbedding extends Module {
     options: LearnedPositionalOptions = {},
   ) {
     super();
+    checkSize("LearnedPositionalEmbedding", "maxLen", maxLen);
+    checkSize("LearnedPositionalEmbedding", "dModel", dModel);
     const w = zeros([maxLen, dModel], { dtype: options.dtype ?? "float32" });
     this.weight = this.registerParameter(
       "weight",

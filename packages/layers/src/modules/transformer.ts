@@ -1,4 +1,5 @@
 import { linear, type Tensor } from "@tapegrad/core";
+import { checkSize } from "../check.js";
 import { type FactoryOptions, Module } from "../module.js";
 import { Dropout } from "./activation.js";
 import { fusedAddNorm, makeNorm, type NormKind } from "./add-norm.js";
@@ -50,7 +51,13 @@ export class TransformerEncoderLayer extends Module {
     options: TransformerEncoderLayerOptions = {},
   ) {
     super();
-    const ff = options.dimFeedforward ?? 2048;
+    checkSize("TransformerEncoderLayer", "dModel", dModel);
+    checkSize("TransformerEncoderLayer", "nhead", nhead, true);
+    const ff = checkSize(
+      "TransformerEncoderLayer",
+      "dimFeedforward",
+      options.dimFeedforward ?? 2048,
+    );
     const p = options.dropout ?? 0.1;
     const f = { dtype: options.dtype, generator: options.generator };
     const bias = options.bias ?? true;
@@ -127,6 +134,13 @@ export class TransformerEncoder extends Module {
     options: TransformerEncoderOptions = {},
   ) {
     super();
+    if (layer instanceof Module) {
+      throw new Error(
+        "TransformerEncoder: layer must be the layer's options { dModel, nhead, … }, not a module " +
+          "(each of the numLayers layers is built from them)",
+      );
+    }
+    checkSize("TransformerEncoder", "numLayers", numLayers);
     const list: TransformerEncoderLayer[] = [];
     for (let i = 0; i < numLayers; i++)
       list.push(new TransformerEncoderLayer(layer.dModel, layer.nhead, layer));
