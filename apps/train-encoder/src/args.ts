@@ -31,8 +31,45 @@ export const OPTIONS = {
   resume: { type: "string" },
   quiet: { type: "boolean" },
   variants: { type: "string" },
+  nonfinite: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** What to do when a step's loss or gradient norm is NaN or infinite. */
+export type NonFinitePolicy = "stop" | "skip";
+
+export function nonFinitePolicy(values: Parsed["values"]): NonFinitePolicy {
+  const raw = values.nonfinite;
+  if (raw === undefined) return "stop";
+  if (raw !== "stop" && raw !== "skip") {
+    throw new UserError(`--nonfinite must be one of stop, skip; got '${String(raw)}'`);
+  }
+  return raw;
+}
+
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+/**
+ * Normalize argv before parsing: npm/pnpm users type `pnpm train -- --help` and pnpm passes the
+ * `--` through (the CLI has no use for an end-of-options marker), and `--lr -1` would otherwise
+ * read as an unknown option `-1`: a negative number after a flag that takes a value is its value.
+ */
+export function normalizeArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") continue;
+    const name = a.startsWith("--") ? a.slice(2) : null;
+    const takesValue =
+      name !== null && (OPTIONS as Record<string, { type: string }>)[name]?.type === "string";
+    const next = argv[i + 1];
+    if (takesValue && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
 
 export interface Parsed {
   command: string;
@@ -43,7 +80,12 @@ export interface Parsed {
 export function parse(argv: string[]): Parsed {
   let result: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
-    result = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    result = parseArgs({
+      args: normalizeArgv(argv),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     const msg = (e as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(msg);
@@ -106,10 +148,40 @@ export function buildConfig(values: Parsed["values"]): Config {
   return config;
 }
 
+/** The most parameters a run may ask for: enough for any CPU run, far below memory limits. */
+export const MAX_PARAMETERS = 50_000_000;
+
+/**
+ * About how many parameters the encoder has (attention, feed-forward and norms per layer, plus
+ * the embedding, positions and head), so a size that cannot fit is refused before anything is
+ * allocated or written.
+ */
+export function approximateParameters(c: Config): number {
+  const d = c.dModel;
+  const perLayer = 4 * d * d + 4 * d + 2 * d * c.ff + c.ff + d + 4 * d;
+  return c.layers * perLayer + 64 * d + 64 * d + 10 * d;
+}
+
 export function checkConfig(c: Config): void {
   if (c.dModel % c.heads !== 0) {
     throw new UserError(`--d-model ${c.dModel} must be divisible by --heads ${c.heads}`);
   }
+  const n = approximateParameters(c);
+  if (n > MAX_PARAMETERS) {
+    const en = (x: number) => Math.round(x).toLocaleString("en-US");
+    throw new UserError(
+      `--d-model ${c.dModel}, --ff ${c.ff} and --layers ${c.layers} make a model of about ` +
+        `${en(n)} parameters; this app trains on the CPU and allows up to ${en(MAX_PARAMETERS)}`,
+    );
+  }
+}
+
+/** A path flag's value; an empty one would silently mean the current folder. */
+export function pathFlag(values: Parsed["values"], flag: "out" | "resume"): string | undefined {
+  const raw = values[flag];
+  if (typeof raw !== "string") return undefined;
+  if (raw.trim() === "") throw new UserError(`--${flag} must not be empty`);
+  return userPath(raw);
 }
 
 /** Flag spelling of a config key, for messages. */
@@ -157,6 +229,9 @@ Training:
   --warmup N                 linear warmup steps, then cosine decay (50 mnist, 100 names)
   --seed N                   seed for initialization, dropout and data order (0)
   --limit N                  class-balanced subset: N training, N/4 test examples (smoke tests)
+
+  --nonfinite stop|skip      on a NaN/infinite loss or gradient: stop the run (default), or
+                             skip that step; a non-finite state is never saved over a checkpoint
 
 Output:
   --out DIR                  run directory (default apps/train-encoder/runs/<dataset>-<time>)

@@ -1,10 +1,11 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Checkpoint } from "@tapegrad/core";
+import { type Checkpoint, encodeCheckpoint, type Tensor } from "@tapegrad/core";
 import { loadCheckpoint, writeFileAtomic } from "@tapegrad/core/node";
-import { encodeTrainingState, restoreTrainingState, type TrainingState } from "@tapegrad/layers";
+import { captureTrainingState, restoreTrainingState, type TrainingState } from "@tapegrad/layers";
 import { type Config, parseConfig } from "./config.js";
 import { oneLine, UserError } from "./errors.js";
+import { fileError } from "./files.js";
 
 /** Where training stands: enough to continue bit for bit. */
 export interface Position {
@@ -18,6 +19,8 @@ export interface Position {
   lossSum: number;
   correct: number;
   seen: number;
+  /** Steps of the epoch in progress skipped for a non-finite loss or gradient. */
+  skipped?: number;
   /** Seconds spent training in this epoch before the checkpoint (for the epoch's time). */
   seconds: number;
   bestTestAcc: number;
@@ -38,12 +41,39 @@ export const BEST = "best.safetensors";
  * a temp file in the same directory, fsynced, renamed over the old one.
  */
 export function encodeRun(parts: TrainingState, info: CheckpointInfo): Uint8Array {
-  return encodeTrainingState({ ...parts, extra: { app: "train-encoder", ...info } });
+  const checkpoint = captureTrainingState({ ...parts, extra: { app: "train-encoder", ...info } });
+  const bad = firstNonFinite(checkpoint.tensors);
+  if (bad !== null) throw new NonFiniteStateError(bad);
+  return encodeCheckpoint(checkpoint);
+}
+
+/** The training state holds NaN or ±Infinity: it must not be written over a good checkpoint. */
+export class NonFiniteStateError extends Error {
+  constructor(readonly where: string) {
+    super(`the training state is not finite (${where})`);
+    this.name = "NonFiniteStateError";
+  }
+}
+
+function firstNonFinite(tensors: Record<string, Tensor>): string | null {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.dtype !== "float32" && t.dtype !== "float64") continue;
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i]!)) return `${name}[${i}] is ${d[i]}`;
+    }
+  }
+  return null;
 }
 
 export function writeRunCheckpoint(dir: string, name: string, bytes: Uint8Array): string {
   const path = join(dir, name);
-  writeFileAtomic(path, bytes);
+  try {
+    writeFileAtomic(path, bytes);
+  } catch (e) {
+    // The previous checkpoint is still whole: the write goes to a temporary first.
+    throw fileError("cannot write", path, e);
+  }
   return path;
 }
 

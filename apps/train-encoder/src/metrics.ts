@@ -1,15 +1,19 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { noGrad, type Tensor } from "@tapegrad/core";
 import type { Dataset, Split } from "./data/dataset.js";
+import { appendText, writeText } from "./files.js";
 import type { EncoderClassifier } from "./model.js";
 
 export interface StepRecord {
   type: "step";
   step: number;
   epoch: number;
-  loss: number;
+  /** null when non-finite: JSON has no NaN (and a skipped step's loss is not a number to plot). */
+  loss: number | null;
   acc: number;
   lr: number;
+  /** The step's loss or gradient was not finite and the update was skipped (--nonfinite skip). */
+  skipped?: boolean;
 }
 
 export interface EpochRecord {
@@ -22,30 +26,38 @@ export interface EpochRecord {
   testAcc: number;
   seconds: number;
   examplesPerSecond: number;
+  /** Steps of this epoch skipped for a non-finite loss or gradient. */
+  skipped?: number;
   /** confusion[true][predicted] on the test split. */
   confusion: number[][];
 }
 
 export type MetricRecord = StepRecord | EpochRecord;
 
+/** A number with `digits` decimals; NaN for anything non-finite (JSON writes NaN as null). */
+export function fixed(x: number | null | undefined, digits: number): string {
+  return typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : "NaN";
+}
+
 /** metrics.jsonl: one JSON object a line, appended as training goes. */
 export class MetricsLog {
   constructor(readonly path: string) {}
 
   append(record: MetricRecord): void {
-    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    appendText(this.path, `${JSON.stringify(record)}\n`);
   }
 
   /**
-   * On resume: drop what was logged after the checkpoint (steps past `step`, epochs from
-   * `completedEpochs` on), so nothing is counted twice.
+   * On resume: drop what was logged after the checkpoint (steps past `step`, epochs after the
+   * `completedEpochs` it had finished; epoch records are numbered from 1), so nothing is counted
+   * twice and nothing completed is lost.
    */
   truncate(step: number, completedEpochs: number): void {
     if (!existsSync(this.path)) return;
     const kept = readMetrics(this.path).filter((r) =>
-      r.type === "step" ? r.step <= step : r.epoch < completedEpochs,
+      r.type === "step" ? r.step <= step : r.epoch <= completedEpochs,
     );
-    writeFileSync(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    writeText(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
   }
 }
 

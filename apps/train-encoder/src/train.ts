@@ -1,27 +1,38 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { crossEntropy } from "@tapegrad/core";
+import { crossEntropy, type Tensor } from "@tapegrad/core";
 import { clipGradNorm } from "@tapegrad/optim";
+import type { NonFinitePolicy } from "./args.js";
 import {
   BEST,
   encodeRun,
   LAST,
   type LoadedRun,
+  NonFiniteStateError,
   type Position,
   restoreRun,
   writeRunCheckpoint,
 } from "./checkpoint.js";
 import type { Config } from "./config.js";
 import { loadDataset } from "./data/index.js";
-import { countCorrect, type EpochRecord, evaluate, MetricsLog } from "./metrics.js";
+import { makeDir, writeText } from "./files.js";
+import { countCorrect, type EpochRecord, evaluate, fixed, MetricsLog } from "./metrics.js";
 import { makeProgress } from "./progress.js";
 import { batchGenerator, buildRun, epochOrder, stepsPerEpoch } from "./setup.js";
+
+/** Test seams: called with the step number (1-based) and the model's parameters. */
+export interface TrainHooks {
+  afterBackward?(step: number, params: Tensor[]): void;
+  afterStep?(step: number, params: Tensor[]): void;
+}
 
 export interface TrainOptions {
   config: Config;
   outDir: string;
   quiet: boolean;
   resume?: LoadedRun | null;
+  /** A NaN or infinite loss or gradient norm stops the run (default) or skips that step. */
+  onNonFinite?: NonFinitePolicy;
+  hooks?: TrainHooks;
   /** Where summary lines go (stdout by default). */
   log?: (line: string) => void;
   /** Save last.safetensors at least this often within an epoch. */
@@ -35,6 +46,8 @@ export interface TrainOptions {
 export interface TrainResult {
   outDir: string;
   interrupted: boolean;
+  /** Why training stopped early (a non-finite loss, gradient or state), or null. */
+  stopped: string | null;
   lastCheckpoint: string | null;
   bestTestAcc: number;
   epochs: EpochRecord[];
@@ -56,8 +69,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const { model, optimizer, scheduler, generator } = run;
   const parts = { model, optimizer, scheduler, generators: { model: generator } };
   const perEpoch = stepsPerEpoch(config, data);
-  mkdirSync(outDir, { recursive: true });
+  makeDir(outDir);
   const metrics = new MetricsLog(join(outDir, "metrics.jsonl"));
+  const policy = o.onNonFinite ?? "stop";
 
   let pos: Position = {
     epoch: 0,
@@ -75,20 +89,48 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     metrics.truncate(pos.step, pos.epoch);
     log(`Resuming ${o.resume.path} at epoch ${pos.epoch + 1}, step ${pos.step}`);
   } else {
-    writeFileSync(join(outDir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
-    writeFileSync(join(outDir, "metrics.jsonl"), "");
+    writeText(join(outDir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    writeText(join(outDir, "metrics.jsonl"), "");
   }
   for (const line of data.describe()) log(line);
   log(
     `Model: ${model.numParameters().toLocaleString("en-US")} parameters; ${perEpoch} steps per epoch`,
   );
 
-  const checkpointBytes = () =>
-    encodeRun(parts, { config, position: { ...pos }, classNames: data.classNames });
   let lastCheckpoint: string | null = null;
-  const saveLast = () => {
-    lastCheckpoint = writeRunCheckpoint(outDir, LAST, checkpointBytes());
+  /** What the last checkpoint holds, for the message when a run has to stop. */
+  let lastSaved: string | null = o.resume ? `the state of ${o.resume.path}` : null;
+  /**
+   * Write a checkpoint, unless the state is no longer finite: then the good checkpoint on disk
+   * stays, and the run stops (returns the reason).
+   */
+  const save = (names: string[], position: Position, what: string): string | null => {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeRun(parts, { config, position, classNames: data.classNames });
+    } catch (e) {
+      if (!(e instanceof NonFiniteStateError)) throw e;
+      return (
+        `${e.message} after step ${pos.step}; not overwriting ${join(outDir, names[0]!)}` +
+        (lastSaved === null ? " (no checkpoint was written yet)" : `, which holds ${lastSaved}`)
+      );
+    }
+    for (const name of names) {
+      const path = writeRunCheckpoint(outDir, name, bytes);
+      if (name === LAST) lastCheckpoint = path;
+    }
+    lastSaved = what;
+    return null;
   };
+  const saveLast = () =>
+    save([LAST], { ...pos }, `the state at epoch ${pos.epoch + 1}, step ${pos.step}`);
+  /** The message for a non-finite loss or gradient norm in stop mode. */
+  const nonFiniteStop = (what: string, value: number, lr: number) =>
+    `${what} is ${value} at epoch ${pos.epoch + 1}, step ${pos.step + 1} (lr ${lr}): stopping ` +
+    "before this update. Lower --lr, or pass --nonfinite skip to skip such steps. " +
+    (lastSaved === null
+      ? "No checkpoint was written yet."
+      : `${join(outDir, LAST)} holds ${lastSaved}.`);
 
   let interrupt = false;
   // The loop checks the flag after every step; a second Ctrl-C quits at once (the checkpoint
@@ -122,28 +164,48 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const b = data.batch(data.train, idx, augment);
         const logits = model.forward(b.input, b.paddingMask);
         const loss = crossEntropy(logits, b.target);
-        loss.backward();
-        clipGradNorm(model.parameters(), 1.0);
         const lr = optimizer.paramGroups[0]!.lr;
-        optimizer.step();
+        const lossValue = loss.item();
+        // A non-finite loss or gradient would poison the weights: stop before the update, or
+        // (--nonfinite skip) leave the weights as they are and go on with the next batch.
+        let bad: string | null = Number.isFinite(lossValue)
+          ? null
+          : nonFiniteStop("train loss", lossValue, lr);
+        if (bad === null) {
+          loss.backward();
+          o.hooks?.afterBackward?.(pos.step + 1, model.parameters());
+          const norm = clipGradNorm(model.parameters(), 1.0);
+          if (!Number.isFinite(norm)) bad = nonFiniteStop("gradient norm", norm, lr);
+        }
+        if (bad !== null && policy === "stop") {
+          progress.stopEpoch();
+          return finish(false, bad);
+        }
+        const skipped = bad !== null;
+        if (!skipped) optimizer.step();
+        // The schedule follows the step count either way, so a resumed run lines up.
         scheduler.step();
         model.zeroGrad();
+        if (!skipped) o.hooks?.afterStep?.(pos.step + 1, model.parameters());
 
-        const lossValue = loss.item();
         const correct = countCorrect(logits, b.target);
         pos.batch++;
         pos.step++;
-        pos.lossSum += lossValue * idx.length;
-        pos.correct += correct;
-        pos.seen += idx.length;
+        if (skipped) pos.skipped = (pos.skipped ?? 0) + 1;
+        else {
+          pos.lossSum += lossValue * idx.length;
+          pos.correct += correct;
+          pos.seen += idx.length;
+        }
         pos.seconds = (performance.now() - epochStart) / 1000;
         metrics.append({
           type: "step",
           step: pos.step,
           epoch: pos.epoch + 1,
-          loss: lossValue,
+          loss: skipped ? null : lossValue,
           acc: correct / idx.length,
           lr,
+          ...(skipped ? { skipped: true } : {}),
         });
         progress.update(pos.batch, {
           loss: pos.lossSum / pos.seen,
@@ -154,11 +216,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         if (interrupt || pos.step === o.stopAtStep) {
           progress.stopEpoch();
           log(`Interrupted in epoch ${pos.epoch + 1} after step ${pos.step}: saving a checkpoint`);
-          saveLast();
-          return finish(true);
+          const refused = saveLast();
+          return refused === null ? finish(true) : finish(true, refused);
         }
         if (performance.now() - lastSave > everyMs && pos.batch < perEpoch) {
-          saveLast();
+          const refused = saveLast();
+          if (refused !== null) {
+            progress.stopEpoch();
+            return finish(false, refused);
+          }
           lastSave = performance.now();
         }
       }
@@ -175,6 +241,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         testAcc: ev.acc,
         seconds: (performance.now() - epochStart) / 1000,
         examplesPerSecond: pos.seen / trainSeconds,
+        skipped: pos.skipped ?? 0,
         confusion: ev.confusion,
       };
       metrics.append(record);
@@ -190,12 +257,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         lossSum: 0,
         correct: 0,
         seen: 0,
+        skipped: 0,
         seconds: 0,
       };
-      const bytes = encodeRun(parts, { config, position: next, classNames: data.classNames });
-      lastCheckpoint = writeRunCheckpoint(outDir, LAST, bytes);
-      if (improved) writeRunCheckpoint(outDir, BEST, bytes);
-      Object.assign(pos, { lossSum: 0, correct: 0, seen: 0, seconds: 0 });
+      const refused = save(
+        improved ? [LAST, BEST] : [LAST],
+        next,
+        `the state after epoch ${pos.epoch + 1}`,
+      );
+      if (refused !== null) return finish(false, refused);
+      Object.assign(pos, { lossSum: 0, correct: 0, seen: 0, skipped: 0, seconds: 0 });
     }
     return finish(false);
   } finally {
@@ -203,10 +274,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (o.handleSigint) process.off("SIGINT", onSigint);
   }
 
-  function finish(interrupted: boolean): TrainResult {
+  function finish(interrupted: boolean, stopped: string | null = null): TrainResult {
     return {
       outDir,
       interrupted,
+      stopped,
       lastCheckpoint,
       bestTestAcc: pos.bestTestAcc,
       epochs,
@@ -219,8 +291,9 @@ export function formatEpoch(r: EpochRecord, epochs: number): string {
   const w = String(epochs).length;
   return (
     `epoch ${String(r.epoch).padStart(w)}/${epochs}  ` +
-    `train loss ${r.trainLoss.toFixed(4)}  train acc ${(r.trainAcc * 100).toFixed(2)}%  ` +
-    `test acc ${(r.testAcc * 100).toFixed(2)}%  ` +
-    `${r.seconds.toFixed(1)}s (${Math.round(r.examplesPerSecond)} ex/s)`
+    `train loss ${fixed(r.trainLoss, 4)}  train acc ${fixed(r.trainAcc * 100, 2)}%  ` +
+    `test acc ${fixed(r.testAcc * 100, 2)}%  ` +
+    `${fixed(r.seconds, 1)}s (${fixed(r.examplesPerSecond, 0)} ex/s)` +
+    (r.skipped ? `  ${r.skipped} skipped` : "")
   );
 }

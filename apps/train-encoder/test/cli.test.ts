@@ -119,3 +119,69 @@ describe("command line", () => {
     expect(existsSync(join(out, "report.html"))).toBe(true);
   }, 60_000);
 });
+
+describe("command line: flags as users type them (issue 9)", () => {
+  it("`pnpm train -- --help` (npm's form, the `--` passed through) prints the help", () => {
+    const r = cli(["--", "--help"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: pnpm train/);
+  });
+
+  it("negative numbers are flag values, then checked like any other", () => {
+    expectCleanError(cli(["--lr", "-1"]), /^error: --lr must be a positive number; got '-1'$/);
+    expectCleanError(
+      cli(["--weight-decay", "-0.5"]),
+      /--weight-decay must be a non-negative number; got '-0\.5'/,
+    );
+    // --seed takes any integer: parsing passes and the next check (--d-model) speaks.
+    expectCleanError(
+      cli(["--seed", "-3", "--d-model", "30"]),
+      /--d-model 30 must be divisible by --heads 4/,
+    );
+    expectCleanError(cli(["--seed=-3", "--d-model", "30"]), /divisible by --heads/);
+  });
+
+  it("an empty --out or --resume is an error, not the current folder", () => {
+    expectCleanError(cli(["--out", ""]), /^error: --out must not be empty/);
+    expectCleanError(cli(["--resume", ""]), /^error: --resume must not be empty/);
+  });
+
+  it("a model too large for memory names the flags, not a typed-array length", () => {
+    const r = cli([
+      "--d-model",
+      "1000000000",
+      "--heads",
+      "1",
+      "--out",
+      join(tempDir("huge"), "run"),
+    ]);
+    expectCleanError(r, /--d-model 1000000000.* about [\d,]+ parameters/);
+    expect(r.stderr).not.toMatch(/typed array/i);
+  });
+
+  it("--nonfinite takes stop or skip", () => {
+    expectCleanError(
+      cli(["--nonfinite", "ignore"]),
+      /--nonfinite must be one of stop, skip; got 'ignore'/,
+    );
+  });
+
+  it("--lr 1e30 stops with one clear line, exit 1, and still writes the report", () => {
+    const out = join(tempDir("lr1e30"), "run");
+    const r = cli(["--quiet", "--lr", "1e30", "--limit", "200", "--epochs", "2", "--out", out]);
+    expectCleanError(r, /train loss is (NaN|Infinity) at epoch 1, step \d+.*--nonfinite skip/, 1);
+    expect(r.stdout).toMatch(/Report: .*report\.html/);
+    expect(existsSync(join(out, "report.html"))).toBe(true);
+  });
+
+  it("an --out below a file names the path", () => {
+    const file = join(tempDir("notdir"), "file");
+    writeFileSync(file, "x");
+    expectCleanError(
+      cli(["--out", join(file, "run")]),
+      /cannot create the run directory .*file\/run: .*not a folder \(ENOTDIR\)/,
+      1,
+    );
+  });
+});

@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { explicitConfig, type Parsed, userPath } from "../args.js";
+import { explicitConfig, nonFinitePolicy, type Parsed, pathFlag } from "../args.js";
 import { type Config, DEFAULTS } from "../config.js";
 import { classNamesOf } from "../data/index.js";
 import { UserError } from "../errors.js";
+import { makeDir, writeText } from "../files.js";
+import { fixed } from "../metrics.js";
 import { cards, escapeHtml, figure, page, table } from "../report/html.js";
 import { renderSvg } from "../report/render.js";
 import { pct, writeRunReport } from "../report/run-report.js";
@@ -89,11 +90,9 @@ export async function compareCommand(
   }
   const dataset = given.dataset ?? "mnist";
   const base: Config = { ...DEFAULTS[dataset], ...COMPARE_BASE, dataset, ...given };
-  const outDir =
-    typeof values.out === "string"
-      ? userPath(values.out)
-      : join(APP_DIR, "runs", `compare-${timestamp()}`);
-  mkdirSync(outDir, { recursive: true });
+  const onNonFinite = nonFinitePolicy(values);
+  const outDir = pathFlag(values, "out") ?? join(APP_DIR, "runs", `compare-${timestamp()}`);
+  makeDir(outDir);
   console.log(
     `Comparing ${variants.length} variants: ${base.layers} layers, d=${base.dModel}, ${base.epochs} epochs` +
       `${base.limit === null ? "" : `, ${base.limit} training examples`} → ${shown(outDir)}`,
@@ -113,10 +112,13 @@ export async function compareCommand(
       outDir: dir,
       quiet: values.quiet === true,
       handleSigint: false,
+      onNonFinite,
       log: (line) => {
         if (line.startsWith("epoch")) console.log(line);
       },
     });
+    // A variant that diverged is part of the comparison: say so and go on with the others.
+    if (r.stopped !== null) console.log(`stopped: ${r.stopped}`);
     await writeRunReport(dir, classNamesOf(dataset));
     results.push({ variant, dir, epochs: r.epochs, seconds: r.seconds });
   }
@@ -124,14 +126,15 @@ export async function compareCommand(
   const svg = await renderSvg(
     comparisonSpec(results.map((r) => ({ variant: r.variant.label, epochs: r.epochs }))),
   );
-  writeFileSync(join(outDir, "comparison.svg"), svg);
+  writeText(join(outDir, "comparison.svg"), svg);
+  // A variant that stopped before finishing an epoch has no numbers: a dash, not a crash.
   const rows = results.map((r) => {
-    const last = r.epochs[r.epochs.length - 1]!;
+    const last = r.epochs.at(-1);
     return [
       r.variant.label,
-      last.trainLoss.toFixed(4),
-      pct(last.trainAcc),
-      pct(last.testAcc),
+      last ? fixed(last.trainLoss, 4) : "–",
+      last ? pct(last.trainAcc) : "–",
+      last ? pct(last.testAcc) : "–",
       r.seconds.toFixed(1),
     ];
   });
@@ -141,7 +144,10 @@ export async function compareCommand(
         `<li><a href="${escapeHtml(r.variant.id)}/report.html">${escapeHtml(r.variant.label)}</a></li>`,
     )
     .join("");
-  const best = results.reduce((b, r) => Math.max(b, r.epochs.at(-1)!.testAcc), 0);
+  const best = results.reduce((b, r) => {
+    const acc = r.epochs.at(-1)?.testAcc;
+    return acc !== undefined && Number.isFinite(acc) ? Math.max(b, acc) : b;
+  }, 0);
   const html = page(
     "train-encoder — normalization, placement and residuals",
     `${dataset === "mnist" ? "MNIST" : "names"}: ${base.layers} layers, d=${base.dModel}, ` +
@@ -159,7 +165,7 @@ export async function compareCommand(
       `<h2>Runs</h2><ul>${links}</ul>`,
     ].join("\n"),
   );
-  writeFileSync(join(outDir, "report.html"), html);
+  writeText(join(outDir, "report.html"), html);
   console.log("");
   for (const row of rows)
     console.log(`${String(row[0]).padEnd(30)} test acc ${row[3]}  train loss ${row[1]}`);

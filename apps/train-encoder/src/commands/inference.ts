@@ -40,7 +40,7 @@ export interface Inference {
 
 /** Build the checkpoint's model and load its weights; the full (un-limited) dataset. */
 export function loadForInference(target: string | undefined, values: Parsed["values"]): Inference {
-  if (target === undefined)
+  if (target === undefined || target.trim() === "")
     throw new UserError("missing checkpoint: give a .safetensors file or a run directory");
   const run = readRunCheckpoint(resolveCheckpointPath(userPath(target), BEST));
   checkFlagsMatch(explicitConfig(values), run.info.config, run.path);

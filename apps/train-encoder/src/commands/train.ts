@@ -1,7 +1,14 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildConfig, checkConfig, explicitConfig, type Parsed, userPath } from "../args.js";
+import {
+  buildConfig,
+  checkConfig,
+  explicitConfig,
+  nonFinitePolicy,
+  type Parsed,
+  pathFlag,
+} from "../args.js";
 import { LAST, readRunCheckpoint, resolveCheckpointPath } from "../checkpoint.js";
 import type { Config } from "../config.js";
 import { classNamesOf } from "../data/index.js";
@@ -26,11 +33,14 @@ export function shown(path: string): string {
 
 export async function trainCommand(positionals: string[], values: Parsed["values"]): Promise<void> {
   if (positionals.length > 0) throw new UserError(`train: unexpected argument '${positionals[0]}'`);
+  const onNonFinite = nonFinitePolicy(values);
+  const out = pathFlag(values, "out");
+  const resumeDir = pathFlag(values, "resume");
   let config: Config;
   let outDir: string;
   let resume = null;
-  if (typeof values.resume === "string") {
-    const dir = userPath(values.resume);
+  if (resumeDir !== undefined) {
+    const dir = resumeDir;
     resume = readRunCheckpoint(resolveCheckpointPath(dir, LAST));
     config = resume.info.config;
     // Every setting must match: a different batch size or lr would not continue the same run.
@@ -40,7 +50,7 @@ export async function trainCommand(positionals: string[], values: Parsed["values
       resume.path,
       Object.keys(config) as (keyof Config)[],
     );
-    if (typeof values.out === "string" && userPath(values.out) !== dirname(resume.path)) {
+    if (out !== undefined && out !== dirname(resume.path)) {
       throw new UserError(
         "--out cannot be combined with --resume: a resumed run stays in its directory",
       );
@@ -56,10 +66,7 @@ export async function trainCommand(positionals: string[], values: Parsed["values
   } else {
     config = buildConfig(values);
     checkConfig(config);
-    outDir =
-      typeof values.out === "string"
-        ? userPath(values.out)
-        : join(APP_DIR, "runs", `${config.dataset}-${timestamp()}`);
+    outDir = out ?? join(APP_DIR, "runs", `${config.dataset}-${timestamp()}`);
     if (existsSync(join(outDir, LAST))) {
       throw new UserError(
         `${shown(outDir)} already holds a run; continue it with --resume ${shown(outDir)} or pick another --out`,
@@ -74,7 +81,14 @@ export async function trainCommand(positionals: string[], values: Parsed["values
     quiet: values.quiet === true,
     resume,
     handleSigint: true,
+    onNonFinite,
   });
+  if (result.stopped !== null) {
+    // The run went wrong, but what it did is still worth a look: write its report, then fail.
+    const report = await writeRunReport(outDir, classNamesOf(config.dataset));
+    console.log(`Report: ${shown(report)}`);
+    throw new UserError(result.stopped, 1);
+  }
   if (result.interrupted) {
     console.log(
       `Stopped. Last checkpoint: ${shown(result.lastCheckpoint ?? join(outDir, LAST))}\n` +
@@ -85,9 +99,11 @@ export async function trainCommand(positionals: string[], values: Parsed["values
   }
   const report = await writeRunReport(outDir, classNamesOf(config.dataset));
   const last = result.epochs[result.epochs.length - 1];
+  const skipped = result.epochs.reduce((n, e) => n + (e.skipped ?? 0), 0);
   console.log(
     `Done in ${result.seconds.toFixed(1)}s: final test accuracy ${last ? pct(last.testAcc) : "-"}, ` +
-      `best ${pct(result.bestTestAcc)}`,
+      `best ${pct(result.bestTestAcc)}` +
+      (skipped > 0 ? `; ${skipped} steps skipped for a non-finite loss or gradient` : ""),
   );
   console.log(`Report: ${shown(report)}`);
   console.log(

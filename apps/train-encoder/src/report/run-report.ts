@@ -1,12 +1,14 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Config } from "../config.js";
-import { type EpochRecord, readMetrics, type StepRecord } from "../metrics.js";
+import { writeText } from "../files.js";
+import { type EpochRecord, fixed, readMetrics, type StepRecord } from "../metrics.js";
 import { cards, figure, page, table } from "./html.js";
 import { renderSvg } from "./render.js";
 import { accuracySpec, confusionSpec, lossSpec } from "./specs.js";
 
-export const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+/** A share as a percentage; NaN for a missing or non-finite value (JSON writes NaN as null). */
+export const pct = (x: number | null) => (x === null ? "NaN" : `${fixed(x * 100, 2)}%`);
 
 /**
  * Render a run's plots from its metrics.jsonl (so a report can be rebuilt from the files alone)
@@ -21,7 +23,7 @@ export async function writeRunReport(outDir: string, classNames: string[]): Prom
   const figures: string[] = [];
   const write = async (file: string, svg: Promise<string>, caption: string) => {
     const text = await svg;
-    writeFileSync(join(outDir, file), text);
+    writeText(join(outDir, file), text);
     figures.push(figure(file, text, caption));
   };
   await write("loss.svg", renderSvg(lossSpec(steps, epochs)), "Loss");
@@ -34,14 +36,31 @@ export async function writeRunReport(outDir: string, classNames: string[]): Prom
     );
   }
 
-  const best = epochs.reduce((b, e) => Math.max(b, e.testAcc), 0);
-  const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
+  const best = epochs.reduce(
+    (b, e) => (Number.isFinite(e.testAcc) ? Math.max(b, e.testAcc) : b),
+    0,
+  );
+  const seconds = epochs.reduce((s, e) => s + (Number.isFinite(e.seconds) ? e.seconds : 0), 0);
+  const skipped = steps.filter((s) => s.skipped).length;
   const body = [
     cards([
       ["final test accuracy", last ? pct(last.testAcc) : "–"],
       ["best test accuracy", epochs.length ? pct(best) : "–"],
       ["epochs", `${epochs.length} / ${config.epochs}`],
       ["training time", `${seconds.toFixed(1)} s`],
+      ...(skipped > 0 || epochs.some((e) => e.skipped)
+        ? ([
+            [
+              "skipped steps",
+              String(
+                Math.max(
+                  skipped,
+                  epochs.reduce((n, e) => n + (e.skipped ?? 0), 0),
+                ),
+              ),
+            ],
+          ] as [string, string][])
+        : []),
     ]),
     `<h2>Curves</h2><div class="figs">${figures.join("\n")}</div>`,
     "<h2>Epochs</h2>",
@@ -49,12 +68,12 @@ export async function writeRunReport(outDir: string, classNames: string[]): Prom
       ["epoch", "train loss", "train acc", "test loss", "test acc", "seconds", "examples/s"],
       epochs.map((e) => [
         e.epoch,
-        e.trainLoss.toFixed(4),
+        fixed(e.trainLoss, 4),
         pct(e.trainAcc),
-        e.testLoss.toFixed(4),
+        fixed(e.testLoss, 4),
         pct(e.testAcc),
-        e.seconds.toFixed(1),
-        Math.round(e.examplesPerSecond),
+        fixed(e.seconds, 1),
+        fixed(e.examplesPerSecond, 0),
       ]),
     ),
     "<h2>Configuration</h2>",
@@ -73,6 +92,6 @@ export async function writeRunReport(outDir: string, classNames: string[]): Prom
     body,
   );
   const path = join(outDir, "report.html");
-  writeFileSync(path, html);
+  writeText(path, html);
   return path;
 }

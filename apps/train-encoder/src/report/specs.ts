@@ -17,8 +17,16 @@ function smooth(values: number[], window: number): number[] {
   return out;
 }
 
-/** Training loss per step (raw and smoothed) and test loss at the end of each epoch. */
-export function lossSpec(steps: StepRecord[], epochs: EpochRecord[]): TopLevelSpec {
+const finite = (x: number | null | undefined): x is number =>
+  typeof x === "number" && Number.isFinite(x);
+
+/**
+ * Training loss per step (raw and smoothed) and test loss at the end of each epoch. Non-finite
+ * losses (skipped steps, a diverged run) are left out of the curves; the tables say they were.
+ */
+export function lossSpec(allSteps: StepRecord[], allEpochs: EpochRecord[]): TopLevelSpec {
+  const steps = allSteps.filter((s): s is StepRecord & { loss: number } => finite(s.loss));
+  const epochs = allEpochs.filter((e) => finite(e.testLoss));
   const window = Math.max(1, Math.round(steps.length / 40));
   const smoothed = smooth(
     steps.map((s) => s.loss),
@@ -69,10 +77,12 @@ export function lossSpec(steps: StepRecord[], epochs: EpochRecord[]): TopLevelSp
 
 /** Train and test accuracy per epoch. */
 export function accuracySpec(epochs: EpochRecord[]): TopLevelSpec {
-  const values = epochs.flatMap((e) => [
-    { epoch: e.epoch, accuracy: e.trainAcc, split: "train" },
-    { epoch: e.epoch, accuracy: e.testAcc, split: "test" },
-  ]);
+  const values = epochs
+    .flatMap((e) => [
+      { epoch: e.epoch, accuracy: e.trainAcc, split: "train" },
+      { epoch: e.epoch, accuracy: e.testAcc, split: "test" },
+    ])
+    .filter((v) => finite(v.accuracy));
   return {
     $schema: SCHEMA,
     title: "Accuracy per epoch",
@@ -157,8 +167,9 @@ export function comparisonSpec(curves: VariantCurve[]): TopLevelSpec {
     c.epochs.map((e) => ({
       variant: c.variant,
       epoch: e.epoch,
-      trainLoss: e.trainLoss,
-      testAcc: e.testAcc,
+      // null leaves a gap (a diverged variant) instead of breaking the log scale.
+      trainLoss: finite(e.trainLoss) ? e.trainLoss : null,
+      testAcc: finite(e.testAcc) ? e.testAcc : null,
     })),
   );
   const color = {
