@@ -7,17 +7,17 @@ import { defaultGenerator, type Generator, type Tensor } from "@tapegrad/core";
 
 export function uniform_(t: Tensor, low: number, high: number, generator?: Generator): Tensor {
   (generator ?? defaultGenerator).fillUniform(t.data as Float64Array, low, high);
-  return t;
+  return t.markModified();
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1, generator?: Generator): Tensor {
   (generator ?? defaultGenerator).fillNormal(t.data as Float64Array, mean, std);
-  return t;
+  return t.markModified();
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
   t.data.fill(value);
-  return t;
+  return t.markModified();
 }
 
 /** fan_in and fan_out of a weight laid out as PyTorch's: [out, in, ...kernel]. */

@@ -1,7 +1,7 @@
 import { Generator, mseLoss, noGrad, randn, type Tensor, tensor } from "@tapegrad/core";
 import { SGD } from "@tapegrad/optim";
 import { describe, expect, it } from "vitest";
-import { BatchNorm1d, Linear, Module, Sequential } from "../src/index.js";
+import { BatchNorm1d, init, Linear, Module, Sequential } from "../src/index.js";
 
 const MODIFIED = /modified by an inplace operation/;
 
@@ -90,6 +90,16 @@ describe("layers that write tensors in place bump their versions (issue 9)", () 
     const v = lin.weight._version;
     lin.loadStateDict(new Linear(2, 1, { generator: new Generator(9) }).stateDict());
     expect(lin.weight._version).toBe(v + 1);
+    expect(() => loss.backward()).toThrow(MODIFIED);
+  });
+
+  it("the init functions bump what they fill, as PyTorch's in-place inits do", () => {
+    const lin = new Linear(2, 1);
+    const loss = (lin.forward(tensor([[1, 2]])) as Tensor).sum();
+    const v = lin.weight._version;
+    init.normal_(lin.weight, 0, 1, new Generator(1));
+    init.constant_(lin.weight, 0.5);
+    expect(lin.weight._version).toBe(v + 2);
     expect(() => loss.backward()).toThrow(MODIFIED);
   });
 
