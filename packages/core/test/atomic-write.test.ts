@@ -44,20 +44,24 @@ describe("writeFileAtomic cleans up after writers that died mid-write (issue 9)"
     const dir = fresh();
     const target = join(dir, "last.safetensors");
     const nodeEntry = fileURLToPath(new URL("../dist/node.js", import.meta.url));
-    // A writer that saves a 16 MB file over and over until it is killed.
+    // A writer that saves a 4 MB file over and over until it is killed.
     const script = `
       const { writeFileAtomic } = await import(${JSON.stringify(nodeEntry)});
-      const bytes = new Uint8Array(16 << 20).fill(7);
-      process.stdout.write("go\\n");
+      const bytes = new Uint8Array(4 << 20).fill(7);
       for (;;) writeFileAtomic(${JSON.stringify(target)}, bytes);`;
     for (let kill = 0; kill < 3; kill++) {
       const child = spawn(process.execPath, ["--input-type=module", "-e", script]);
-      await new Promise<void>((res) => child.stdout.once("data", () => res()));
-      await new Promise((res) => setTimeout(res, 150 + 70 * kill));
       const exited = new Promise((res) => child.once("exit", res));
+      // Kill it the moment a temporary is on disk: mid-write, as a crash would.
+      const started = Date.now();
+      const mine = `.last.safetensors.${child.pid}-`;
+      while (!temps(dir).some((f) => f.startsWith(mine)) && Date.now() - started < 10_000) {
+        await new Promise((res) => setTimeout(res, 2));
+      }
       child.kill("SIGKILL");
       await exited;
     }
+    expect(temps(dir).length).toBeGreaterThan(0); // the kills did leave temporaries
     writeFileAtomic(target, new Uint8Array([3]));
     expect(temps(dir)).toEqual([]);
     expect([...readFileSync(target)]).toEqual([3]);
