@@ -13,7 +13,7 @@ import { trainStepCases } from "./suites/train-step.js";
 
 const suites: BenchCase[] = [...coreCases, ...layerCases, ...trainStepCases];
 
-const COLUMNS = ["tapegrad·1t", "tapegrad", "jax", "tfjs"] as const;
+const COLUMNS = ["tapegrad1t", "tapegrad", "jax", "tfjs"] as const;
 type Column = (typeof COLUMNS)[number];
 
 interface Row {
@@ -51,7 +51,7 @@ async function runCase(c: BenchCase, quick: boolean, threads: number): Promise<R
     return row;
   }
   const fns: Partial<Record<Column, Timed>> = {
-    tapegrad·1t: withThreads(1, contenders.tapegrad),
+    tapegrad1t: withThreads(1, contenders.tapegrad),
     tapegrad: withThreads(threads, contenders.tapegrad),
   };
   if (contenders.jax) fns.jax = contenders.jax;
@@ -76,7 +76,7 @@ async function runCase(c: BenchCase, quick: boolean, threads: number): Promise<R
   const tg = t.tapegrad;
   const jx = t.jax;
   if (tg && jx) row.vsJax = `${(tg.median / jx.median).toFixed(2)}x`;
-  if (t["tapegrad·1t"] && jx) row.vsJax1t = `${(t["tapegrad·1t"].median / jx.median).toFixed(2)}x`;
+  if (t.tapegrad1t && jx) row.vsJax1t = `${(t.tapegrad1t.median / jx.median).toFixed(2)}x`;
   notes.unshift(`${tg?.reps ?? 0} reps`);
   row.note = notes.join("; ");
   return row;
