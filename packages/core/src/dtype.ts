@@ -61,6 +61,30 @@ export class AllocationError extends Error {
   }
 }
 
+/** Node's uninitialized allocation (Buffer.allocUnsafeSlow), where there is one. */
+const allocUnsafe = (
+  globalThis as { Buffer?: { allocUnsafeSlow?(n: number): { buffer: ArrayBuffer } } }
+).Buffer?.allocUnsafeSlow;
+
+/**
+ * A fresh float array holding a copy of `src` (a view into kernel memory). In Node its memory
+ * comes uninitialized — the copy overwrites every byte, so zero-filling first would be wasted —
+ * elsewhere from the usual zeroed allocation. Tracked like allocArray's arrays.
+ */
+export function copyToFresh(src: FloatArray): FloatArray {
+  const f32 = src instanceof Float32Array;
+  let a: FloatArray;
+  if (allocUnsafe !== undefined && src.byteLength > 0) {
+    const buf = allocUnsafe(src.byteLength).buffer;
+    a = f32 ? new Float32Array(buf, 0, src.length) : new Float64Array(buf, 0, src.length);
+  } else {
+    a = allocArray(f32 ? "float32" : "float64", src.length);
+  }
+  a.set(src as Float64Array);
+  coreState.freshArrays?.add(a);
+  return a;
+}
+
 /**
  * While backward runs, every array allocated here is remembered, so the engine can tell a
  * gradient a rule just computed (safe to hand to `.grad` as it is) from one that aliases a tensor

@@ -84,7 +84,7 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null, LinearActivation | nul
     }
     const rows = x.size / inF;
     const outShape = [...x.shape.slice(0, -1), outF];
-    if (activation !== null && useWasm(x, rows * inF * outF)) {
+    if (useWasm(x, rows * inF * outF)) {
       const r = linearForwardF32(
         x.data as Float32Array,
         weight.data as Float32Array,
@@ -94,7 +94,7 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null, LinearActivation | nul
         outF,
         activation,
       );
-      const h = new Tensor(r.h, outShape, x.dtype);
+      const h = activation === null ? null : new Tensor(r.h, outShape, x.dtype);
       ctx.save({ x, weight, rows, activation, h });
       return new Tensor(r.y, outShape, x.dtype);
     }

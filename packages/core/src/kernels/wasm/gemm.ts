@@ -51,10 +51,11 @@ export function runGemm(g: WasmGemm): void {
   try {
     const threads = getNumThreads();
     const macs = batch * M * N * K;
-    // Row blocks per item: enough chunks to keep every thread busy, none too small.
+    // Row blocks per item: enough chunks that the last one taken leaves little imbalance (8 per
+    // thread), none too small.
     let perItem = 1;
-    if (threads > 1 && batch < 4 * threads) {
-      const want = Math.ceil((4 * threads) / batch);
+    if (threads > 1 && batch < 8 * threads) {
+      const want = Math.ceil((8 * threads) / batch);
       const byWork = Math.max(1, Math.floor(macs / batch / MIN_CHUNK_MACS));
       perItem = Math.max(1, Math.min(want, byWork, Math.ceil(M / MR)));
     }

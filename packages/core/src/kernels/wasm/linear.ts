@@ -30,7 +30,8 @@ function activate(
 
 /**
  * y = act(x·Wᵀ + b) in one session of kernel memory: the GEMM adds the bias, and the activation
- * runs on its output in place after the pre-activation h (saved for the backward) is copied out.
+ * (if any) runs on its output in place after the pre-activation h (saved for the backward) is
+ * copied out. Without an activation y is h.
  */
 export function linearForwardF32(
   x: Float32Array,
@@ -39,7 +40,7 @@ export function linearForwardF32(
   rows: number,
   inF: number,
   outF: number,
-  activation: FusedActivation,
+  activation: FusedActivation | null,
 ): { h: Float32Array; y: Float32Array } {
   const m = mark();
   try {
@@ -60,6 +61,7 @@ export function linearForwardF32(
       c: { p: ph, rs: outF, s1: 0, s2: 0 },
     });
     const h = copyOut32(ph, rows * outF);
+    if (activation === null) return { h, y: h };
     activate(activation, false, ph, ph, rows * outF);
     return { h, y: copyOut32(ph, rows * outF) };
   } finally {

@@ -9,7 +9,7 @@
  * then a scratch heap that each kernel call takes from the bottom and gives back when it returns
  * (calls are synchronous, so a stack discipline suffices).
  */
-import { allocArray } from "../../dtype.js";
+import { copyToFresh } from "../../dtype.js";
 import { decodeBase64 } from "../wasm-util.js";
 import {
   RELAXED_BASE64,
@@ -166,14 +166,10 @@ export function copyIn(src: Float32Array | Float64Array): number {
  * allocator, so a gradient made this way can become a `.grad` without another copy).
  */
 export function copyOut32(p: number, n: number): Float32Array {
-  const out = allocArray("float32", n);
-  out.set(heap().f32.subarray(p >> 2, (p >> 2) + n));
-  return out;
+  return copyToFresh(heap().f32.subarray(p >> 2, (p >> 2) + n)) as Float32Array;
 }
 export function copyOut64(p: number, n: number): Float64Array {
-  const out = allocArray("float64", n);
-  out.set(heap().f64.subarray(p >> 3, (p >> 3) + n));
-  return out;
+  return copyToFresh(heap().f64.subarray(p >> 3, (p >> 3) + n)) as Float64Array;
 }
 
 /** Write a job's parameters (each as an f64 slot) and return the block's address. */
