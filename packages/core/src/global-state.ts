@@ -36,3 +36,13 @@ if (holder[KEY] === undefined) {
   };
 }
 export const coreState: CoreState = holder[KEY];
+
+/** How many in-place writes `data` has seen (PyTorch's `_version`, kept per data array). */
+export function versionOf(data: TypedArray): number {
+  return coreState.versions.get(data) ?? 0;
+}
+
+/** Count one more in-place write into `data`. */
+export function bumpVersion(data: TypedArray): void {
+  coreState.versions.set(data, versionOf(data) + 1);
+}

@@ -1,4 +1,7 @@
-export type { BackwardOptions } from "./autograd/engine.js";
+// The fluent methods are installed on Tensor's prototype before anything else runs.
+import "./methods.js";
+
+export { type BackwardOptions, type GradOptions, grad } from "./autograd/engine.js";
 export {
   type BackwardContext,
   defineNonDifferentiable,
@@ -47,6 +50,7 @@ export {
   type GradcheckReport,
   gradcheck,
 } from "./gradcheck.js";
+export { gradgradcheck } from "./gradgradcheck.js";
 export { type KernelInfo, kernelInfo } from "./kernels/info.js";
 export {
   getMatmulKernel,

@@ -2,6 +2,8 @@
  * Node-only file helpers (`@tapegrad/core/node`). The main entry stays free of Node APIs so it
  * runs in browsers; these wrap its byte-level functions with atomic file writes.
  */
+// Tensors loaded here get their fluent methods from the same shared chunk as the main entry.
+import "./methods.js";
 import {
   closeSync,
   fsyncSync,

@@ -1,38 +1,30 @@
-import { type BackwardOptions, backward as runBackward } from "./autograd/engine.js";
-import { isGradEnabled, noGrad } from "./autograd/grad-mode.js";
+import type { BackwardOptions } from "./autograd/engine.js";
+import { isGradEnabled } from "./autograd/grad-mode.js";
 import type { Node } from "./autograd/node.js";
-import { bumpVersion, versionOf } from "./autograd/version.js";
-import { isTensorLike, TENSOR_BRAND } from "./brand.js";
 import { allocArray, type DType, fillValue, isFloatDType, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
-import * as B from "./ops/binary.js";
-import * as Cast from "./ops/cast.js";
-import * as C from "./ops/compare.js";
-import * as I from "./ops/indexing.js";
-import * as M from "./ops/matmul.js";
-import * as N from "./ops/nn.js";
-import * as R from "./ops/reduce.js";
-import * as S from "./ops/shape.js";
-import * as U from "./ops/unary.js";
-import { castData } from "./ops/util.js";
-import {
-  broadcastShapes,
-  fmtShape,
-  type Shape,
-  shapeSize,
-  shapesEqual,
-  stridesOf,
-} from "./shape.js";
+import { bumpVersion, versionOf } from "./global-state.js";
+import type { VarOptions } from "./ops/reduce.js";
+import type { SoftplusOptions } from "./ops/unary.js";
+import { fmtShape, type Shape, shapeSize, stridesOf } from "./shape.js";
+
+/**
+ * Marks Tensor instances, registered under a global symbol: a tensor made by another copy of
+ * core in the same process (the CJS build beside the ESM one) carries the same mark.
+ */
+const TENSOR_BRAND: unique symbol = Symbol.for("tapegrad.Tensor") as never;
+
+/** Whether `x` is a Tensor of any copy of core (what `instanceof Tensor` checks). */
+export function isTensor(x: unknown): x is Tensor {
+  return (
+    typeof x === "object" && x !== null && (x as Record<symbol, unknown>)[TENSOR_BRAND] === true
+  );
+}
 
 /** A tensor or a plain number, as binary ops accept. */
 export type TensorLike = Tensor | number;
 
 export type NestedArray = number | boolean | NestedArray[];
-
-function shapeArgs(args: (number | readonly number[])[]): number[] {
-  if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
-  return args as number[];
-}
 
 /**
  * An n-dimensional array in one contiguous, row-major typed array. Plain by design: a tensor
@@ -49,7 +41,7 @@ export class Tensor {
   _node: Node | null = null;
   /** @internal which output of `_node` this tensor is. */
   _outputIndex = 0;
-  /** Lets the op machinery recognise tensors without importing this class. */
+  /** The mark `isTensor` looks for. */
   readonly [TENSOR_BRAND] = true;
 
   /**
@@ -57,7 +49,7 @@ export class Tensor {
    * another copy of core in the same process (the CJS build beside the ESM one) is a Tensor here.
    */
   static [Symbol.hasInstance](x: unknown): boolean {
-    return isTensorLike(x);
+    return isTensor(x);
   }
 
   constructor(data: TypedArray, shape: Shape, dtype: DType) {
@@ -120,7 +112,8 @@ export class Tensor {
   }
 
   /** In-place writes would make a recorded gradient wrong; PyTorch refuses them on leaves too. */
-  private checkInPlace(op: string): void {
+  /** @internal */
+  _checkInPlace(op: string): void {
     if (this._requiresGrad && isGradEnabled()) {
       throw new Error(
         `${op}: a tensor that requires grad cannot be modified in place while recording ` +
@@ -133,41 +126,18 @@ export class Tensor {
    * Copy `src` into this tensor in place, broadcasting it to this shape and casting it to this
    * dtype (float → int32 truncates, as PyTorch's copy_). Bumps the version counter.
    */
-  copy_(src: Tensor): this {
-    this.checkInPlace("copy_");
-    if (!(src instanceof Tensor)) {
-      throw new Error(`copy_: src must be a Tensor, got ${src === null ? "null" : typeof src}`);
-    }
-    let fits: boolean;
-    try {
-      fits = shapesEqual(broadcastShapes("copy_", src.shape, this._shape), this._shape);
-    } catch {
-      fits = false;
-    }
-    if (!fits) {
-      throw new Error(
-        `copy_: src of shape ${fmtShape(src.shape)} cannot be broadcast to this tensor's shape ` +
-          fmtShape(this._shape),
-      );
-    }
-    const values = noGrad(() => {
-      const b = shapesEqual(src.shape, this._shape) ? src : S.expand(src, [...this._shape]);
-      return castData(b, this._dtype);
-    });
-    this._data.set(values.data);
-    return this.markModified();
-  }
+  declare copy_: (src: Tensor) => this;
 
   /** Fill with `value` in place (checked against the dtype, as `full`). Bumps the version. */
   fill_(value: number): this {
-    this.checkInPlace("fill_");
+    this._checkInPlace("fill_");
     this._data.fill(fillValue("fill_", this._dtype, value));
     return this.markModified();
   }
 
   /** Fill with zeros in place. Bumps the version. */
   zero_(): this {
-    this.checkInPlace("zero_");
+    this._checkInPlace("zero_");
     this._data.fill(0);
     return this.markModified();
   }
@@ -184,7 +154,7 @@ export class Tensor {
         `set_: only a leaf tensor can have its storage swapped; this one was made by '${this._node.name}'`,
       );
     }
-    this.checkInPlace("set_");
+    this._checkInPlace("set_");
     if (!(source instanceof Tensor)) {
       throw new Error(
         `set_: source must be a Tensor, got ${source === null ? "null" : typeof source}`,
@@ -242,21 +212,10 @@ export class Tensor {
     return this._node?.name ?? null;
   }
 
-  /** Backpropagate from this tensor. A non-scalar needs an explicit upstream gradient. */
-  backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
-    if (gradient !== undefined && !(gradient instanceof Tensor)) {
-      runBackward(this, undefined, gradient);
-    } else {
-      runBackward(this, gradient, options);
-    }
-  }
-
   /** Reset the gradient to null. */
   zeroGrad(): void {
     this.grad = null;
   }
-
-  // ---- reading back ----
   item(): number {
     if (this.size !== 1) {
       throw new Error(
@@ -265,7 +224,6 @@ export class Tensor {
     }
     return this.data[0]!;
   }
-
   /** Nested arrays of numbers (booleans for a bool tensor). */
   toArray(): NestedArray {
     const data = this.data;
@@ -285,230 +243,99 @@ export class Tensor {
     };
     return build(0, 0);
   }
-
   /** A flat plain array copy of the values. */
   toList(): number[] {
     return Array.from(this.data);
   }
-
   toString(): string {
     return formatTensor(this);
   }
-
   /** Node's util.inspect hook, so console.log prints like PyTorch. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
-  }
-
-  // ---- copies and casts ----
-  clone(): Tensor {
-    return Cast.clone(this);
   }
   /** A tensor sharing this one's data, cut from the tape. */
   detach(): Tensor {
     return new Tensor(this.data, this.shape, this.dtype);
   }
-  to(dtype: DType): Tensor {
-    return Cast.toDType(this, dtype);
-  }
-  float(): Tensor {
-    return Cast.toDType(this, "float32");
-  }
-  double(): Tensor {
-    return Cast.toDType(this, "float64");
-  }
 
+  // ---- ops as methods: declared here, installed by methods.ts (tensor.ts imports no op) ----
+  /** Backpropagate from this tensor. A non-scalar needs an explicit upstream gradient. */
+  declare backward: (gradient?: Tensor | BackwardOptions, options?: BackwardOptions) => void;
+  // ---- reading back ----
+  // ---- copies and casts ----
+  declare clone: () => Tensor;
+  declare to: (dtype: DType) => Tensor;
+  declare float: () => Tensor;
+  declare double: () => Tensor;
   // ---- unary ----
-  neg(): Tensor {
-    return U.neg(this);
-  }
-  abs(): Tensor {
-    return U.abs(this);
-  }
-  exp(): Tensor {
-    return U.exp(this);
-  }
-  log(): Tensor {
-    return U.log(this);
-  }
-  sqrt(): Tensor {
-    return U.sqrt(this);
-  }
-  rsqrt(): Tensor {
-    return U.rsqrt(this);
-  }
-  square(): Tensor {
-    return U.square(this);
-  }
-  sin(): Tensor {
-    return U.sin(this);
-  }
-  cos(): Tensor {
-    return U.cos(this);
-  }
-  tanh(): Tensor {
-    return U.tanh(this);
-  }
-  sigmoid(): Tensor {
-    return U.sigmoid(this);
-  }
-  relu(): Tensor {
-    return U.relu(this);
-  }
-  gelu(approximate: "none" | "tanh" = "none"): Tensor {
-    return U.gelu(this, approximate);
-  }
-  silu(): Tensor {
-    return U.silu(this);
-  }
-  softplus(options?: U.SoftplusOptions): Tensor {
-    return U.softplus(this, options);
-  }
-  clamp(min?: number | null, max?: number | null): Tensor {
-    return U.clamp(this, min, max);
-  }
-
+  declare neg: () => Tensor;
+  declare abs: () => Tensor;
+  declare exp: () => Tensor;
+  declare log: () => Tensor;
+  declare sqrt: () => Tensor;
+  declare rsqrt: () => Tensor;
+  declare square: () => Tensor;
+  declare sin: () => Tensor;
+  declare cos: () => Tensor;
+  declare tanh: () => Tensor;
+  declare sigmoid: () => Tensor;
+  declare relu: () => Tensor;
+  declare gelu: (approximate?: "none" | "tanh") => Tensor;
+  declare silu: () => Tensor;
+  declare softplus: (options?: SoftplusOptions) => Tensor;
+  declare clamp: (min?: number | null, max?: number | null) => Tensor;
   // ---- binary (NumPy broadcasting) ----
-  add(other: TensorLike): Tensor {
-    return B.add(this, other);
-  }
-  sub(other: TensorLike): Tensor {
-    return B.sub(this, other);
-  }
-  mul(other: TensorLike): Tensor {
-    return B.mul(this, other);
-  }
-  div(other: TensorLike): Tensor {
-    return B.div(this, other);
-  }
+  declare add: (other: TensorLike) => Tensor;
+  declare sub: (other: TensorLike) => Tensor;
+  declare mul: (other: TensorLike) => Tensor;
+  declare div: (other: TensorLike) => Tensor;
   /** Elementwise power: a number exponent, or a tensor broadcast against this one. */
-  pow(exponent: TensorLike): Tensor {
-    return B.pow(this, exponent);
-  }
-  maximum(other: TensorLike): Tensor {
-    return B.maximum(this, other);
-  }
-  minimum(other: TensorLike): Tensor {
-    return B.minimum(this, other);
-  }
-  eq(other: TensorLike): Tensor {
-    return C.eq(this, other);
-  }
-  ne(other: TensorLike): Tensor {
-    return C.ne(this, other);
-  }
-  lt(other: TensorLike): Tensor {
-    return C.lt(this, other);
-  }
-  le(other: TensorLike): Tensor {
-    return C.le(this, other);
-  }
-  gt(other: TensorLike): Tensor {
-    return C.gt(this, other);
-  }
-  ge(other: TensorLike): Tensor {
-    return C.ge(this, other);
-  }
+  declare pow: (exponent: TensorLike) => Tensor;
+  declare maximum: (other: TensorLike) => Tensor;
+  declare minimum: (other: TensorLike) => Tensor;
+  declare eq: (other: TensorLike) => Tensor;
+  declare ne: (other: TensorLike) => Tensor;
+  declare lt: (other: TensorLike) => Tensor;
+  declare le: (other: TensorLike) => Tensor;
+  declare gt: (other: TensorLike) => Tensor;
+  declare ge: (other: TensorLike) => Tensor;
   /** `condition ? this : other`, elementwise with broadcasting. */
-  where(condition: Tensor, other: TensorLike): Tensor {
-    return C.where(condition, this, other);
-  }
-
+  declare where: (condition: Tensor, other: TensorLike) => Tensor;
   // ---- reductions ----
-  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
-    return R.sum(this, dim, keepdim);
-  }
-  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
-    return R.mean(this, dim, keepdim);
-  }
-  max(dim?: number | readonly number[] | null, keepdim = false): Tensor {
-    return R.max(this, dim, keepdim);
-  }
-  min(dim?: number | readonly number[] | null, keepdim = false): Tensor {
-    return R.min(this, dim, keepdim);
-  }
-  var(dim?: number | readonly number[] | null, options?: R.VarOptions): Tensor {
-    return R.variance(this, dim, options);
-  }
-  std(dim?: number | readonly number[] | null, options?: R.VarOptions): Tensor {
-    return R.std(this, dim, options);
-  }
-  logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
-    return R.logsumexp(this, dim, keepdim);
-  }
-  argmax(dim?: number | null, keepdim = false): Tensor {
-    return R.argmax(this, dim, keepdim);
-  }
-  argmin(dim?: number | null, keepdim = false): Tensor {
-    return R.argmin(this, dim, keepdim);
-  }
-
+  declare sum: (dim?: number | readonly number[] | null, keepdim?: boolean) => Tensor;
+  declare mean: (dim?: number | readonly number[] | null, keepdim?: boolean) => Tensor;
+  declare max: (dim?: number | readonly number[] | null, keepdim?: boolean) => Tensor;
+  declare min: (dim?: number | readonly number[] | null, keepdim?: boolean) => Tensor;
+  declare var: (dim?: number | readonly number[] | null, options?: VarOptions) => Tensor;
+  declare std: (dim?: number | readonly number[] | null, options?: VarOptions) => Tensor;
+  declare logsumexp: (dim: number | readonly number[], keepdim?: boolean) => Tensor;
+  declare argmax: (dim?: number | null, keepdim?: boolean) => Tensor;
+  declare argmin: (dim?: number | null, keepdim?: boolean) => Tensor;
   // ---- linear algebra ----
-  matmul(other: Tensor): Tensor {
-    return M.matmul(this, other);
-  }
-
+  declare matmul: (other: Tensor) => Tensor;
   // ---- shape ----
-  reshape(...shape: (number | readonly number[])[]): Tensor {
-    return S.reshape(this, shapeArgs(shape));
-  }
-  view(...shape: (number | readonly number[])[]): Tensor {
-    return S.reshape(this, shapeArgs(shape));
-  }
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return S.flatten(this, startDim, endDim);
-  }
-  squeeze(dim?: number | readonly number[]): Tensor {
-    return S.squeeze(this, dim);
-  }
-  unsqueeze(dim: number): Tensor {
-    return S.unsqueeze(this, dim);
-  }
-  transpose(dim0: number, dim1: number): Tensor {
-    return S.transpose(this, dim0, dim1);
-  }
+  declare reshape: (...shape: (number | readonly number[])[]) => Tensor;
+  declare view: (...shape: (number | readonly number[])[]) => Tensor;
+  declare flatten: (startDim?: number, endDim?: number) => Tensor;
+  declare squeeze: (dim?: number | readonly number[]) => Tensor;
+  declare unsqueeze: (dim: number) => Tensor;
+  declare transpose: (dim0: number, dim1: number) => Tensor;
   /** Transpose of a 2-D tensor (the last two dims for more). */
-  get T(): Tensor {
-    return S.transpose(this, -2, -1);
-  }
-  permute(...dims: (number | readonly number[])[]): Tensor {
-    return S.permute(this, shapeArgs(dims));
-  }
-  expand(...shape: (number | readonly number[])[]): Tensor {
-    return S.expand(this, shapeArgs(shape));
-  }
-  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-    return I.slice(this, dim, start, end, step);
-  }
-  narrow(dim: number, start: number, length: number): Tensor {
-    return I.narrow(this, dim, start, length);
-  }
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return I.indexSelect(this, dim, index);
-  }
-  gather(dim: number, index: Tensor): Tensor {
-    return I.gather(this, dim, index);
-  }
-  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
-    return I.split(this, splitSizeOrSections, dim);
-  }
-  chunk(chunks: number, dim = 0): Tensor[] {
-    return I.chunk(this, chunks, dim);
-  }
-  pad(pad: readonly number[], value = 0): Tensor {
-    return I.pad(this, pad, value);
-  }
-
+  declare readonly T: Tensor;
+  declare permute: (...dims: (number | readonly number[])[]) => Tensor;
+  declare expand: (...shape: (number | readonly number[])[]) => Tensor;
+  declare slice: (dim: number, start?: number | null, end?: number | null, step?: number) => Tensor;
+  declare narrow: (dim: number, start: number, length: number) => Tensor;
+  declare indexSelect: (dim: number, index: Tensor) => Tensor;
+  declare gather: (dim: number, index: Tensor) => Tensor;
+  declare split: (splitSizeOrSections: number | readonly number[], dim?: number) => Tensor[];
+  declare chunk: (chunks: number, dim?: number) => Tensor[];
+  declare pad: (pad: readonly number[], value?: number) => Tensor;
   // ---- neural-net functions ----
-  softmax(dim: number): Tensor {
-    return N.softmax(this, dim);
-  }
-  logSoftmax(dim: number): Tensor {
-    return N.logSoftmax(this, dim);
-  }
-  maskedFill(mask: Tensor, value: number): Tensor {
-    return N.maskedFill(this, mask, value);
-  }
+  declare softmax: (dim: number) => Tensor;
+  declare logSoftmax: (dim: number) => Tensor;
+  declare maskedFill: (mask: Tensor, value: number) => Tensor;
 
   /** @internal a fresh tensor of the given shape and dtype. */
   static _empty(shape: Shape, dtype: DType): Tensor {

@@ -1,55 +1,50 @@
-import { trackFreshArrays } from "../dtype.js";
-import { add } from "../ops/binary.js";
-import { sumToShape } from "../ops/reduce.js";
+import { copyToFresh, type FloatArray, trackFreshArrays } from "../dtype.js";
 import { fmtShape, shapesEqual } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { noGrad } from "./grad-mode.js";
+import { enableGrad, noGrad } from "./grad-mode.js";
 import type { Node } from "./node.js";
+import { accumulate, fitTo } from "./tensor-math.js";
 
 export interface BackwardOptions {
-  /** Keep the graph so backward can run through it again. Default false. */
+  /** Keep the graph so backward can run through it again. Default: `createGraph`. */
   retainGraph?: boolean;
+  /**
+   * Record the backward itself, so the gradients are tensors with a graph of their own and can
+   * be differentiated again (Hessian-vector products, gradient penalties). Default false.
+   */
+  createGraph?: boolean;
+  /** Accumulate only into these leaves (torch's `inputs=`); the rest of the graph is skipped. */
+  inputs?: readonly Tensor[];
 }
 
-function onesLikeOf(t: Tensor): Tensor {
-  const g = Tensor._empty(t.shape, t.dtype);
-  g.data.fill(1);
-  return g;
+export interface GradOptions {
+  /** The upstream gradient of each output (ones for a one-element output when omitted). */
+  gradOutputs?: Tensor | readonly (Tensor | null | undefined)[] | null;
+  /** Keep the graph for another backward. Default: `createGraph`. */
+  retainGraph?: boolean;
+  /** Record the backward, so the returned gradients can be differentiated again. */
+  createGraph?: boolean;
+  /** An input no output depends on gets null instead of an error. Default false. */
+  allowUnused?: boolean;
 }
 
-function zerosOf(meta: { shape: readonly number[]; dtype: Tensor["dtype"] }): Tensor {
-  return Tensor._empty(meta.shape, meta.dtype);
+interface Pass {
+  retain: boolean;
+  create: boolean;
+  /** Leaves to accumulate into (null: every leaf reached). */
+  leafTargets: Set<Tensor> | null;
+  /** grad(): gradients are captured here per target instead of going to `.grad`. */
+  capture: Map<Tensor, Tensor> | null;
+  /** Non-leaf targets, by producer node: the output indices whose gradient is captured. */
+  nodeTargets: Map<Node, Tensor[]>;
+  fresh: WeakSet<object>;
+  handed: Set<object>;
 }
 
-function copyOf(t: Tensor): Tensor {
-  return new Tensor(t.data.slice(), t.shape, t.dtype);
-}
-
-/**
- * Accumulate into a leaf's .grad (a new tensor each time, never in place). The first gradient is
- * stored as it is only when its buffer was allocated during this backward and not handed to any
- * other leaf; otherwise it is copied, so `.grad` never aliases another tensor's data.
- */
-function accumulateLeaf(
-  leaf: Tensor,
-  g: Tensor,
-  fresh: WeakSet<object>,
-  handed: Set<object>,
-): void {
-  if (leaf.grad !== null) {
-    leaf.grad = add(leaf.grad, g);
-  } else if (fresh.has(g.data) && !handed.has(g.data)) {
-    handed.add(g.data);
-    leaf.grad = g.isLeaf ? g : new Tensor(g.data, g.shape, g.dtype);
-  } else {
-    leaf.grad = copyOf(g);
-  }
-}
-
-/** Collect the nodes on a path to `root`, ordered newest first (the tape, replayed backwards). */
-function collectNodes(root: Node): Node[] {
-  const seen = new Set<Node>([root]);
-  const stack = [root];
+/** Collect the nodes on a path to any root, ordered newest first (the tape, replayed backwards). */
+function collectNodes(roots: readonly Node[]): Node[] {
+  const seen = new Set<Node>(roots);
+  const stack = [...roots];
   while (stack.length > 0) {
     const node = stack.pop()!;
     for (const input of node.inputs) {
@@ -63,17 +58,54 @@ function collectNodes(root: Node): Node[] {
   return [...seen].sort((a, b) => b.id - a.id);
 }
 
-/** Fit a rule's gradient to its input: sum out broadcast dims, then insist on shape and dtype. */
-function fitGradient(node: Node, index: number, input: Tensor, g: Tensor): Tensor {
-  let out = g;
-  if (!shapesEqual(out.shape, input.shape)) {
-    try {
-      out = sumToShape(out, input.shape);
-    } catch {
-      out = g; // reported below with the rule's name
-    }
+/**
+ * With targets, the nodes whose rule can reach one: a node runs when one of its inputs is a leaf
+ * target or comes from a node that runs or produced a target. Oldest first, so producers are
+ * decided before their consumers.
+ */
+function nodesReachingTargets(nodes: readonly Node[], pass: Pass): Set<Node> {
+  const runs = new Set<Node>();
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i]!;
+    const feeds = node.inputs.some((t) => {
+      const p = t._node;
+      if (p === null) return pass.leafTargets?.has(t) ?? false;
+      return runs.has(p) || pass.nodeTargets.has(p);
+    });
+    if (feeds) runs.add(node);
   }
-  if (!shapesEqual(out.shape, input.shape) || out.dtype !== input.dtype) {
+  return runs;
+}
+
+/**
+ * A leaf's gradient: added to `.grad` (a new tensor each time, never in place), or captured for
+ * grad(). Without createGraph the first gradient is stored as it is only when its buffer was
+ * allocated during this backward and not handed to any other leaf; otherwise it is copied, so a
+ * `.grad` never aliases another tensor's data.
+ */
+function deliverLeaf(leaf: Tensor, g: Tensor, pass: Pass): void {
+  if (pass.capture !== null) {
+    const prev = pass.capture.get(leaf);
+    pass.capture.set(leaf, prev === undefined ? g : accumulate(prev, g));
+    return;
+  }
+  if (pass.leafTargets !== null && !pass.leafTargets.has(leaf)) return;
+  if (leaf.grad !== null) {
+    leaf.grad = accumulate(leaf.grad, g);
+  } else if (pass.create) {
+    leaf.grad = g;
+  } else if (pass.fresh.has(g.data) && !pass.handed.has(g.data)) {
+    pass.handed.add(g.data);
+    leaf.grad = g.isLeaf ? g : new Tensor(g.data, g.shape, g.dtype);
+  } else {
+    leaf.grad = new Tensor(copyToFresh(g.data as FloatArray), g.shape, g.dtype);
+  }
+}
+
+/** Fit a rule's gradient to its input: sum out broadcast dims, cast, and insist on the shape. */
+function fitGradient(node: Node, index: number, input: Tensor, g: Tensor): Tensor {
+  const out = fitTo(g, input.shape, input.dtype);
+  if (out === null || !shapesEqual(out.shape, input.shape)) {
     throw new Error(
       `backward: rule '${node.name}' returned a gradient of shape ${fmtShape(g.shape)} ` +
         `(${g.dtype}) for input ${index} of shape ${fmtShape(input.shape)} (${input.dtype})`,
@@ -82,83 +114,20 @@ function fitGradient(node: Node, index: number, input: Tensor, g: Tensor): Tenso
   return out;
 }
 
-/** Reverse-mode backward from `root` with upstream gradient `gradient` (ones for a scalar). */
-export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
-  if (!root.requiresGrad) {
-    throw new Error(
-      `backward: tensor of shape ${fmtShape(root.shape)} does not require grad and has no ` +
-        "grad_fn; set requiresGrad on an input it was computed from",
-    );
-  }
-  let seed: Tensor;
-  if (gradient === undefined) {
-    if (root.size !== 1) {
-      throw new Error(
-        `backward: a gradient can be implied only for a one-element output; got shape ` +
-          `${fmtShape(root.shape)} — pass the upstream gradient explicitly`,
-      );
-    }
-    seed = onesLikeOf(root);
-  } else {
-    if (!shapesEqual(gradient.shape, root.shape)) {
-      throw new Error(
-        `backward: gradient of shape ${fmtShape(gradient.shape)} does not match the output's ` +
-          `shape ${fmtShape(root.shape)}`,
-      );
-    }
-    seed =
-      gradient.dtype === root.dtype ? gradient.detach() : noGrad(() => gradient.to(root.dtype));
-  }
-  const retain = options.retainGraph === true;
-  noGrad(() =>
-    trackFreshArrays((fresh) => {
-      const handed = new Set<object>();
-      const rootNode = root._node;
-      if (rootNode === null) {
-        accumulateLeaf(root, seed, fresh, handed);
-        return;
-      }
-      const pending = new Map<Node, (Tensor | undefined)[]>();
-      pending.set(rootNode, []);
-      pending.get(rootNode)![root._outputIndex] = seed;
-      const released: Node[] = [];
-      let current: Node = rootNode;
-      try {
-        for (const node of collectNodes(rootNode)) {
-          current = node;
-          // A node no gradient reached is left intact, for another root's backward.
-          if (!runNode(node, pending, fresh, handed)) continue;
-          if (!retain) {
-            node.release();
-            released.push(node);
-          }
-        }
-      } catch (e) {
-        // Nodes already passed are freed; a retry would only say "freed". Say why instead.
-        const message = e instanceof Error ? e.message.split("\n")[0]! : String(e);
-        for (const node of released) node.releasedByFailure(current.name, message);
-        throw e;
-      }
-    }),
-  );
-}
-
 /**
- * Run one node's rule and route each input's gradient to its producer or into the leaf. False
- * when no gradient reached the node.
+ * Run one node's rule and route each input's gradient to its producer or to the leaf. The
+ * engine owns broadcasting and dtype (PyTorch's validate_outputs): a rule may return a gradient
+ * of any shape that broadcasts to its input's, in any float dtype.
  */
 function runNode(
   node: Node,
+  slots: (Tensor | undefined)[],
   pending: Map<Node, (Tensor | undefined)[]>,
-  fresh: WeakSet<object>,
-  handed: Set<object>,
-): boolean {
-  const slots = pending.get(node);
-  if (slots === undefined) return false;
-  pending.delete(node);
-  const grads = node.outputs.map((meta, i) => slots[i] ?? zerosOf(meta));
+  pass: Pass,
+): void {
+  const grads = node.outputs.map((meta, i) => slots[i] ?? Tensor._empty(meta.shape, meta.dtype));
   const inputs = node.inputs;
-  const inputGrads = node.runBackward(grads);
+  const inputGrads = node.runBackward(grads, pass.create);
   for (let i = 0; i < inputs.length; i++) {
     if (!node.needsGrad[i]) continue;
     const g = inputGrads[i];
@@ -167,7 +136,7 @@ function runNode(
     const fitted = fitGradient(node, i, input, g);
     const producer = input._node;
     if (producer === null) {
-      accumulateLeaf(input, fitted, fresh, handed);
+      deliverLeaf(input, fitted, pass);
     } else {
       let s = pending.get(producer);
       if (s === undefined) {
@@ -175,8 +144,183 @@ function runNode(
         pending.set(producer, s);
       }
       const prev = s[input._outputIndex];
-      s[input._outputIndex] = prev === undefined ? fitted : add(prev, fitted);
+      s[input._outputIndex] = prev === undefined ? fitted : accumulate(prev, fitted);
     }
   }
-  return true;
+}
+
+/** The backward pass over everything the roots depend on, seeded with `seeds`. */
+function runPass(roots: readonly Tensor[], seeds: readonly Tensor[], pass: Pass): void {
+  const run = () =>
+    trackFreshArrays((fresh) => {
+      pass.fresh = fresh;
+      const pending = new Map<Node, (Tensor | undefined)[]>();
+      const rootNodes: Node[] = [];
+      roots.forEach((root, k) => {
+        const seed = seeds[k]!;
+        const node = root._node;
+        if (node === null) {
+          deliverLeaf(root, seed, pass);
+          return;
+        }
+        let s = pending.get(node);
+        if (s === undefined) {
+          s = [];
+          pending.set(node, s);
+          rootNodes.push(node);
+        }
+        const prev = s[root._outputIndex];
+        s[root._outputIndex] = prev === undefined ? seed : accumulate(prev, seed);
+      });
+      const nodes = collectNodes(rootNodes);
+      const pruned = pass.leafTargets !== null || pass.nodeTargets.size > 0;
+      const runs = pruned ? nodesReachingTargets(nodes, pass) : null;
+      const released: Node[] = [];
+      let current: Node | null = null;
+      try {
+        for (const node of nodes) {
+          current = node;
+          const slots = pending.get(node);
+          // A node no gradient reached is left intact, for another root's backward.
+          if (slots === undefined) continue;
+          pending.delete(node);
+          for (const t of pass.nodeTargets.get(node) ?? []) {
+            const g = slots[t._outputIndex];
+            if (g !== undefined) pass.capture!.set(t, g);
+          }
+          if (runs !== null && !runs.has(node)) continue;
+          runNode(node, slots, pending, pass);
+          if (!pass.retain) {
+            node.release();
+            released.push(node);
+          }
+        }
+      } catch (e) {
+        // Nodes already passed are freed; a retry would only say "freed". Say why instead.
+        const message = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+        for (const node of released) node.releasedByFailure(current!.name, message);
+        throw e;
+      }
+    });
+  // With createGraph the rules' own ops are recorded; otherwise nothing is.
+  if (pass.create) enableGrad(run);
+  else noGrad(run);
+}
+
+/** The seed for `root`: the given gradient (checked, cast) or ones for a one-element output. */
+function seedFor(op: string, root: Tensor, gradient: Tensor | null | undefined): Tensor {
+  if (gradient === undefined || gradient === null) {
+    if (root.size !== 1) {
+      throw new Error(
+        `${op}: a gradient can be implied only for a one-element output; got shape ` +
+          `${fmtShape(root.shape)} — pass the upstream gradient explicitly`,
+      );
+    }
+    const g = Tensor._empty(root.shape, root.dtype);
+    g.data.fill(1);
+    return g;
+  }
+  if (!(gradient instanceof Tensor)) {
+    throw new Error(`${op}: the upstream gradient must be a Tensor, got ${typeof gradient}`);
+  }
+  if (!shapesEqual(gradient.shape, root.shape)) {
+    throw new Error(
+      `${op}: gradient of shape ${fmtShape(gradient.shape)} does not match the output's ` +
+        `shape ${fmtShape(root.shape)}`,
+    );
+  }
+  if (gradient.dtype === root.dtype) return gradient;
+  return noGrad(() => gradient.to(root.dtype));
+}
+
+function requireGrad(op: string, t: Tensor, what: string): void {
+  if (!t.requiresGrad) {
+    throw new Error(
+      `${op}: ${what} of shape ${fmtShape(t.shape)} does not require grad and has no grad_fn; ` +
+        "set requiresGrad on an input it was computed from",
+    );
+  }
+}
+
+function newPass(options: { retainGraph?: boolean; createGraph?: boolean }): Pass {
+  const create = options.createGraph === true;
+  return {
+    retain: options.retainGraph ?? create,
+    create,
+    leafTargets: null,
+    capture: null,
+    nodeTargets: new Map(),
+    fresh: new WeakSet(),
+    handed: new Set(),
+  };
+}
+
+/** Reverse-mode backward from `root` with upstream gradient `gradient` (ones for a scalar). */
+export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  requireGrad("backward", root, "tensor");
+  const seed = seedFor("backward", root, gradient);
+  const pass = newPass(options);
+  if (options.inputs !== undefined) {
+    pass.leafTargets = new Set(options.inputs);
+    for (const t of options.inputs) {
+      if (!t.isLeaf) {
+        throw new Error(
+          `backward: inputs must be leaf tensors (for a non-leaf tensor use grad()), got one of shape ${fmtShape(t.shape)} made by '${t.gradFn}'`,
+        );
+      }
+    }
+  }
+  runPass([root], [pass.create ? seed : seed.detach()], pass);
+}
+
+/**
+ * The gradients of `outputs` with respect to `inputs`, as torch.autograd.grad: returned rather
+ * than accumulated into `.grad`. With `createGraph` they carry a graph of their own, so
+ * `grad(grad(f(x), x)[0].sum(), x)` is a second derivative.
+ */
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
+  const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
+  const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  if (outs.length === 0) throw new Error("grad: no outputs given");
+  const given = options.gradOutputs;
+  const gradOuts: (Tensor | null | undefined)[] =
+    given === undefined || given === null
+      ? outs.map(() => undefined)
+      : given instanceof Tensor
+        ? [given]
+        : [...given];
+  if (gradOuts.length !== outs.length) {
+    throw new Error(
+      `grad: ${gradOuts.length} gradOutputs for ${outs.length} outputs; give one per output`,
+    );
+  }
+  outs.forEach((o, k) => {
+    requireGrad("grad", o, `output ${k}`);
+  });
+  ins.forEach((t, k) => {
+    if (!(t instanceof Tensor)) throw new Error(`grad: input ${k} is not a Tensor`);
+    requireGrad("grad", t, `input ${k}`);
+  });
+  const pass = newPass(options);
+  pass.capture = new Map();
+  pass.leafTargets = new Set(ins.filter((t) => t.isLeaf));
+  for (const t of ins) {
+    const p = t._node;
+    if (p !== null) pass.nodeTargets.set(p, [...(pass.nodeTargets.get(p) ?? []), t]);
+  }
+  const seeds = outs.map((o, k) => seedFor("grad", o, gradOuts[k]));
+  runPass(outs, seeds, pass);
+  return ins.map((t, k) => {
+    const g = pass.capture!.get(t);
+    if (g !== undefined) return g;
+    if (options.allowUnused) return null;
+    throw new Error(
+      `grad: input ${k} (shape ${fmtShape(t.shape)}) was not used to compute the outputs; ` +
+        "pass allowUnused: true to get null for it",
+    );
+  });
 }

@@ -1,6 +1,6 @@
-import { isTensorLike } from "../brand.js";
 import { AllocationError, isFloatDType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
+import { isTensor } from "../tensor.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { Node } from "./node.js";
 import { checkSaved, recordSaved, type SavedVersion } from "./version.js";
@@ -29,6 +29,11 @@ export interface ForwardContext<Saved> {
 export interface BackwardContext<Saved> {
   needsInputGrad(arg: number, index?: number): boolean;
   readonly saved: Saved;
+  /**
+   * Whether this backward is being recorded (createGraph): its result must then come from
+   * recorded ops, so that it can be differentiated again.
+   */
+  readonly createGraph: boolean;
 }
 
 export interface OpDefinition<Args extends unknown[], Out extends Tensor | Tensor[], Saved> {
@@ -38,9 +43,23 @@ export interface OpDefinition<Args extends unknown[], Out extends Tensor | Tenso
   forward(ctx: ForwardContext<Saved>, ...args: Args): Out;
   /**
    * Gradients with respect to each argument, given the gradient of each output (zeros for an
-   * output nobody used). Runs with recording off. Skip gradients `needsInputGrad` says are unused.
+   * output nobody used). Skip gradients `needsInputGrad` says are unused. Write it as a formula
+   * over tensor ops: it runs with recording off for a plain backward, and recorded under
+   * `backward({ createGraph: true })` / `grad(…, { createGraph: true })`, which is what makes
+   * gradients of gradients work. The engine sums a gradient to its input's shape and casts it
+   * to its dtype, so a rule may return any shape that broadcasts to the input's.
    */
   backward(ctx: BackwardContext<Saved>, ...gradOutputs: Tensor[]): GradientList;
+  /**
+   * For an op whose `backward` works on raw data (a fused kernel): the same gradients as a
+   * formula over differentiable ops, used when the backward is recorded (createGraph).
+   */
+  backwardGraph?(ctx: BackwardContext<Saved>, ...gradOutputs: Tensor[]): GradientList;
+  /**
+   * `backward` works on raw data and there is no `backwardGraph`: recording it (createGraph) is
+   * an error naming the op, rather than a silently wrong second derivative.
+   */
+  onceDifferentiable?: boolean;
 }
 
 export interface OpInfo {
@@ -52,6 +71,7 @@ export type Op<Args extends unknown[], Out> = ((...args: Args) => Out) & OpInfo;
 
 class Context<Saved> implements ForwardContext<Saved>, BackwardContext<Saved> {
   private _saved: Saved | undefined;
+  createGraph = false;
   /** The tensors in what was saved and their versions then, checked before backward runs. */
   savedVersions: SavedVersion[] = [];
   constructor(
@@ -102,13 +122,13 @@ export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], 
     const grad = isGradEnabled();
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
-      if (isTensorLike(a)) {
+      if (isTensor(a)) {
         const n = grad && tensorNeedsGrad(a);
         flags[i] = n;
         inputs.push(a);
         needs.push(n);
         anyNeeds ||= n;
-      } else if (Array.isArray(a) && a.length > 0 && isTensorLike(a[0])) {
+      } else if (Array.isArray(a) && a.length > 0 && isTensor(a[0])) {
         const f: boolean[] = [];
         for (const t of a as Tensor[]) {
           const n = grad && tensorNeedsGrad(t);
@@ -135,9 +155,18 @@ export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], 
 
     const outs = Array.isArray(out) ? out : [out];
     const meta = outs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
-    const node = new Node(name, inputs, needs, meta, (grads) => {
+    const node = new Node(name, inputs, needs, meta, (grads, create) => {
       checkSaved(name, ctx.savedVersions);
-      return flattenGradients(name, args, flags, def.backward(ctx, ...grads));
+      ctx.createGraph = create;
+      let rule = def.backward;
+      if (create && def.backwardGraph !== undefined) rule = def.backwardGraph;
+      else if (create && def.onceDifferentiable) {
+        throw new Error(
+          `backward: '${name}' has no differentiable backward, so its gradient cannot be ` +
+            "differentiated again (createGraph)",
+        );
+      }
+      return flattenGradients(name, args, flags, rule.call(def, ctx, ...grads));
     });
     outs.forEach((t, i) => {
       if (isFloatDType(t.dtype)) t._attach(node, i);
@@ -149,17 +178,17 @@ export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], 
 
 function describe(v: unknown): string {
   if (v === null) return "null";
-  if (isTensorLike(v)) return "a Tensor";
+  if (isTensor(v)) return "a Tensor";
   if (Array.isArray(v)) return "a list";
   return `a ${typeof v}`;
 }
 
 function flagsHoldTensor(f: boolean | readonly boolean[], arg: unknown): boolean {
-  return Array.isArray(f) || isTensorLike(arg);
+  return Array.isArray(f) || isTensor(arg);
 }
 
 function isGradient(g: unknown): g is Tensor | null | undefined {
-  return g === null || g === undefined || isTensorLike(g);
+  return g === null || g === undefined || isTensor(g);
 }
 
 /**
@@ -221,7 +250,7 @@ function flattenGradients(
         }
         flat.push(gj);
       }
-    } else if (isTensorLike(args[i])) {
+    } else if (isTensor(args[i])) {
       if (!isGradient(g)) {
         throw new Error(
           `${rule} returned ${describe(g)} for argument ${i}; expected a Tensor or null`,

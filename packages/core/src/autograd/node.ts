@@ -17,15 +17,18 @@ export class Node {
   readonly needsGrad: boolean[];
   /** Shape and dtype of each output, to zero-fill gradients of outputs nobody used. */
   readonly outputs: { shape: Shape; dtype: DType }[];
-  /** Maps the upstream gradients (one per output) to one gradient per flat input. */
-  private backwardFn: ((grads: Tensor[]) => (Tensor | null | undefined)[]) | null;
+  /**
+   * Maps the upstream gradients (one per output) to one gradient per flat input; `create` says
+   * the backward is being recorded (createGraph), so the rule must compute with recorded ops.
+   */
+  private backwardFn: ((grads: Tensor[], create: boolean) => (Tensor | null | undefined)[]) | null;
 
   constructor(
     readonly name: string,
     inputs: Tensor[],
     needsGrad: boolean[],
     outputs: { shape: Shape; dtype: DType }[],
-    backwardFn: (grads: Tensor[]) => (Tensor | null | undefined)[],
+    backwardFn: (grads: Tensor[], create: boolean) => (Tensor | null | undefined)[],
   ) {
     this.id = coreState.nextNodeId++;
     this.inputs = inputs;
@@ -41,7 +44,7 @@ export class Node {
   /** Why the graph was freed, when it was by a backward() that then failed. */
   private failure: string | null = null;
 
-  runBackward(grads: Tensor[]): (Tensor | null | undefined)[] {
+  runBackward(grads: Tensor[], create = false): (Tensor | null | undefined)[] {
     if (this.backwardFn === null) {
       if (this.failure !== null) {
         throw new Error(
@@ -55,7 +58,7 @@ export class Node {
           "backpropagate through it twice",
       );
     }
-    return this.backwardFn(grads);
+    return this.backwardFn(grads, create);
   }
 
   /** Drop what the backward saved and the references to inputs, so the GC can free them. */

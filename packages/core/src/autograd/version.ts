@@ -3,19 +3,12 @@
  * data array rather than by tensor, so every tensor over the same array (a `detach()`, a
  * `reshape()` view) shares one counter, and in process-wide state, so copies of core agree.
  */
-import { isTensorLike } from "../brand.js";
+
 import type { TypedArray } from "../dtype.js";
-import { coreState } from "../global-state.js";
+import { versionOf } from "../global-state.js";
 import { fmtShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-
-export function versionOf(data: TypedArray): number {
-  return coreState.versions.get(data) ?? 0;
-}
-
-export function bumpVersion(data: TypedArray): void {
-  coreState.versions.set(data, versionOf(data) + 1);
-}
+import { isTensor } from "../tensor.js";
 
 /** One tensor (or bare typed array) a rule saved, and what it looked like then. */
 export interface SavedVersion {
@@ -45,7 +38,7 @@ export function recordSaved(saved: unknown): SavedVersion[] {
   const out: SavedVersion[] = [];
   const walk = (v: unknown, depth: number): void => {
     if (typeof v !== "object" || v === null) return;
-    if (isTensorLike(v)) {
+    if (isTensor(v)) {
       out.push({
         tensor: v,
         data: v.data,

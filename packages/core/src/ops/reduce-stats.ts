@@ -88,6 +88,5 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
   return logsumexpOp(x, dim, keepdim);
 }
 
-/** Registered by ops/registry.ts directly: an aggregate in reduce.ts would see these undefined
- * when the tensor.ts ⇄ ops import cycle is entered through this file. */
+/** This file's ops, for the registry. */
 export const reduceStatsOps = { var: varOp, logsumexp: logsumexpOp };
