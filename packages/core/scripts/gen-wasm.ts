@@ -59,8 +59,11 @@ async function compile(features: string): Promise<Uint8Array> {
   }
   // AS112 ("exchange of v128 values") is about v128 in exported signatures: the vector helpers
   // are exported between source files only, never from the module.
+  // Colour codes are stripped first: asc colours its output when the environment asks for it.
   const warnings = stderr
     .toString()
+    .replaceAll(`${String.fromCharCode(27)}[`, "[")
+    .replace(/\[[0-9;]*m/g, "")
     .split("WARNING")
     .slice(1)
     .filter((w) => !w.startsWith(" AS112:"));
