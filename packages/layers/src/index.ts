@@ -7,6 +7,8 @@ export {
   type LoadStateDictOptions,
   type LoadStateDictResult,
   Module,
+  type TraversalOptions,
+  type UnaryModule,
 } from "./module.js";
 export {
   Dropout,
@@ -72,6 +74,7 @@ export {
   type TransformerEncoderLayerOptions,
   type TransformerEncoderOptions,
 } from "./modules/transformer.js";
+export { isParameter, Parameter } from "./parameter.js";
 export {
   type CheckpointableOptimizer,
   type CheckpointableScheduler,

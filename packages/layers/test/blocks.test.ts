@@ -98,7 +98,7 @@ describe("ResNet blocks", () => {
     const ref = noGrad(() =>
       b.bn2
         .forward(b.conv2.forward(b.bn1.forward(b.conv1.forward(x)).relu()))
-        .add(ds.forward<Tensor>(x))
+        .add(ds.forward(x))
         .relu(),
     );
     expect(b.forward(x)).toBeAllClose(ref, { atol: 1e-14 });
@@ -171,9 +171,7 @@ describe("DenseNet blocks", () => {
 
   it("a DenseBlock stack composes with a Transition", () => {
     const net = new Sequential(new DenseBlock(2, 3, 2), new Transition(7, 4));
-    expect(net.forward<Tensor>(randT([1, 3, 4, 4], 1, { dtype: "float32" })).shape).toEqual([
-      1, 4, 2, 2,
-    ]);
+    expect(net.forward(randT([1, 3, 4, 4], 1, { dtype: "float32" })).shape).toEqual([1, 4, 2, 2]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Generator, type Tensor, tensor } from "@tapegrad/core";
+import { Generator, tensor } from "@tapegrad/core";
 import { describe, expect, it } from "vitest";
 import {
   Dropout,
@@ -21,7 +21,7 @@ describe("containers", () => {
     const b = new Linear(4, 2, { dtype: "float64", generator: new Generator(2) });
     const s = new Sequential(a, new ReLU(), b);
     const x = randT([2, 3], 3);
-    expect(s.forward<Tensor>(x)).toBeAllClose(b.forward(a.forward(x).relu()), { atol: 0 });
+    expect(s.forward(x)).toBeAllClose(b.forward(a.forward(x).relu()), { atol: 0 });
     expect(Object.keys(s.stateDict()).sort()).toEqual(["0.bias", "0.weight", "2.bias", "2.weight"]);
     expect(s.length).toBe(3);
     expect(s.at(-1)).toBe(b);

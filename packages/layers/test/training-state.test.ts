@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crossEntropy, Generator, randint, randn, type Tensor } from "@tapegrad/core";
+import { crossEntropy, Generator, randint, randn } from "@tapegrad/core";
 import { loadCheckpoint, saveCheckpoint } from "@tapegrad/core/node";
 import {
   AdamW,
@@ -46,7 +46,7 @@ function makeRun(seed: number) {
     const x = randn([8, 6], { generator: data });
     const y = randint(0, 3, [8], { generator: data });
     optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward<Tensor>(x), y);
+    const loss = crossEntropy(model.forward(x), y);
     loss.backward();
     clipGradNorm(model.parameters(), 1.0);
     optimizer.step();

@@ -1,5 +1,6 @@
 import { dropout, type Generator, type Tensor } from "@tapegrad/core";
 import { Module } from "../module.js";
+import { reprFields } from "../repr.js";
 
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
@@ -54,6 +55,9 @@ export class Flatten extends Module {
   forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
   }
+  override extraRepr(): string {
+    return reprFields({ startDim: this.startDim, endDim: this.endDim });
+  }
 }
 
 /** Inverted dropout in train mode, identity in eval mode; seeded through `generator`. */
@@ -69,6 +73,6 @@ export class Dropout extends Module {
     return dropout(x, this.p, this.training, this.generator);
   }
   override extraRepr(): string {
-    return `p=${this.p}`;
+    return reprFields({ p: this.p });
   }
 }

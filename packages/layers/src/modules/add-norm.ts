@@ -1,9 +1,7 @@
 import type { Tensor } from "@tapegrad/core";
 import { addLayerNorm, addRmsNorm } from "../functional/index.js";
-import { type FactoryOptions, Module } from "../module.js";
+import { type FactoryOptions, Module, type UnaryModule } from "../module.js";
 import { LayerNorm, RMSNorm } from "./norm.js";
-
-type Forward = Module & { forward(x: Tensor): Tensor };
 
 export type NormKind = "layer" | "rms";
 export type Placement = "post" | "pre";
@@ -46,10 +44,10 @@ export function fusedAddNorm(
  * add+norm op; pre-norm normalizes the input and adds the sublayer's output to the raw stream.
  */
 export class AddNorm extends Module {
-  readonly sublayer: Forward;
+  readonly sublayer: UnaryModule;
   readonly norm: LayerNorm | RMSNorm;
   readonly placement: Placement;
-  constructor(dModel: number, sublayer: Forward, options: AddNormOptions = {}) {
+  constructor(dModel: number, sublayer: UnaryModule, options: AddNormOptions = {}) {
     super();
     this.placement = options.placement ?? "post";
     if (this.placement !== "post" && this.placement !== "pre") {

@@ -1,31 +1,32 @@
 import type { Tensor } from "@tapegrad/core";
-import { Module } from "../module.js";
+import { Module, type UnaryModule } from "../module.js";
 
-type AnyForward = Module & { forward(x: unknown): unknown };
-
-/** Modules applied in order; children are named "0", "1", … as in PyTorch. */
-export class Sequential extends Module {
-  private readonly list: AnyForward[];
-  constructor(...modules: Module[]) {
+/**
+ * Modules applied in order, each to the previous one's output; children are named "0", "1", …
+ * as in PyTorch. Every module takes one tensor and returns one, so the chain type-checks.
+ */
+export class Sequential extends Module implements UnaryModule {
+  private readonly list: UnaryModule[];
+  constructor(...modules: UnaryModule[]) {
     super();
-    this.list = modules as AnyForward[];
+    this.list = modules;
     modules.forEach((m, i) => this.registerModule(String(i), m));
   }
-  forward<T = Tensor>(x: unknown): T {
+  forward(x: Tensor): Tensor {
     let h = x;
     for (const m of this.list) h = m.forward(h);
-    return h as T;
+    return h;
   }
   get length(): number {
     return this.list.length;
   }
-  at(i: number): Module {
+  at(i: number): UnaryModule {
     const m = this.list[i < 0 ? this.list.length + i : i];
     if (m === undefined)
       throw new Error(`Sequential.at: index ${i} out of range for length ${this.list.length}`);
     return m;
   }
-  [Symbol.iterator](): Iterator<Module> {
+  [Symbol.iterator](): Iterator<UnaryModule> {
     return this.list[Symbol.iterator]();
   }
 }

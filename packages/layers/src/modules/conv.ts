@@ -4,6 +4,7 @@ import { type Conv2dOptions, conv2d, pair } from "../functional/conv.js";
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions } from "../functional/pool.js";
 import { kaimingUniform_, uniform_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
+import { reprFields, reprValue } from "../repr.js";
 
 export interface Conv2dModuleOptions extends Conv2dOptions, FactoryOptions {
   bias?: boolean;
@@ -43,7 +44,17 @@ export class Conv2d extends Module {
     return conv2d(x, this.weight, this.bias, this.options);
   }
   override extraRepr(): string {
-    return `${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize.join("×")}`;
+    const o = this.options;
+    const fields: Record<string, unknown> = {
+      kernelSize: this.kernelSize,
+      stride: pair("Conv2d: stride", o.stride ?? 1),
+    };
+    const padding = pair("Conv2d: padding", o.padding ?? 0);
+    const dilation = pair("Conv2d: dilation", o.dilation ?? 1);
+    if (padding.some((p) => p !== 0)) fields.padding = padding;
+    if (dilation.some((d) => d !== 1)) fields.dilation = dilation;
+    if (this.bias === null) fields.bias = false;
+    return `${this.inChannels}, ${this.outChannels}, ${reprFields(fields)}`;
   }
 }
 
@@ -57,6 +68,11 @@ export class MaxPool2d extends Module {
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, this.options);
   }
+  override extraRepr(): string {
+    const { stride = this.kernelSize, padding = 0 } = this.options;
+    const k = this.kernelSize;
+    return reprFields({ kernelSize: k, stride, padding, dilation: 1, ceilMode: false });
+  }
 }
 
 export class AvgPool2d extends Module {
@@ -69,6 +85,10 @@ export class AvgPool2d extends Module {
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.options);
   }
+  override extraRepr(): string {
+    const { stride = this.kernelSize, padding = 0 } = this.options;
+    return reprFields({ kernelSize: this.kernelSize, stride, padding });
+  }
 }
 
 export class AdaptiveAvgPool2d extends Module {
@@ -77,5 +97,8 @@ export class AdaptiveAvgPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `outputSize=${reprValue(this.outputSize)}`;
   }
 }

@@ -43,6 +43,7 @@ export class Embedding extends Module {
     return embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
   }
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}`;
+    const pad = this.paddingIdx === undefined ? "" : `, paddingIdx=${this.paddingIdx}`;
+    return `${this.numEmbeddings}, ${this.embeddingDim}${pad}`;
   }
 }

@@ -9,6 +9,7 @@ import {
 import { checkShapeArg, checkSize } from "../check.js";
 import { batchNorm, groupNorm, layerNorm, rmsNorm } from "../functional/index.js";
 import { type FactoryOptions, Module } from "../module.js";
+import { reprFields, reprValue } from "../repr.js";
 
 function shapeOf(normalizedShape: number | readonly number[]): number[] {
   return typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
@@ -45,7 +46,8 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
   }
   override extraRepr(): string {
-    return `${fmtShape(this.normalizedShape)}, eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
+    const fields = { eps: this.eps, elementwiseAffine: this.weight !== null };
+    return `${reprValue(this.normalizedShape)}, ${reprFields(fields)}`;
   }
 }
 
@@ -78,7 +80,8 @@ export class RMSNorm extends Module {
     return this.eps ?? machineEpsilon(dtype);
   }
   override extraRepr(): string {
-    return `${fmtShape(this.normalizedShape)}, eps=${this.eps ?? "machine epsilon"}`;
+    const fields = { eps: this.eps ?? null, elementwiseAffine: this.weight !== null };
+    return `${reprValue(this.normalizedShape)}, ${reprFields(fields)}`;
   }
 }
 
@@ -159,7 +162,13 @@ abstract class BatchNormBase extends Module {
     });
   }
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}, trackRunningStats=${this.runningMean !== null}`;
+    const fields = {
+      eps: this.eps,
+      momentum: this.momentum,
+      affine: this.weight !== null,
+      trackRunningStats: this.runningMean !== null,
+    };
+    return `${this.numFeatures}, ${reprFields(fields)}`;
   }
 }
 
@@ -206,6 +215,7 @@ export class GroupNorm extends Module {
     return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
   }
   override extraRepr(): string {
-    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight !== null}`;
+    const fields = { eps: this.eps, affine: this.weight !== null };
+    return `${this.numGroups}, ${this.numChannels}, ${reprFields(fields)}`;
   }
 }

@@ -1,15 +1,13 @@
 import { fmtShape, type Tensor } from "@tapegrad/core";
-import { type FactoryOptions, Module } from "../module.js";
+import { type FactoryOptions, Module, type UnaryModule } from "../module.js";
 import { Sequential } from "./containers.js";
 import { Conv2d } from "./conv.js";
 import { Linear } from "./linear.js";
 import { BatchNorm2d } from "./norm.js";
 
-type Forward = Module & { forward(x: Tensor): Tensor };
-
 export interface ResidualOptions {
   /** Applied to x when F(x) changes its shape: a projection (Linear, or 1×1 Conv2d + BN). */
-  shortcut?: Forward | null;
+  shortcut?: UnaryModule | null;
 }
 
 /**
@@ -18,9 +16,9 @@ export interface ResidualOptions {
  * why deep residual networks train (He et al., 2016).
  */
 export class Residual extends Module {
-  readonly fn: Forward;
-  readonly shortcut: Forward | null;
-  constructor(fn: Forward, options: ResidualOptions = {}) {
+  readonly fn: UnaryModule;
+  readonly shortcut: UnaryModule | null;
+  constructor(fn: UnaryModule, options: ResidualOptions = {}) {
     super();
     this.fn = this.registerModule("fn", fn);
     this.shortcut = this.registerModule("shortcut", options.shortcut ?? null);
@@ -99,7 +97,7 @@ export class BasicBlock extends Module {
     const out = this.bn2.forward(
       this.conv2.forward(this.bn1.forward(this.conv1.forward(x)).relu()),
     );
-    const identity = this.downsample === null ? x : this.downsample.forward<Tensor>(x);
+    const identity = this.downsample === null ? x : this.downsample.forward(x);
     return out.add(identity).relu();
   }
 }
@@ -144,7 +142,7 @@ export class Bottleneck extends Module {
     let h = this.bn1.forward(this.conv1.forward(x)).relu();
     h = this.bn2.forward(this.conv2.forward(h)).relu();
     h = this.bn3.forward(this.conv3.forward(h));
-    const identity = this.downsample === null ? x : this.downsample.forward<Tensor>(x);
+    const identity = this.downsample === null ? x : this.downsample.forward(x);
     return h.add(identity).relu();
   }
 }

@@ -1,6 +1,6 @@
 import { linear, type Tensor } from "@tapegrad/core";
 import { checkSize } from "../check.js";
-import { type FactoryOptions, Module } from "../module.js";
+import { type FactoryOptions, Module, type UnaryModule } from "../module.js";
 import { Dropout } from "./activation.js";
 import { fusedAddNorm, makeNorm, type NormKind } from "./add-norm.js";
 import { MultiheadAttention } from "./attention.js";
@@ -118,7 +118,7 @@ export class TransformerEncoderLayer extends Module {
 
 export interface TransformerEncoderOptions {
   /** A final norm applied after the last layer (PyTorch's `norm` argument). */
-  norm?: (Module & { forward(x: Tensor): Tensor }) | null;
+  norm?: UnaryModule | null;
 }
 
 /**
@@ -127,7 +127,7 @@ export interface TransformerEncoderOptions {
  */
 export class TransformerEncoder extends Module {
   readonly layers: ModuleList<TransformerEncoderLayer>;
-  readonly norm: (Module & { forward(x: Tensor): Tensor }) | null;
+  readonly norm: UnaryModule | null;
   constructor(
     layer: { dModel: number; nhead: number } & TransformerEncoderLayerOptions,
     readonly numLayers: number,

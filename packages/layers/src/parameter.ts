@@ -1,0 +1,37 @@
+import { isFloatDType, Tensor } from "@tapegrad/core";
+
+/**
+ * A tensor that is a module's parameter, as torch.nn.Parameter: assigning one to a module's field
+ * (`this.scale = new Parameter(ones([1]))`) registers it under the field's name. A plain tensor
+ * assigned to a field stays a plain attribute, as in PyTorch. It shares `data`'s storage and is
+ * a leaf that requires a gradient unless `requiresGrad` is false.
+ */
+export class Parameter extends Tensor {
+  constructor(data: Tensor, requiresGrad = true) {
+    if (!(data instanceof Tensor)) {
+      throw new Error(`Parameter: data must be a Tensor, got ${typeof data}`);
+    }
+    if (!isFloatDType(data.dtype)) {
+      throw new Error(`Parameter: data must be float32 or float64, got ${data.dtype}`);
+    }
+    super(data.data, data.shape, data.dtype);
+    this.requiresGrad = requiresGrad;
+  }
+}
+
+// Tensors registered as a parameter anywhere (registerParameter, or a cast by Module.to): such a
+// tensor assigned to another module's field is shared there, as a Parameter would be.
+const registered = new WeakSet<Tensor>();
+
+/** @internal A parameter registry that remembers every tensor put into it. */
+export class ParameterMap extends Map<string, Tensor | null> {
+  override set(name: string, value: Tensor | null): this {
+    if (value !== null) registered.add(value);
+    return super.set(name, value);
+  }
+}
+
+/** A Parameter, or a tensor that some module registered as a parameter. */
+export function isParameter(value: unknown): value is Tensor {
+  return value instanceof Parameter || (value instanceof Tensor && registered.has(value));
+}
