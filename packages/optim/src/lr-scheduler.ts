@@ -13,8 +13,11 @@ export interface LRSchedulerState {
 
 /**
  * Applies a schedule to an optimizer's groups, as torch.optim.lr_scheduler does: construction
- * sets the lr for step 0, and each `step()` (called after `optimizer.step()`) advances one step.
- * One schedule for every group, or one per group.
+ * sets the lr for step 0, and each `step()` advances one step of the schedule. Call it where
+ * PyTorch code calls `scheduler.step()`: after each `optimizer.step()` for a per-batch schedule
+ * (warmup, OneCycle, CyclicLR), or once at the end of each epoch for a per-epoch one (StepLR,
+ * MultiStepLR, ExponentialLR, CosineAnnealingWarmRestarts counted in epochs); the schedule's
+ * step is then the epoch. One schedule for every group, or one per group.
  */
 export class LRScheduler {
   readonly optimizer: HasLrGroups;
@@ -44,7 +47,13 @@ export class LRScheduler {
     this.apply();
   }
 
-  private apply(): void {
+  /** The epoch (or batch) count, under PyTorch's name. */
+  get lastEpoch(): number {
+    return this.lastStep;
+  }
+
+  /** Set each group's lr for `lastStep`; subclasses also set what else they schedule. */
+  protected apply(): void {
     const lrs = this.lrsAt(this.lastStep, this.baseLrs);
     this.optimizer.paramGroups.forEach((g, i) => {
       g.lr = lrs[i]!;

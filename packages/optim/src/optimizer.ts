@@ -11,10 +11,14 @@ export type ParamGroupInput<O> = { params: Tensor[] } & Partial<O>;
 /** A group as held by the optimizer: every option resolved. Mutable, so schedulers can set lr. */
 export type ParamGroup<O> = { params: Tensor[] } & O;
 
-/** Per-parameter state: a step count plus named buffers in the parameter's dtype and shape. */
+/**
+ * Per-parameter state: a step count, named buffers in the parameter's dtype and shape, and
+ * named scalars (NAdam's `mu_product`), which PyTorch keeps as 0-d tensors.
+ */
 export interface ParamState {
   step: number;
   buffers: Record<string, Tensor>;
+  scalars?: Record<string, number>;
 }
 
 /** A JSON-safe description of the groups and step counts; tensors live beside it. */
@@ -25,6 +29,8 @@ export interface OptimizerStateMeta {
   groups: Array<Record<string, unknown> & { params: number[] }>;
   /** Step counts, keyed by parameter index (as a string, as in JSON). */
   steps: Record<string, number>;
+  /** Scalar state by parameter index and name, for optimizers that keep any. */
+  scalars?: Record<string, Record<string, number>>;
 }
 
 /**
@@ -165,6 +171,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       const ids = ps.map(() => index++);
       groups.push({ ...jsonCopy(options as Record<string, unknown>), params: ids });
     }
+    const scalars: Record<string, Record<string, number>> = {};
     for (const [i, p] of params.entries()) {
       const s = this.state.get(p);
       if (s === undefined) continue;
@@ -172,8 +179,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       for (const [name, t] of Object.entries(s.buffers)) {
         state[`state.${i}.${name}`] = copyTensor(t, p.dtype as FloatDType);
       }
+      if (s.scalars !== undefined) scalars[String(i)] = { ...s.scalars };
     }
-    return { state, meta: { optimizer: this.optimizerName, groups, steps } };
+    const meta: OptimizerStateMeta = { optimizer: this.optimizerName, groups, steps };
+    if (Object.keys(scalars).length > 0) meta.scalars = scalars;
+    return { state, meta };
   }
 
   /**
@@ -297,6 +307,26 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         }
       }
     }
+    const scalars: unknown = meta.scalars === undefined ? {} : meta.scalars;
+    if (!isObject(scalars))
+      throw new Error(`${where}: meta.scalars must be an object, got ${describe(scalars)}`);
+    // Per-parameter named numbers (NAdam's mu_product) belong to a parameter with a step count.
+    for (const [k, named] of Object.entries(scalars)) {
+      const p = params[Number(k)];
+      const s = /^\d+$/.test(k) && p !== undefined ? newState.get(p) : undefined;
+      if (s === undefined) {
+        throw new Error(`${where}: meta.scalars refers to parameter ${k}, which has no step count`);
+      }
+      if (!isObject(named)) {
+        throw new Error(`${where}: meta.scalars["${k}"] must be an object, got ${describe(named)}`);
+      }
+      for (const [name, v] of Object.entries(named)) {
+        if (typeof v !== "number" || !Number.isFinite(v)) {
+          throw new Error(`${where}: meta.scalars["${k}"].${name} is not a finite number: ${v}`);
+        }
+      }
+      s.scalars = { ...(named as Record<string, number>) };
+    }
     // Only now, with everything checked, replace the live state.
     for (const [gi, g] of resolvedGroups.entries()) Object.assign(this.paramGroups[gi]!, g);
     this.state.clear();
@@ -319,4 +349,32 @@ export function checkNonNegative(optimizer: string, name: string, value: number)
   if (typeof value !== "number" || !(value >= 0)) {
     throw new Error(`${optimizer}: invalid ${name} value: ${value} (must be >= 0)`);
   }
+}
+
+/** betas must be a pair in [0, 1), as PyTorch checks. */
+export function checkBetas(optimizer: string, betas: readonly number[]): void {
+  if (!Array.isArray(betas) || betas.length !== 2) {
+    throw new Error(
+      `${optimizer}: betas must be a pair [beta1, beta2], got ${JSON.stringify(betas)}`,
+    );
+  }
+  for (const k of [0, 1]) {
+    const b = betas[k]!;
+    if (typeof b !== "number" || !(b >= 0 && b < 1)) {
+      throw new Error(
+        `${optimizer}: invalid beta parameter at index ${k}: ${b} (must be in [0, 1))`,
+      );
+    }
+  }
+}
+
+/** The options every Adam-like optimizer shares, with PyTorch's checks. */
+export function checkAdamLike(
+  optimizer: string,
+  o: { lr: number; eps: number; betas: readonly number[]; weightDecay: number },
+): void {
+  checkNonNegative(optimizer, "learning rate", o.lr);
+  checkNonNegative(optimizer, "epsilon", o.eps);
+  checkBetas(optimizer, o.betas);
+  checkNonNegative(optimizer, "weightDecay", o.weightDecay);
 }

@@ -5,13 +5,15 @@
  */
 export type Schedule = (step: number, baseLr: number) => number;
 
-function checkSteps(name: string, arg: string, n: number, min = 1): void {
+/** @internal An integer count argument of a schedule factory, checked. */
+export function checkSteps(name: string, arg: string, n: number, min = 1): void {
   if (!Number.isInteger(n) || n < min) {
     throw new Error(`${name}: ${arg} must be an integer >= ${min}, got ${n}`);
   }
 }
 
-function checkStep(name: string, step: number): void {
+/** @internal The step a schedule is asked for, checked. */
+export function checkStep(name: string, step: number): void {
   if (!Number.isInteger(step) || step < 0) {
     throw new Error(`${name}: step must be a non-negative integer, got ${step}`);
   }
