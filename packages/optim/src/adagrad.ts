@@ -58,6 +58,10 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     }
   }
 
+  protected override stateBufferNames(): readonly string[] {
+    return ["sum"];
+  }
+
   step(): void {
     for (const group of this.paramGroups) {
       const { lr, lrDecay, weightDecay, eps, maximize } = group;
@@ -78,6 +82,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
           sum[i] = sum[i]! + g * g;
           w[i] = w[i]! - (clr * g) / (Math.sqrt(sum[i]!) + eps);
         }
+        p.markModified();
       }
     }
   }

@@ -31,6 +31,10 @@ export class Adamax extends Optimizer<AdamaxOptions> {
     checkAdamLike("Adamax", o);
   }
 
+  protected override stateBufferNames(): readonly string[] {
+    return ["exp_avg", "exp_inf"];
+  }
+
   step(): void {
     for (const group of this.paramGroups) {
       const { lr, eps, weightDecay, maximize } = group;
@@ -39,7 +43,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
       for (const p of group.params) {
         const grad = this.gradData(p);
         if (grad === null) continue;
-        const s = this.stateFor(p, ["exp_avg", "exp_inf"]);
+        const s = this.stateFor(p, this.stateBufferNames());
         const t = ++s.step;
         const clr = lr / (1 - beta1 ** t);
         const w = p.data;
@@ -51,6 +55,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
           u[i] = Math.max(u[i]! * beta2, Math.abs(g) + eps);
           w[i] = w[i]! - (clr * m[i]!) / u[i]!;
         }
+        p.markModified();
       }
     }
   }

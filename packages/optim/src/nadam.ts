@@ -51,6 +51,14 @@ export class NAdam extends Optimizer<NAdamOptions> {
     checkNonNegative("NAdam", "momentumDecay", o.momentumDecay);
   }
 
+  protected override stateBufferNames(): readonly string[] {
+    return ["exp_avg", "exp_avg_sq"];
+  }
+
+  protected override stateScalarNames(): readonly string[] {
+    return ["mu_product"];
+  }
+
   step(): void {
     for (const group of this.paramGroups) {
       const { lr, eps, weightDecay, momentumDecay, maximize } = group;
@@ -59,7 +67,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
       for (const p of group.params) {
         const grad = this.gradData(p);
         if (grad === null) continue;
-        const s = this.stateFor(p, ["exp_avg", "exp_avg_sq"]);
+        const s = this.stateFor(p, this.stateBufferNames());
         s.scalars ??= { mu_product: 1 };
         const t = ++s.step;
         const bc2 = 1 - beta2 ** t;
@@ -79,6 +87,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
           const d = Math.sqrt(v[i]! / bc2) + eps;
           w[i] = w[i]! - (gradStep * g) / d - (momentumStep * m[i]!) / d;
         }
+        p.markModified();
       }
     }
   }

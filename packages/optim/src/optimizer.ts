@@ -196,6 +196,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 
   /**
+   * The named numbers a parameter holds once it has stepped (NAdam's `mu_product`), checked by
+   * loadStateDict as the buffers are: a missing one would silently restart from its first value.
+   */
+  protected stateScalarNames(_group: ParamGroup<O>): readonly string[] {
+    return [];
+  }
+
+  /**
    * Restore a state dict taken from an optimizer built over the same parameter list. Checks the
    * group structure, the options, every buffer's name and shape and every step count before
    * changing anything; buffers are copied and cast to their parameter's dtype.
@@ -326,6 +334,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         }
       }
       s.scalars = { ...(named as Record<string, number>) };
+    }
+    for (const [i, p] of params.entries()) {
+      const s = newState.get(p);
+      if (s === undefined || s.step === 0) continue;
+      for (const name of this.stateScalarNames(resolvedGroups[groupOf.get(p)!]!)) {
+        if (s.scalars?.[name] === undefined) {
+          throw new Error(`${where}: parameter ${i} has a step count but no scalar '${name}'`);
+        }
+      }
     }
     // Only now, with everything checked, replace the live state.
     for (const [gi, g] of resolvedGroups.entries()) Object.assign(this.paramGroups[gi]!, g);

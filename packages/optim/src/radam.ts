@@ -34,6 +34,10 @@ export class RAdam extends Optimizer<RAdamOptions> {
     checkAdamLike("RAdam", o);
   }
 
+  protected override stateBufferNames(): readonly string[] {
+    return ["exp_avg", "exp_avg_sq"];
+  }
+
   step(): void {
     for (const group of this.paramGroups) {
       const { lr, eps, weightDecay, maximize } = group;
@@ -43,7 +47,7 @@ export class RAdam extends Optimizer<RAdamOptions> {
       for (const p of group.params) {
         const grad = this.gradData(p);
         if (grad === null) continue;
-        const s = this.stateFor(p, ["exp_avg", "exp_avg_sq"]);
+        const s = this.stateFor(p, this.stateBufferNames());
         const t = ++s.step;
         const bc1 = 1 - beta1 ** t;
         const bc2 = 1 - beta2 ** t;
@@ -64,6 +68,7 @@ export class RAdam extends Optimizer<RAdamOptions> {
             rho > 5 ? mHat * lr * (Math.sqrt(bc2) / (Math.sqrt(v[i]!) + eps)) * rect : mHat * lr;
           w[i] = w[i]! - step;
         }
+        p.markModified();
       }
     }
   }

@@ -54,12 +54,17 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     checkNonNegative("RMSprop", "alpha", o.alpha);
   }
 
+  protected override stateBufferNames(group: RMSpropOptions): readonly string[] {
+    const names = ["square_avg"];
+    if (group.momentum > 0) names.push("momentum_buffer");
+    if (group.centered) names.push("grad_avg");
+    return names;
+  }
+
   step(): void {
     for (const group of this.paramGroups) {
       const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
-      const names = ["square_avg"];
-      if (momentum > 0) names.push("momentum_buffer");
-      if (centered) names.push("grad_avg");
+      const names = this.stateBufferNames(group);
       const sign = maximize ? -1 : 1;
       for (const p of group.params) {
         const grad = this.gradData(p);
@@ -87,6 +92,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
             w[i] = w[i]! - (lr * g) / d;
           }
         }
+        p.markModified();
       }
     }
   }
