@@ -4,13 +4,14 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 // Resolve from an app that depends on every package, as a consumer's project would.
-const consumer = fileURLToPath(new URL("../apps/gradcheck/package.json", import.meta.url));
+const consumer = fileURLToPath(new URL("../apps/train-encoder/package.json", import.meta.url));
 const require = createRequire(consumer);
 const entries = {
   "@tapegrad/core": ["Tensor", "tensor", "gradcheck", "defineOp", "encodeSafetensors"],
   "@tapegrad/core/node": ["saveCheckpoint", "loadCheckpoint", "writeFileAtomic"],
-  "@tapegrad/layers": ["Module", "LayerNorm", "BatchNorm2d", "TransformerEncoderLayer"],
-  "@tapegrad/optim": ["SGD", "Adam", "AdamW", "clipGradNorm"],
+  "@tapegrad/layers": ["Module", "Parameter", "LayerNorm", "BatchNorm2d", "TransformerEncoderLayer"],
+  "@tapegrad/optim": ["SGD", "Adam", "AdamW", "NAdam", "ReduceLROnPlateau", "clipGradNorm"],
+  "@tapegrad/data": ["DataLoader", "TensorDataset", "RandomSampler", "randomSplit"],
 };
 let failed = 0;
 for (const [name, expected] of Object.entries(entries)) {

@@ -22,12 +22,23 @@ export interface CheckpointableScheduler {
   loadStateDict(sd: never): void;
 }
 
+/**
+ * What a data loader must offer (the shape @tapegrad/data's DataLoader has): its place in the
+ * data (epoch, position, the order's generator) as JSON, so a run resumes mid-epoch exactly.
+ */
+export interface CheckpointableDataLoader {
+  stateDict(): unknown;
+  loadStateDict(sd: never): void;
+}
+
 export interface TrainingState {
   model: Module;
   optimizer?: CheckpointableOptimizer;
   scheduler?: CheckpointableScheduler;
   /** Generators whose streams must continue where they stopped (data order, dropout). */
   generators?: Record<string, Generator>;
+  /** Data loaders whose place in their epoch must be kept (DataLoader from @tapegrad/data). */
+  dataLoaders?: Record<string, CheckpointableDataLoader>;
   /** Anything JSON-safe: step, epoch, config, metrics. */
   extra?: Record<string, unknown>;
 }
@@ -52,12 +63,16 @@ export function captureTrainingState(parts: TrainingState): Checkpoint {
   }
   const generators: Record<string, number[]> = {};
   for (const [name, g] of Object.entries(parts.generators ?? {})) generators[name] = g.getState();
+  const dataLoaders: Record<string, unknown> = {};
+  for (const [name, l] of Object.entries(parts.dataLoaders ?? {}))
+    dataLoaders[name] = l.stateDict();
   return {
     tensors,
     meta: {
       optimizer: optimizerMeta,
       scheduler: parts.scheduler ? parts.scheduler.stateDict() : null,
       generators,
+      dataLoaders,
       extra: parts.extra ?? {},
     },
   };
@@ -105,13 +120,13 @@ function load(fn: () => void, what = ""): void {
 }
 
 /**
- * Load a checkpoint back into the same objects: the model strictly, the optimizer, scheduler
- * and generators. Returns the extra JSON (step, epoch, config...).
+ * Load a checkpoint back into the same objects: the model strictly, the optimizer, scheduler,
+ * generators and data loaders. Returns the extra JSON (step, epoch, config...).
  *
  * All or nothing: everything that can be checked is checked first (tensor names, the model's
- * keys and shapes, the metadata's structure, every generator state), and the optimizer and
- * scheduler check their own state before they change; if the scheduler still fails after the
- * optimizer loaded, the optimizer is put back. The model and generators are written last, when
+ * keys and shapes, the metadata's structure, every generator state), and the data loaders,
+ * optimizer and scheduler check their own state before they change; if one of them still
+ * fails, those loaded before it are put back. The model and generators are written last, when
  * nothing can fail any more. Every error starts with `checkpoint:`.
  */
 export function restoreTrainingState(
@@ -135,6 +150,11 @@ export function restoreTrainingState(
   if (parts.scheduler && (meta.scheduler === null || meta.scheduler === undefined)) {
     fail("there is no scheduler state");
   }
+  const dataLoaders = meta.dataLoaders ?? {};
+  if (!isObject(dataLoaders)) fail("dataLoaders must be an object of data loader states");
+  for (const name of Object.keys(parts.dataLoaders ?? {})) {
+    if (dataLoaders[name] === undefined) fail(`there is no state for data loader '${name}'`);
+  }
   const generators = meta.generators ?? {};
   if (!isObject(generators)) fail("generators must be an object of generator states");
   const states: [Generator, number[]][] = [];
@@ -146,18 +166,24 @@ export function restoreTrainingState(
     states.push([g, state as number[]]);
   }
 
+  // Each part checks its state before it changes; a later failure puts the earlier ones back.
   const { optimizer, scheduler } = parts;
-  const optimizerBefore = optimizer && scheduler ? optimizer.stateDict() : null;
-  if (optimizer) {
-    load(() => optimizer.loadStateDict({ state: optim, meta: meta.optimizer as never }));
-  }
-  if (scheduler) {
-    try {
-      load(() => scheduler.loadStateDict(meta.scheduler as never));
-    } catch (e) {
-      if (optimizer && optimizerBefore) optimizer.loadStateDict(optimizerBefore as never);
-      throw e;
+  const undo: (() => void)[] = [];
+  try {
+    for (const [name, l] of Object.entries(parts.dataLoaders ?? {})) {
+      const before = l.stateDict();
+      load(() => l.loadStateDict(dataLoaders[name] as never), `data loader '${name}'`);
+      undo.push(() => l.loadStateDict(before as never));
     }
+    if (optimizer) {
+      const before = scheduler ? optimizer.stateDict() : null;
+      load(() => optimizer.loadStateDict({ state: optim, meta: meta.optimizer as never }));
+      if (before !== null) undo.push(() => optimizer.loadStateDict(before as never));
+    }
+    if (scheduler) load(() => scheduler.loadStateDict(meta.scheduler as never));
+  } catch (e) {
+    for (const put of undo.reverse()) put();
+    throw e;
   }
   for (const [g, state] of states) g.setState(state);
   load(() => parts.model.loadStateDict(model, { strict: true }));

@@ -1,0 +1,3 @@
+import { describeReadmeExamples } from "@tapegrad/vitest-preset/readme";
+
+await describeReadmeExamples(new URL("..", import.meta.url), "@tapegrad/data");

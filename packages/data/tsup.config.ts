@@ -1,0 +1,4 @@
+import { defineLibConfig } from "@tapegrad/tsup-config";
+import { defineConfig } from "tsup";
+
+export default defineConfig(defineLibConfig());

@@ -1,0 +1,3 @@
+import { defineProjectConfig } from "@tapegrad/vitest-preset";
+
+export default defineProjectConfig();
