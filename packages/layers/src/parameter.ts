@@ -1,5 +1,7 @@
 import { isFloatDType, Tensor } from "@tapegrad/core";
 
+const PARAMETER = Symbol.for("tapegrad.layers.Parameter");
+
 /**
  * A tensor that is a module's parameter, as torch.nn.Parameter: assigning one to a module's field
  * (`this.scale = new Parameter(ones([1]))`) registers it under the field's name. A plain tensor
@@ -7,6 +9,16 @@ import { isFloatDType, Tensor } from "@tapegrad/core";
  * a leaf that requires a gradient unless `requiresGrad` is false.
  */
 export class Parameter extends Tensor {
+  /**
+   * Tensor's own check asks for the tensor brand, which every tensor has; a Parameter has one of
+   * its own, shared (like the tensor brand) by every copy of this package in the process.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return (
+      typeof x === "object" && x !== null && (x as Record<symbol, unknown>)[PARAMETER] === true
+    );
+  }
+
   constructor(data: Tensor, requiresGrad = true) {
     if (!(data instanceof Tensor)) {
       throw new Error(`Parameter: data must be a Tensor, got ${typeof data}`);
@@ -15,6 +27,7 @@ export class Parameter extends Tensor {
       throw new Error(`Parameter: data must be float32 or float64, got ${data.dtype}`);
     }
     super(data.data, data.shape, data.dtype);
+    Object.defineProperty(this, PARAMETER, { value: true });
     this.requiresGrad = requiresGrad;
   }
 }

@@ -134,6 +134,10 @@ describe("modules register what is assigned to their fields, as in PyTorch", () 
     expect(net.parameters()).not.toContain(net.offset);
     expect(isParameter(net.offset)).toBe(false);
     expect(isParameter(net.conv1.weight)).toBe(true);
+    // Tensor's instanceof asks for the tensor brand; Parameter's asks for its own.
+    expect(ones([1]) instanceof Parameter).toBe(false);
+    expect(new Parameter(ones([1])) instanceof Parameter).toBe(true);
+    expect(new Linear(2, 1).parameters().every((q) => q.requiresGrad)).toBe(true);
     const frozen = new Parameter(ones([2]), false);
     const h = new Holder();
     h.gain = frozen;
