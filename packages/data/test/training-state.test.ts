@@ -1,10 +1,11 @@
-import { crossEntropy, Generator, randint, randn } from "@tapegrad/core";
+import { crossEntropy, decodeCheckpoint, Generator, randint, randn } from "@tapegrad/core";
 import {
   Dropout,
   decodeTrainingState,
   encodeTrainingState,
   Linear,
   ReLU,
+  restoreTrainingState,
   Sequential,
 } from "@tapegrad/layers";
 import { AdamW, LRScheduler, linearWarmup } from "@tapegrad/optim";
@@ -87,5 +88,42 @@ describe("a DataLoader's place is part of the training state", () => {
       /^checkpoint: there is no state for data loader 'train'/,
     );
     expect(other.model.parameters().map((p) => Array.from(p.data))).toEqual(before);
+  });
+
+  /** Everything a failed restore must leave as it was. */
+  const snapshot = (r: ReturnType<typeof makeRun>) => ({
+    weights: r.model.parameters().map((p) => Array.from(p.data)),
+    loader: r.loader.stateDict(),
+    optimizer: JSON.stringify(r.parts.optimizer.stateDict().meta),
+    scheduler: r.parts.scheduler.stateDict(),
+    drop: r.parts.generators.drop.getState(),
+  });
+
+  it("a loader state that fails the loader's own check changes nothing", () => {
+    const saved = makeRun(1);
+    saved.train(3, 6);
+    const checkpoint = decodeCheckpoint(encodeTrainingState(saved.parts));
+    (checkpoint.meta.dataLoaders as Record<string, { position: number }>).train!.position = 99;
+    const other = makeRun(2);
+    other.train(3, 3);
+    const before = snapshot(other);
+    expect(() => restoreTrainingState(checkpoint, other.parts)).toThrow(
+      /^checkpoint: data loader 'train': DataLoader\.loadStateDict: position 99 is past the 4 batches/,
+    );
+    expect(snapshot(other)).toEqual(before);
+  });
+
+  it("a scheduler that fails after the loader loaded puts the loader back", () => {
+    const saved = makeRun(1);
+    saved.train(3, 6);
+    const checkpoint = decodeCheckpoint(encodeTrainingState(saved.parts));
+    (checkpoint.meta.scheduler as { baseLrs: unknown[] }).baseLrs = ["x"];
+    const other = makeRun(2);
+    other.train(3, 3);
+    const before = snapshot(other);
+    expect(() => restoreTrainingState(checkpoint, other.parts)).toThrow(
+      /^checkpoint: LRScheduler\.loadStateDict: baseLrs\[0\] must be a finite non-negative number/,
+    );
+    expect(snapshot(other)).toEqual(before);
   });
 });
