@@ -9,7 +9,13 @@ const require = createRequire(consumer);
 const entries = {
   "@tapegrad/core": ["Tensor", "tensor", "gradcheck", "defineOp", "encodeSafetensors"],
   "@tapegrad/core/node": ["saveCheckpoint", "loadCheckpoint", "writeFileAtomic"],
-  "@tapegrad/layers": ["Module", "Parameter", "LayerNorm", "BatchNorm2d", "TransformerEncoderLayer"],
+  "@tapegrad/layers": [
+    "Module",
+    "Parameter",
+    "LayerNorm",
+    "BatchNorm2d",
+    "TransformerEncoderLayer",
+  ],
   "@tapegrad/optim": ["SGD", "Adam", "AdamW", "NAdam", "ReduceLROnPlateau", "clipGradNorm"],
   "@tapegrad/data": ["DataLoader", "TensorDataset", "RandomSampler", "randomSplit"],
 };
