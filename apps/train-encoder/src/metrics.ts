@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { noGrad, type Tensor } from "@tapegrad/core";
-import type { Dataset, Split } from "./data/dataset.js";
+import { type Dataset, loaderFor, type Split } from "./data/dataset.js";
 import { appendText, writeText } from "./files.js";
 import type { EncoderClassifier } from "./model.js";
 
@@ -123,14 +123,9 @@ export function evaluate(
   let correct = 0;
   try {
     noGrad(() => {
-      for (let start = 0; start < split.n; start += batchSize) {
-        const idx = Array.from(
-          { length: Math.min(batchSize, split.n - start) },
-          (_, i) => start + i,
-        );
-        const b = data.batch(split, idx);
+      for (const b of loaderFor(data, split, { batchSize })) {
         const logits = model.forward(b.input, b.paddingMask);
-        lossSum += crossEntropy(logits, b.target).item() * idx.length;
+        lossSum += crossEntropy(logits, b.target).item() * b.target.size;
         correct += countCorrect(logits, b.target);
         const p = probabilities(logits);
         p.forEach((row, i) => {

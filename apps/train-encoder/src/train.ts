@@ -14,10 +14,11 @@ import {
 } from "./checkpoint.js";
 import type { Config } from "./config.js";
 import { loadDataset } from "./data/index.js";
+import { UserError } from "./errors.js";
 import { makeDir, writeText } from "./files.js";
 import { countCorrect, type EpochRecord, evaluate, fixed, MetricsLog } from "./metrics.js";
 import { makeProgress } from "./progress.js";
-import { batchGenerator, buildRun, epochOrder, stepsPerEpoch } from "./setup.js";
+import { buildRun } from "./setup.js";
 
 /** Test seams: called with the step number (1-based) and the model's parameters. */
 export interface TrainHooks {
@@ -66,9 +67,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const log = o.log ?? ((line: string) => console.log(line));
   const data = loadDataset(config);
   const run = buildRun(config, data);
-  const { model, optimizer, scheduler, generator } = run;
-  const parts = { model, optimizer, scheduler, generators: { model: generator } };
-  const perEpoch = stepsPerEpoch(config, data);
+  const { model, optimizer, scheduler, generator, augment, loader } = run;
+  const parts = {
+    model,
+    optimizer,
+    scheduler,
+    generators: { model: generator, augment },
+    dataLoaders: { train: loader },
+  };
+  const perEpoch = loader.length;
   makeDir(outDir);
   const metrics = new MetricsLog(join(outDir, "metrics.jsonl"));
   const policy = o.onNonFinite ?? "stop";
@@ -86,6 +93,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (o.resume) {
     restoreRun(o.resume, parts);
     pos = { ...o.resume.info.position };
+    if (loader.epoch !== pos.epoch || loader.position !== pos.batch) {
+      throw new UserError(
+        `${o.resume.path}: the data loader is at epoch ${loader.epoch + 1}, batch ${loader.position}, ` +
+          `but the run's position says epoch ${pos.epoch + 1}, batch ${pos.batch}`,
+      );
+    }
     metrics.truncate(pos.step, pos.epoch);
     log(`Resuming ${o.resume.path} at epoch ${pos.epoch + 1}, step ${pos.step}`);
   } else {
@@ -146,22 +159,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const everyMs = (o.checkpointEverySeconds ?? 15) * 1000;
 
   try {
-    for (; pos.epoch < config.epochs; pos.epoch++, pos.batch = 0) {
-      const order = epochOrder(config.seed, pos.epoch, data.train.n);
+    // The loader keeps the epoch and the batch within it; a resumed loader continues mid-epoch.
+    while (loader.epoch < config.epochs) {
+      pos.epoch = loader.epoch;
+      pos.batch = loader.position;
       const epochStart = performance.now() - pos.seconds * 1000;
       let lastSave = performance.now();
       progress.startEpoch(pos.epoch, config.epochs, perEpoch, pos.batch);
       model.train();
-      for (; pos.batch < perEpoch; ) {
-        const idx = order.subarray(
-          pos.batch * config.batchSize,
-          (pos.batch + 1) * config.batchSize,
-        );
-        const augment = {
-          generator: batchGenerator(config.seed, pos.epoch, pos.batch),
-          shift: config.augment,
-        };
-        const b = data.batch(data.train, idx, augment);
+      for (const b of loader) {
+        const size = b.target.size;
         const logits = model.forward(b.input, b.paddingMask);
         const loss = crossEntropy(logits, b.target);
         const lr = optimizer.paramGroups[0]!.lr;
@@ -189,13 +196,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         if (!skipped) o.hooks?.afterStep?.(pos.step + 1, model.parameters());
 
         const correct = countCorrect(logits, b.target);
-        pos.batch++;
+        pos.batch = loader.position;
         pos.step++;
         if (skipped) pos.skipped = (pos.skipped ?? 0) + 1;
         else {
-          pos.lossSum += lossValue * idx.length;
+          pos.lossSum += lossValue * size;
           pos.correct += correct;
-          pos.seen += idx.length;
+          pos.seen += size;
         }
         pos.seconds = (performance.now() - epochStart) / 1000;
         metrics.append({
@@ -203,7 +210,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           step: pos.step,
           epoch: pos.epoch + 1,
           loss: skipped ? null : lossValue,
-          acc: correct / idx.length,
+          acc: correct / size,
           lr,
           ...(skipped ? { skipped: true } : {}),
         });

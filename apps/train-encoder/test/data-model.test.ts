@@ -2,11 +2,11 @@ import { crossEntropy, Generator, noGrad, Tensor } from "@tapegrad/core";
 import { TransformerEncoderLayer } from "@tapegrad/layers";
 import { describe, expect, it } from "vitest";
 import { type Config, DEFAULTS } from "../src/config.js";
+import { batchOf, loaderFor } from "../src/data/dataset.js";
 import { modelShape } from "../src/data/index.js";
 import { loadMnist } from "../src/data/mnist.js";
 import { loadNames, MAX_LEN, suffixBaseline } from "../src/data/names.js";
 import { EncoderBlock, EncoderClassifier } from "../src/model.js";
-import { epochOrder } from "../src/setup.js";
 
 describe("data", () => {
   it("MNIST: the first 80% of each digit trains, the rest tests (7,996 / 2,004)", () => {
@@ -19,8 +19,10 @@ describe("data", () => {
       return c;
     };
     expect(perClass(d.train.labels)).toEqual([800, 901, 792, 825, 784, 690, 811, 856, 755, 782]);
-    const b = d.batch(d.train, [0, 5]);
+    const b = batchOf(d, d.train, [0, 5]);
     expect(b.input.shape).toEqual([2, 16, 49]);
+    expect(Array.from(b.target.data)).toEqual([d.train.labels[0], d.train.labels[5]]);
+    expect(b.paddingMask).toBeNull();
   });
 
   it("names: no name in both splits or on both lists; the suffix baseline is about 80%", () => {
@@ -33,11 +35,38 @@ describe("data", () => {
     expect(baseline).toBeLessThan(0.85);
   });
 
-  it("epoch order is a permutation fixed by (seed, epoch)", () => {
-    const a = epochOrder(0, 3, 100);
-    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    expect(epochOrder(0, 3, 100)).toEqual(a);
-    expect(epochOrder(0, 4, 100)).not.toEqual(a);
+  it("the training loader: every example once per epoch, in an order fixed by its generator", () => {
+    const d = loadNames({ limit: 100 });
+    const order = (seed: number) => {
+      const loader = loaderFor(d, d.train, {
+        batchSize: 16,
+        shuffle: true,
+        generator: new Generator(seed),
+      });
+      const epoch = [...loader];
+      // Names are right-aligned after padding: the mask marks exactly the zero tokens.
+      for (const b of epoch) {
+        expect(Array.from(b.paddingMask!.data)).toEqual(
+          Array.from(b.input.data, (t) => (t === 0 ? 1 : 0)),
+        );
+      }
+      return epoch.flatMap((b) => Array.from(b.input.data));
+    };
+    expect(order(1)).toEqual(order(1));
+    expect(order(1)).not.toEqual(order(2));
+    expect(order(1).length).toBe(d.train.n * MAX_LEN);
+  });
+
+  it("MNIST augmentation draws from its generator in reading order", () => {
+    const d = loadMnist({ limit: 50 });
+    const read = (seed: number) => {
+      const ex = d.examples(d.train, { generator: new Generator(seed), shift: 2 });
+      return [0, 1, 2].map((i) => Array.from(ex.getItem(i).input.data));
+    };
+    expect(read(3)).toEqual(read(3));
+    expect(read(3)).not.toEqual(read(4));
+    const plain = d.examples(d.train).getItem(0).input;
+    expect(plain.shape).toEqual([16, 49]);
   });
 });
 
@@ -113,7 +142,7 @@ describe("model", () => {
   it("padding is ignored: changing padded tokens leaves the names logits unchanged", () => {
     const model = build({ dropout: 0 }, "names").eval();
     const d = loadNames({ limit: 20 });
-    const b = d.batch(d.test, [0, 1]);
+    const b = batchOf(d, d.test, [0, 1]);
     const before = noGrad(() => model.forward(b.input, b.paddingMask)).data.slice();
     const tokens = b.input.data.slice();
     tokens[0] = 5; // position 0 is padding for every name shorter than MAX_LEN

@@ -116,11 +116,11 @@ export class ConcatDataset<T> extends Dataset<T> {
  * `lengths` are sizes that add up to the dataset's length, or fractions that add up to 1 (the
  * sizes are then floored and the examples left over go one each to the first subsets).
  */
-export function randomSplit<T>(
+export function randomSplit<T, const L extends readonly number[]>(
   dataset: MapDataset<T>,
-  lengths: readonly number[],
+  lengths: L,
   generator: Generator,
-): Subset<T>[] {
+): { -readonly [K in keyof L]: Subset<T> } {
   const n = dataset.length;
   let sizes = [...lengths];
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -142,9 +142,10 @@ export function randomSplit<T>(
   }
   const order = randperm(n, generator);
   let start = 0;
+  // One subset per length, so `const [train, val] = randomSplit(…)` types each part.
   return sizes.map((s) => {
     const part = Array.from(order.subarray(start, start + s));
     start += s;
     return new Subset(dataset, part);
-  });
+  }) as { -readonly [K in keyof L]: Subset<T> };
 }

@@ -447,8 +447,9 @@ export abstract class Module {
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra === "" ? [] : extra.split("\n");
-    const childLines = [...this._modules].map(
-      ([name, m]) => `(${name}): ${m === null ? "null" : m.toString().split("\n").join("\n  ")}`,
+    // An empty slot (a block without a downsample) is not shown, as PyTorch shows no None attribute.
+    const childLines = [...this.namedChildren()].map(
+      ([name, m]) => `(${name}): ${m.toString().split("\n").join("\n  ")}`,
     );
     const lines = [...extraLines, ...childLines];
     const name = this.constructor.name;

@@ -45,12 +45,17 @@ function describeModule(m: Module): Described {
 
 /** PyTorch's repr in our spelling: camelCase names, true/false/null, no `inplace`. */
 function normalizeRepr(repr: string): string {
-  return repr
-    .replace(/([a-z])_([a-z])/g, (_, a: string, b: string) => a + b.toUpperCase())
-    .replace(/\bTrue\b/g, "true")
-    .replace(/\bFalse\b/g, "false")
-    .replace(/\bNone\b/g, "null")
-    .replace(/, inplace=false/g, "");
+  return (
+    repr
+      // Option names (before "=") in camelCase; module names such as self_attn stay as they are.
+      .replace(/\b[a-z]+(_[a-z]+)+(?==)/g, (k) =>
+        k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
+      )
+      .replace(/\bTrue\b/g, "true")
+      .replace(/\bFalse\b/g, "false")
+      .replace(/\bNone\b/g, "null")
+      .replace(/, inplace=false/g, "")
+  );
 }
 
 // The modules of fixtures/gen_module_registration.py, written the same way: fields only.

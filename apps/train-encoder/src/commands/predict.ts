@@ -1,7 +1,8 @@
 import { noGrad } from "@tapegrad/core";
 import type { Parsed } from "../args.js";
+import { batchOf } from "../data/dataset.js";
 import type { MnistSplit } from "../data/mnist.js";
-import { encodeName, MAX_LEN, type NamesSplit, namesBatch } from "../data/names.js";
+import { namesSplit } from "../data/names.js";
 import { UserError } from "../errors.js";
 import { probabilities } from "../metrics.js";
 import { loadForInference } from "./inference.js";
@@ -56,7 +57,7 @@ export function predictCommand(positionals: string[], values: Parsed["values"]):
       }
       return n;
     });
-    const b = data.batch(test, idx);
+    const b = batchOf(data, test, idx);
     const probs = probabilities(noGrad(() => model.forward(b.input, null)));
     idx.forEach((r, i) => {
       console.log(`test image #${r} (label ${test.labels[r]})`);
@@ -70,16 +71,9 @@ export function predictCommand(positionals: string[], values: Parsed["values"]):
       throw new UserError(`predict: '${name}' is not a name (letters and '-' only)`);
     }
   }
-  const tokens = new Int32Array(inputs.length * MAX_LEN);
-  inputs.forEach((name, i) => encodeName(name, tokens, i * MAX_LEN));
-  const split: NamesSplit = {
-    n: inputs.length,
-    labels: new Int32Array(inputs.length),
-    tokens,
-    names: inputs,
-  };
-  const b = namesBatch(
-    split,
+  const b = batchOf(
+    data,
+    namesSplit(inputs),
     inputs.map((_, i) => i),
   );
   const probs = probabilities(noGrad(() => model.forward(b.input, b.paddingMask)));

@@ -1,4 +1,5 @@
-import { type Generator, type Tensor, tensor } from "@tapegrad/core";
+import type { Generator, Tensor } from "@tapegrad/core";
+import { DataLoader, defaultCollate, type MapDataset } from "@tapegrad/data";
 
 /** One split held as flat typed arrays, so a batch is a few row copies. */
 export interface Split {
@@ -12,6 +13,12 @@ export interface Augment {
   generator: Generator;
   /** Largest shift in pixels, each way. */
   shift: number;
+}
+
+/** One example: the model's input and the class as an int32 scalar. */
+export interface Example {
+  input: Tensor;
+  target: Tensor;
 }
 
 export interface Batch {
@@ -30,18 +37,53 @@ export interface Dataset {
   train: Split;
   test: Split;
   /**
-   * Gather the examples at `indices` of a split into tensors. With a generator, training
-   * examples are augmented (MNIST: random shifts of up to `augment` pixels).
+   * The examples of a split, one at a time. With `augment`, each example read is augmented
+   * (MNIST: a random shift of up to `augment.shift` pixels), drawing from `augment.generator` in
+   * the order the examples are read — so its state, checkpointed with the loader's, resumes the
+   * same augmentations.
    */
-  batch(split: Split, indices: ArrayLike<number>, augment?: Augment): Batch;
+  examples(split: Split, augment?: Augment): MapDataset<Example>;
+  /** The key-padding mask (true = padding) of a batch of inputs; null when nothing is padded. */
+  paddingMask(input: Tensor): Tensor | null;
   /** A line of context printed before training (sizes, baselines). */
   describe(): string[];
 }
 
-export function labelsTensor(split: Split, indices: ArrayLike<number>): Tensor {
-  const y = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) y[i] = split.labels[indices[i]!]!;
-  return tensor(y, { dtype: "int32" });
+/** Stack examples into a batch (defaultCollate) and add the dataset's padding mask. */
+export function collateBatch(data: Dataset, examples: Example[]): Batch {
+  const { input, target } = defaultCollate(examples);
+  return { input, target, paddingMask: data.paddingMask(input) };
+}
+
+/** The examples at `indices` of a split, as one batch (predict's picks). */
+export function batchOf(data: Dataset, split: Split, indices: readonly number[]): Batch {
+  const examples = data.examples(split);
+  return collateBatch(
+    data,
+    indices.map((i) => examples.getItem(i)),
+  );
+}
+
+export interface LoaderOptions {
+  batchSize: number;
+  /** A new order each epoch, drawn from `generator`. */
+  shuffle?: boolean;
+  generator?: Generator;
+  augment?: Augment;
+}
+
+/** Batches of a split, from @tapegrad/data's DataLoader. */
+export function loaderFor(
+  data: Dataset,
+  split: Split,
+  options: LoaderOptions,
+): DataLoader<Example, Batch> {
+  return new DataLoader(data.examples(split, options.augment), {
+    batchSize: options.batchSize,
+    shuffle: options.shuffle ?? false,
+    generator: options.generator,
+    collate: (examples) => collateBatch(data, examples),
+  });
 }
 
 /** Keep the first `limit` examples of each class (a deterministic, class-balanced subset). */

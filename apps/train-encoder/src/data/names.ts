@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Tensor } from "@tapegrad/core";
-import { type Batch, type Dataset, labelsTensor, limitPerClass, type Split } from "./dataset.js";
+import { Dataset as MapStyle } from "@tapegrad/data";
+import { type Dataset, type Example, limitPerClass, type Split } from "./dataset.js";
 
 /** Token 0 is padding; then a–z and the hyphen of double names. */
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz-";
@@ -53,21 +54,28 @@ function buildSplit(entries: [string, number][]): NamesSplit {
   return { n, labels, tokens, names: entries.map(([name]) => name) };
 }
 
-/** Batch of tokens plus the key-padding mask (true where a position is padding). */
-export function namesBatch(split: NamesSplit, indices: ArrayLike<number>): Batch {
-  const n = indices.length;
-  const x = new Int32Array(n * MAX_LEN);
-  const mask = new Uint8Array(n * MAX_LEN);
-  for (let i = 0; i < n; i++) {
-    const r = indices[i]!;
-    x.set(split.tokens.subarray(r * MAX_LEN, (r + 1) * MAX_LEN), i * MAX_LEN);
+/** A split's names one by one: MAX_LEN token ids, right-aligned after the padding (0). */
+class NameExamples extends MapStyle<Example> {
+  constructor(readonly split: NamesSplit) {
+    super();
   }
-  for (let i = 0; i < x.length; i++) mask[i] = x[i] === 0 ? 1 : 0;
-  return {
-    input: new Tensor(x, [n, MAX_LEN], "int32"),
-    paddingMask: new Tensor(mask, [n, MAX_LEN], "bool"),
-    target: labelsTensor(split, indices),
-  };
+  get length(): number {
+    return this.split.n;
+  }
+  getItem(r: number): Example {
+    const tokens = this.split.tokens.slice(r * MAX_LEN, (r + 1) * MAX_LEN);
+    return {
+      input: new Tensor(tokens, [MAX_LEN], "int32"),
+      target: new Tensor(Int32Array.of(this.split.labels[r]!), [], "int32"),
+    };
+  }
+}
+
+/** The names a user typed, as a split without labels (for predict). */
+export function namesSplit(names: string[]): NamesSplit {
+  const tokens = new Int32Array(names.length * MAX_LEN);
+  names.forEach((name, i) => encodeName(name, tokens, i * MAX_LEN));
+  return { n: names.length, labels: new Int32Array(names.length), tokens, names };
 }
 
 /** Predict each test name's class from its last two letters' majority class in training. */
@@ -133,7 +141,8 @@ export function loadNames(options: { limit?: number } = {}): Dataset & {
     seqLen: MAX_LEN,
     train,
     test,
-    batch: (split, indices) => namesBatch(split as NamesSplit, indices),
+    examples: (split) => new NameExamples(split as NamesSplit),
+    paddingMask: (input) => input.eq(0),
     describe: () => {
       const baseline = suffixBaseline(train, test);
       return [
