@@ -103,7 +103,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     }
   }
 
-  /** The epoch in progress (0-based); it advances when an epoch's last batch has been yielded. */
+  /**
+   * The epoch in progress (0-based). It advances when an iteration runs to its end; a loop
+   * that stops after the last batch leaves `position` at `length`, and the next iteration just
+   * finishes that epoch.
+   */
   get epoch(): number {
     return this._epoch;
   }
