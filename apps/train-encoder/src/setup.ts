@@ -8,8 +8,7 @@ import {
   sequential,
 } from "@tapegrad/optim";
 import type { Config } from "./config.js";
-import { type Dataset, loaderFor } from "./data/dataset.js";
-import { modelShape } from "./data/index.js";
+import { type Dataset, loaderFor, modelShape } from "./data/dataset.js";
 import { EncoderClassifier } from "./model.js";
 
 /** Linear warmup (at most a tenth of the run) then cosine decay to zero. */

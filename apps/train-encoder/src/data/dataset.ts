@@ -1,5 +1,6 @@
 import type { Generator, Tensor } from "@tapegrad/core";
 import { DataLoader, defaultCollate, type MapDataset } from "@tapegrad/data";
+import type { ModelShape } from "../model.js";
 
 /** One split held as flat typed arrays, so a batch is a few row copies. */
 export interface Split {
@@ -34,6 +35,8 @@ export interface Dataset {
   classNames: string[];
   /** Tokens per example (sequence length). */
   seqLen: number;
+  /** What a token is: MNIST's patches of floats, or names' letter ids. */
+  input: ModelShape["input"];
   train: Split;
   test: Split;
   /**
@@ -47,6 +50,11 @@ export interface Dataset {
   paddingMask(input: Tensor): Tensor | null;
   /** A line of context printed before training (sizes, baselines). */
   describe(): string[];
+}
+
+/** The model's input, sequence length and class count for a dataset. */
+export function modelShape(data: Dataset): ModelShape {
+  return { input: data.input, seqLen: data.seqLen, numClasses: data.classNames.length };
 }
 
 /** Stack examples into a batch (defaultCollate) and add the dataset's padding mask. */

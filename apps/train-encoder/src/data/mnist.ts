@@ -1,8 +1,8 @@
 import { Tensor } from "@tapegrad/core";
+import { Dataset as MapStyle } from "@tapegrad/data";
 // The digit files: read from disk in Node, bundled into the page in a browser (package.json
 // "imports" picks the file by the "browser" condition), so this module runs in both.
 import { readDigitJson } from "#mnist-digits";
-import { Dataset as MapStyle } from "@tapegrad/data";
 import { type Augment, type Dataset, type Example, limitPerClass, type Split } from "./dataset.js";
 
 /** 28×28 digits cut into a 4×4 grid of 7×7 patches: 16 tokens of 49 pixels each. */
@@ -162,6 +162,7 @@ export function loadMnist(options: { limit?: number } = {}): Dataset & {
     name: "mnist",
     classNames: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
     seqLen: TOKENS,
+    input: { kind: "patches", dim: PATCH_DIM },
     train,
     test,
     examples: (split, augment) => new MnistExamples(split as MnistSplit, augment),

@@ -139,6 +139,7 @@ export function loadNames(options: { limit?: number } = {}): Dataset & {
     name: "names",
     classNames: CLASS_NAMES,
     seqLen: MAX_LEN,
+    input: { kind: "tokens", vocab: VOCAB },
     train,
     test,
     examples: (split) => new NameExamples(split as NamesSplit),
