@@ -7,25 +7,17 @@ import {
   crossEntropy,
   decodeSafetensors,
   encodeSafetensors,
-  Generator,
   kernelInfo,
   noGrad,
   setNumThreads,
   type Tensor,
   tensor,
 } from "@tapegrad/core";
-import {
-  AdamW,
-  clipGradNorm,
-  cosineDecay,
-  LRScheduler,
-  linearWarmup,
-  type Schedule,
-  sequential,
-} from "@tapegrad/optim";
+import { clipGradNorm } from "@tapegrad/optim";
 import { DEFAULTS } from "@tapegrad/train-encoder/config";
+import { type Batch, loaderFor } from "@tapegrad/train-encoder/data/dataset";
 import { loadMnist, PATCH_DIM, patchify, TOKENS } from "@tapegrad/train-encoder/data/mnist";
-import { EncoderClassifier } from "@tapegrad/train-encoder/model";
+import { buildRun } from "@tapegrad/train-encoder/setup";
 import type { Evaluation, FromWorker, ToWorker } from "./protocol.js";
 
 const scope = self as unknown as {
@@ -36,39 +28,19 @@ const scope = self as unknown as {
 const post = (message: FromWorker, transfer: Transferable[] = []) =>
   scope.postMessage(message, transfer);
 
-// `pnpm train`'s defaults: the same model, data split, batch size, optimizer and schedule.
+// `pnpm train`'s defaults, built by the app's own setup (apps/train-encoder/src/setup.ts): the
+// same model, data split, DataLoader (shuffle and augmentation generators), optimizer and
+// schedule.
 const config = DEFAULTS.mnist;
 const data = loadMnist();
-const generator = new Generator(config.seed);
-const model = new EncoderClassifier(
-  config,
-  { input: { kind: "patches", dim: PATCH_DIM }, seqLen: TOKENS, numClasses: 10 },
-  generator,
-);
-const stepsPerEpoch = Math.ceil(data.train.n / config.batchSize);
+const { model, optimizer, scheduler, loader } = buildRun(config, data);
+const stepsPerEpoch = loader.length;
 const totalSteps = config.epochs * stepsPerEpoch;
-
-// The app's recipe (apps/train-encoder/src/setup.ts): weight decay on matrices only, AdamW,
-// a linear warmup of at most a tenth of the run, then cosine decay to zero.
-const decay = model.parameters().filter((p) => p.ndim >= 2);
-const noDecay = model.parameters().filter((p) => p.ndim < 2);
-const optimizer = new AdamW(
-  [
-    { params: decay, weightDecay: config.weightDecay },
-    { params: noDecay, weightDecay: 0 },
-  ],
-  { lr: config.lr, betas: [0.9, 0.999] },
-);
-const warmup = Math.min(config.warmup, Math.floor(totalSteps / 10));
-const schedule: Schedule = sequential(
-  [linearWarmup(warmup, { startFactor: 1 / warmup }), cosineDecay(totalSteps - warmup)],
-  [warmup],
-);
-const scheduler = new LRScheduler(optimizer, schedule);
 
 let state: "idle" | "running" | "paused" | "done" = "idle";
 let step = 0;
-let order: Int32Array = new Int32Array(0);
+/** The loader's current epoch, one batch taken per training step. */
+let batches: Iterator<Batch> | null = null;
 let trainMs = 0;
 let stepsTimed = 0;
 
@@ -87,16 +59,14 @@ function setState(next: typeof state): void {
   post({ type: "state", state });
 }
 
-/** A shuffle of the training set fixed by (seed, epoch). */
-function epochOrder(epoch: number): Int32Array {
-  const g = new Generator(config.seed * 1_000 + epoch + 1);
-  const idx = new Int32Array(data.train.n);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  for (let i = idx.length - 1; i > 0; i--) {
-    const j = g.randint(0, i + 1);
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+/** The next training batch; an epoch's end starts the loader's next epoch. */
+function nextBatch(): Batch {
+  for (;;) {
+    batches ??= loader[Symbol.iterator]();
+    const next = batches.next();
+    if (!next.done) return next.value;
+    batches = null;
   }
-  return idx;
 }
 
 function argmaxRows(logits: Tensor): Int32Array {
@@ -111,13 +81,10 @@ function argmaxRows(logits: Tensor): Int32Array {
 }
 
 async function trainStep(): Promise<void> {
-  const epoch = Math.floor(step / stepsPerEpoch);
-  const batch = step % stepsPerEpoch;
-  if (batch === 0) order = epochOrder(epoch);
-  const idx = order.subarray(batch * config.batchSize, (batch + 1) * config.batchSize);
   const started = performance.now();
   model.train();
-  const b = data.batch(data.train, idx, { generator, shift: config.augment });
+  const b = nextBatch();
+  const n = b.target.size;
   const logits = model.forward(b.input, b.paddingMask);
   const loss = crossEntropy(logits, b.target);
   loss.backward();
@@ -128,37 +95,35 @@ async function trainStep(): Promise<void> {
   model.zeroGrad();
   const predicted = argmaxRows(logits);
   let correct = 0;
-  for (let i = 0; i < idx.length; i++) if (predicted[i] === b.target.data[i]) correct++;
+  for (let i = 0; i < n; i++) if (predicted[i] === b.target.data[i]) correct++;
   trainMs += performance.now() - started;
   stepsTimed++;
   step++;
   post({
     type: "step",
     step,
-    epoch: epoch + 1,
+    epoch: loader.epoch + 1,
     loss: loss.item(),
-    acc: correct / idx.length,
+    acc: correct / n,
     lr,
     stepsPerSecond: stepsTimed / (trainMs / 1000),
   });
-  if (step % stepsPerEpoch === 0) await evaluate("epoch");
+  if (loader.position === stepsPerEpoch) await evaluate("epoch");
 }
 
 /** Loss, accuracy and confusion matrix on the 2,004 test digits, a chunk per turn. */
 async function evaluate(reason: Evaluation["reason"]): Promise<void> {
-  const chunk = 256;
   const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   let lossSum = 0;
   let correct = 0;
-  for (let start = 0; start < data.test.n; start += chunk) {
-    const idx = Array.from({ length: Math.min(chunk, data.test.n - start) }, (_, i) => start + i);
+  for (const b of loaderFor(data, data.test, { batchSize: 256 })) {
+    const n = b.target.size;
     model.eval();
     noGrad(() => {
-      const b = data.batch(data.test, idx);
       const logits = model.forward(b.input, b.paddingMask);
-      lossSum += crossEntropy(logits, b.target).item() * idx.length;
+      lossSum += crossEntropy(logits, b.target).item() * n;
       const predicted = argmaxRows(logits);
-      for (let i = 0; i < idx.length; i++) {
+      for (let i = 0; i < n; i++) {
         const truth = b.target.data[i]!;
         confusion[truth]![predicted[i]!]!++;
         if (predicted[i] === truth) correct++;
