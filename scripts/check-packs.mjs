@@ -2,7 +2,7 @@
 // registry and a user would see them: the manifest (no workspace protocol, no private tooling,
 // the fields npm shows), LICENSE and README (links that work on npmjs.com), the type
 // declarations under every resolution mode (@arethetypeswrong/cli, all profiles), and an install
-// of the three tarballs with npm into an empty project that then loads every entry.
+// of the four tarballs with npm into an empty project that then loads every entry.
 // Run after `pnpm build`.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const REPO = "https://github.com/tapegrad/tapegrad";
-const packages = ["core", "layers", "optim"];
+const packages = ["core", "layers", "optim", "data"];
 const license = readFileSync(join(root, "LICENSE"), "utf8");
 const work = mkdtempSync(join(tmpdir(), "tapegrad-packs-"));
 const problems = [];
@@ -93,7 +93,13 @@ writeFileSync(join(project, "package.json"), '{ "name": "consumer", "private": t
 try {
   run("npm", ["install", "--offline", "--no-audit", "--no-fund", ...tarballs], project);
   const probe = `
-    const entries = ["@tapegrad/core", "@tapegrad/core/node", "@tapegrad/layers", "@tapegrad/optim"];
+    const entries = [
+      "@tapegrad/core",
+      "@tapegrad/core/node",
+      "@tapegrad/layers",
+      "@tapegrad/optim",
+      "@tapegrad/data",
+    ];
     for (const e of entries) {
       const cjs = require(e);
       import(e).then((esm) => {
@@ -102,10 +108,14 @@ try {
     }
     const { Linear } = require("@tapegrad/layers");
     const { tensor } = require("@tapegrad/core");
-    console.log(new Linear(2, 1).forward(tensor([[1, 2]])).shape.join("x"));`;
+    const { DataLoader, TensorDataset } = require("@tapegrad/data");
+    const loader = new DataLoader(new TensorDataset(tensor([[1, 2], [3, 4], [5, 6]])), { batchSize: 2 });
+    const [[batch]] = loader;
+    console.log(new Linear(2, 1).forward(batch).shape.join("x"));`;
+  // A Linear(2, 1) on the DataLoader's first batch of two examples: the tarballs work together.
   const shape = run("node", ["-e", probe], project).trim();
-  if (shape !== "1x1") problems.push(`installed tarballs: Linear(2, 1) gave shape ${shape}`);
-  else console.log("npm install of the three tarballs: every entry loads with require and import");
+  if (shape !== "2x1") problems.push(`installed tarballs: Linear(2, 1) on a batch gave ${shape}`);
+  else console.log("npm install of the four tarballs: every entry loads with require and import");
 } catch (e) {
   problems.push(`installing the tarballs with npm failed\n${e.stdout ?? ""}${e.stderr ?? e}`);
 }
