@@ -76,6 +76,7 @@ export {
 } from "./modules/transformer.js";
 export { isParameter, Parameter } from "./parameter.js";
 export {
+  type CheckpointableDataLoader,
   type CheckpointableOptimizer,
   type CheckpointableScheduler,
   captureTrainingState,
