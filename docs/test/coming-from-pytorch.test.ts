@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as core from "@tapegrad/core";
 import * as coreNode from "@tapegrad/core/node";
+import * as data from "@tapegrad/data";
 import * as layers from "@tapegrad/layers";
 import * as optim from "@tapegrad/optim";
 import { describe, expect, it } from "vitest";
@@ -21,13 +22,14 @@ function tapegradColumn(markdown: string): string[] {
   return spans;
 }
 
-const exportsOf: Record<string, unknown> = { ...core, ...coreNode, ...layers, ...optim };
+const exportsOf: Record<string, unknown> = { ...core, ...coreNode, ...layers, ...optim, ...data };
 const x = core.tensor([[1, 2]]);
 const model = new layers.Linear(2, 1);
 const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
 const sched = new optim.LRScheduler(opt, optim.constant());
+const loader = new data.DataLoader(new data.TensorDataset(x), { batchSize: 1 });
 // The receivers the table uses, one instance of each.
-const receivers: Record<string, object> = { x, a: x, loss: x, model, opt, sched };
+const receivers: Record<string, object> = { x, a: x, loss: x, model, opt, sched, loader };
 
 /** The name a span refers to: `new Generator(0)` → Generator, `x.sum(1, true)` → x.sum. */
 function reference(span: string): string[] | null {
