@@ -1,6 +1,4 @@
-export { type Conv2dOptions, conv2d, unfold } from "./functional/conv.js";
 export * from "./functional/index.js";
-export { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions } from "./functional/pool.js";
 export * as init from "./init.js";
 export {
   type FactoryOptions,
@@ -12,6 +10,8 @@ export {
 } from "./module.js";
 export {
   Dropout,
+  Dropout1d,
+  Dropout2d,
   Flatten,
   GELU,
   Identity,
@@ -35,14 +35,23 @@ export {
 } from "./modules/attention.js";
 export { ModuleList, Sequential } from "./modules/containers.js";
 export {
-  AdaptiveAvgPool2d,
-  AvgPool2d,
+  Conv1d,
+  type Conv1dModuleOptions,
   Conv2d,
   type Conv2dModuleOptions,
-  MaxPool2d,
+  ConvTranspose1d,
+  type ConvTranspose1dModuleOptions,
+  ConvTranspose2d,
+  type ConvTranspose2dModuleOptions,
 } from "./modules/conv.js";
 export { DenseBlock, DenseLayer, Transition } from "./modules/dense.js";
 export { Embedding, type EmbeddingOptions } from "./modules/embedding.js";
+export {
+  InstanceNorm1d,
+  InstanceNorm2d,
+  type InstanceNormOptions,
+  LocalResponseNorm,
+} from "./modules/instance-norm.js";
 export { Linear, type LinearOptions } from "./modules/linear.js";
 export {
   BatchNorm1d,
@@ -55,6 +64,16 @@ export {
   RMSNorm,
   type RMSNormOptions,
 } from "./modules/norm.js";
+export {
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  MaxPool1d,
+  MaxPool2d,
+  Upsample,
+  type UpsampleOptions,
+} from "./modules/pool.js";
 export {
   LearnedPositionalEmbedding,
   type LearnedPositionalOptions,

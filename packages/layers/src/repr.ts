@@ -4,6 +4,7 @@
  * read in TypeScript.
  */
 export function reprValue(v: unknown): string {
+  if (v instanceof Raw) return v.text;
   if (typeof v === "number") return reprNumber(v);
   if (typeof v === "string") return `'${v}'`;
   if (Array.isArray(v)) {
@@ -30,4 +31,16 @@ export function reprFields(fields: Record<string, unknown>): string {
   return Object.entries(fields)
     .map(([k, v]) => `${k}=${reprValue(v)}`)
     .join(", ");
+}
+
+class Raw {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * A string printed without quotes, where PyTorch formats it with str() rather than repr()
+ * (`padding=same`, `mode=bilinear`).
+ */
+export function raw(text: string): unknown {
+  return new Raw(text);
 }

@@ -149,19 +149,19 @@ describe("conv2d", () => {
   it("errors name the op and the shapes", () => {
     const x = randT([1, 3, 5, 5], 1);
     expect(() => conv2d(x, randT([2, 4, 3, 3], 2))).toThrow(
-      /conv2d: input \[1, 3, 5, 5\] has 3 channels but weight \[2, 4, 3, 3\] expects 4/,
+      /conv2d: input of shape \[1, 3, 5, 5\] must be \[N, C_in, H, W\] with C_in = 4 \(weight \[2, 4, 3, 3\], groups 1\)/,
     );
     expect(() => conv2d(randT([3, 5, 5], 1), randT([2, 3, 3, 3], 2))).toThrow(
-      /conv2d: expected input of shape \[N, C, H, W\], got \[3, 5, 5\]/,
+      /conv2d: input of shape \[3, 5, 5\] must be \[N, C_in, H, W\]/,
     );
     expect(() => conv2d(x, randT([2, 3, 3], 2))).toThrow(
-      /conv2d: weight must be \[out, in, kh, kw\]/,
+      /conv2d: weight must be \[C_out, C_in\/groups, kh, kw\], got \[2, 3, 3\]/,
     );
     expect(() => conv2d(x, randT([2, 3, 3, 3], 2), randT([3], 3))).toThrow(
-      /conv2d: bias must be \[2\], got \[3\]/,
+      /conv2d: bias must be \[2\] \(one per output channel\), got \[3\]/,
     );
     expect(() => conv2d(x, randT([2, 3, 7, 7], 2))).toThrow(
-      /conv2d: kernel 7×7 .* is larger than input \[1, 3, 5, 5\]/,
+      /conv2d: the kernel \(size 7×7, dilation 1×1\) is larger than the padded input \[1, 3, 5, 5\]/,
     );
     expect(() => conv2d(x, randT([2, 3, 3, 3], 2), null, { stride: 0 })).toThrow(
       /conv2d: stride must be positive/,
@@ -246,18 +246,18 @@ describe("pooling", () => {
   it("errors name the op and the shapes", () => {
     const x = randT([1, 1, 4, 4], 1);
     expect(() => maxPool2d(randT([4, 4], 1), 2)).toThrow(
-      /maxPool2d: expected input of shape \[N, C, H, W\], got \[4, 4\]/,
+      /maxPool2d: input of shape \[4, 4\] must be \[N, C, H, W\]/,
     );
     expect(() => avgPool2d(x, 5)).toThrow(
-      /avgPool2d: kernel 5×5 is larger than input \[1, 1, 4, 4\]/,
+      /avgPool2d: the kernel 5×5 is larger than the padded input \[1, 1, 4, 4\]/,
     );
     expect(() => maxPool2d(x, 2, { padding: 2 })).toThrow(
-      /maxPool2d: padding 2×2 should be at most half of kernel 2×2/,
+      /maxPool2d: padding 2×2 must be at most half of the kernel 2×2/,
     );
-    expect(() => maxPool2d(x, 0)).toThrow(/maxPool2d: kernel size and stride must be positive/);
+    expect(() => maxPool2d(x, 0)).toThrow(/maxPool2d: kernelSize must be positive, got 0×0/);
     expect(() => adaptiveAvgPool2d(x, 0)).toThrow(/adaptiveAvgPool2d: outputSize must be positive/);
     expect(() => adaptiveAvgPool2d(randT([4, 4], 1), 2)).toThrow(
-      /adaptiveAvgPool2d: expected input/,
+      /adaptiveAvgPool2d: input of shape \[4, 4\] must be \[N, C, H, W\]/,
     );
   });
 });

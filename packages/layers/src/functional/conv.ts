@@ -1,153 +1,147 @@
-import { defineOp, fmtShape, type Tensor, zeros } from "@tapegrad/core";
+import { fmtShape, type Tensor } from "@tapegrad/core";
+import { checkOptionalTensor, checkTensor } from "../check.js";
+import { type Geometry, pair, unfoldOp, windows } from "./im2col.js";
 
-export interface Conv2dParams {
-  stride: [number, number];
-  padding: [number, number];
-  dilation: [number, number];
-}
-
-interface Geometry extends Conv2dParams {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  oh: number;
-  ow: number;
-}
-
-export function pair(name: string, v: number | readonly number[]): [number, number] {
-  const p: [number, number] =
-    typeof v === "number" ? [v, v] : [v[0] ?? Number.NaN, v[1] ?? Number.NaN];
-  if (!p.every((x) => Number.isInteger(x) && x >= 0)) {
-    throw new Error(`${name} must be a non-negative integer or a pair of them, got ${String(v)}`);
-  }
-  return p;
-}
-
-function geometry(op: string, x: Tensor, kh: number, kw: number, p: Conv2dParams): Geometry {
-  if (x.ndim !== 4)
-    throw new Error(`${op}: expected input of shape [N, C, H, W], got ${fmtShape(x.shape)}`);
-  if (kh === 0 || kw === 0) throw new Error(`${op}: kernelSize must be positive, got ${kh}×${kw}`);
-  for (const key of ["stride", "dilation"] as const) {
-    if (p[key][0] === 0 || p[key][1] === 0)
-      throw new Error(`${op}: ${key} must be positive, got ${p[key].join("×")}`);
-  }
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const oh = Math.floor((h + 2 * p.padding[0] - p.dilation[0] * (kh - 1) - 1) / p.stride[0]) + 1;
-  const ow = Math.floor((w + 2 * p.padding[1] - p.dilation[1] * (kw - 1) - 1) / p.stride[1]) + 1;
-  if (oh <= 0 || ow <= 0) {
-    throw new Error(
-      `${op}: kernel ${kh}×${kw} (dilation ${p.dilation.join("×")}, padding ${p.padding.join("×")}) ` +
-        `is larger than input ${fmtShape(x.shape)}`,
-    );
-  }
-  return { n, c, h, w, kh, kw, oh, ow, ...p };
-}
-
-/**
- * im2col: [N, C, H, W] → [N, C·kh·kw, oh·ow], zero outside the padded border. Each row of the
- * result is one (channel, ky, kx) tap across every output position.
- */
-function im2col(src: Tensor["data"], g: Geometry, dst: Tensor["data"]): void {
-  const L = g.oh * g.ow;
-  const K = g.c * g.kh * g.kw;
-  for (let b = 0; b < g.n; b++) {
-    for (let ch = 0; ch < g.c; ch++) {
-      const srcBase = (b * g.c + ch) * g.h * g.w;
-      for (let ky = 0; ky < g.kh; ky++) {
-        for (let kx = 0; kx < g.kw; kx++) {
-          const row = (ch * g.kh + ky) * g.kw + kx;
-          const dstBase = (b * K + row) * L;
-          for (let oy = 0; oy < g.oh; oy++) {
-            const iy = oy * g.stride[0] - g.padding[0] + ky * g.dilation[0];
-            const o = dstBase + oy * g.ow;
-            if (iy < 0 || iy >= g.h) continue; // dst is zero-initialized
-            const rowBase = srcBase + iy * g.w;
-            for (let ox = 0; ox < g.ow; ox++) {
-              const ix = ox * g.stride[1] - g.padding[1] + kx * g.dilation[1];
-              if (ix >= 0 && ix < g.w) dst[o + ox] = src[rowBase + ix]!;
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** col2im: the adjoint of im2col — scatter-adds columns back into an image gradient. */
-function col2im(cols: Tensor["data"], g: Geometry, dst: Tensor["data"]): void {
-  const L = g.oh * g.ow;
-  const K = g.c * g.kh * g.kw;
-  for (let b = 0; b < g.n; b++) {
-    for (let ch = 0; ch < g.c; ch++) {
-      const dstBase = (b * g.c + ch) * g.h * g.w;
-      for (let ky = 0; ky < g.kh; ky++) {
-        for (let kx = 0; kx < g.kw; kx++) {
-          const row = (ch * g.kh + ky) * g.kw + kx;
-          const srcBase = (b * K + row) * L;
-          for (let oy = 0; oy < g.oh; oy++) {
-            const iy = oy * g.stride[0] - g.padding[0] + ky * g.dilation[0];
-            if (iy < 0 || iy >= g.h) continue;
-            const o = srcBase + oy * g.ow;
-            const rowBase = dstBase + iy * g.w;
-            for (let ox = 0; ox < g.ow; ox++) {
-              const ix = ox * g.stride[1] - g.padding[1] + kx * g.dilation[1];
-              if (ix >= 0 && ix < g.w) dst[rowBase + ix] = dst[rowBase + ix]! + cols[o + ox]!;
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-// d(unfold x) = col2im(dcols): each input pixel collects the gradient of every tap that read it.
-const unfoldOp = defineOp<[Tensor, number, number, Conv2dParams], Tensor, Geometry>({
-  name: "unfold",
-  forward(ctx, x, kh, kw, p) {
-    const g = geometry("unfold", x, kh, kw, p);
-    ctx.save(g);
-    const out = zeros([g.n, g.c * kh * kw, g.oh * g.ow], { dtype: x.dtype });
-    im2col(x.data, g, out.data);
-    return out;
-  },
-  backward(ctx, dcols) {
-    const g = ctx.saved;
-    const dx = zeros([g.n, g.c, g.h, g.w], { dtype: dcols.dtype });
-    col2im(dcols.data, g, dx.data);
-    return [dx];
-  },
-});
-
-/** Sliding local blocks, as torch.nn.functional.unfold: [N, C, H, W] → [N, C·kh·kw, L]. */
-export function unfold(
-  x: Tensor,
-  kernelSize: number | readonly number[],
-  options: {
-    stride?: number | readonly number[];
-    padding?: number | readonly number[];
-    dilation?: number | readonly number[];
-  } = {},
-): Tensor {
-  const [kh, kw] = pair("unfold: kernelSize", kernelSize);
-  return unfoldOp(x, kh, kw, {
-    stride: pair("unfold: stride", options.stride ?? 1),
-    padding: pair("unfold: padding", options.padding ?? 0),
-    dilation: pair("unfold: dilation", options.dilation ?? 1),
-  });
-}
+export { fold, pair, type UnfoldOptions, unfold } from "./im2col.js";
 
 export interface Conv2dOptions {
   stride?: number | readonly number[];
-  padding?: number | readonly number[];
+  /**
+   * Zero padding on both sides, or "valid" (none) or "same" (the output as large as the input:
+   * stride 1 only; an odd total pads one more after than before, as PyTorch).
+   */
+  padding?: number | readonly number[] | "same" | "valid";
   dilation?: number | readonly number[];
+  /** Split the channels into `groups` independent convolutions (groups = inChannels: depthwise). */
+  groups?: number;
+}
+
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number | "same" | "valid";
+  dilation?: number;
+  groups?: number;
+}
+
+/** A conv's arguments, resolved per spatial axis; `op` names the caller in every error. */
+interface ConvSpec {
+  op: string;
+  /** What the input must look like, for messages: "[N, C_in, H, W]" or "[N, C_in, L]". */
+  layout: string;
+  stride: [number, number];
+  /** Padding before and after along H, then W. */
+  pad: [number, number, number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+export function positive(op: string, name: string, v: [number, number]): [number, number] {
+  if (v[0] === 0 || v[1] === 0)
+    throw new Error(`${op}: ${name} must be positive, got ${v.join("×")}`);
+  return v;
+}
+
+export function checkGroups(op: string, groups: unknown): number {
+  if (!Number.isInteger(groups) || (groups as number) < 1) {
+    throw new Error(`${op}: groups must be a positive integer, got ${String(groups)}`);
+  }
+  return groups as number;
+}
+
+/** PyTorch's "same": total d·(k−1) per axis, the smaller half before. */
+function samePadding(k: number, d: number): [number, number] {
+  const total = d * (k - 1);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
 /**
- * 2-D convolution (cross-correlation, as PyTorch) by im2col + one batched matmul:
- * out[n] = W.reshape(O, C·kh·kw) @ unfold(x)[n]. Gradients come from unfold's and matmul's rules.
+ * The convolution both conv1d and conv2d reduce to, on [N, C, H, W] with weight
+ * [O, C/groups, kh, kw]: im2col, then one batched matmul per group,
+ *   out[n, g] = W[g].reshape(O/G, (C/G)·kh·kw) @ unfold(x)[n, g].
+ * Gradients come from unfold's and matmul's rules.
+ */
+function convNd(x: Tensor, weight: Tensor, bias: Tensor | null, s: ConvSpec): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
+  const G = s.groups;
+  if (c % G !== 0 || o % G !== 0) {
+    throw new Error(
+      `${s.op}: groups ${G} must divide both the ${c} input channels and the ${o} output channels`,
+    );
+  }
+  // 1-D convs run with a height of 1: their messages show the shapes the caller passed.
+  const oneD = s.layout === "[N, C_in, L]";
+  const shown = (t: readonly number[]) => fmtShape(oneD ? [t[0]!, t[1]!, t[3]!] : t);
+  if (cg * G !== c) {
+    throw new Error(
+      `${s.op}: input of shape ${shown(x.shape)} must be ${s.layout} with C_in = ${cg * G} ` +
+        `(weight ${shown(weight.shape)}, groups ${G})`,
+    );
+  }
+  const oh = windows(h, s.pad[0] + s.pad[1], kh, s.stride[0], s.dilation[0]);
+  const ow = windows(w, s.pad[2] + s.pad[3], kw, s.stride[1], s.dilation[1]);
+  if (oh <= 0 || ow <= 0) {
+    const kernel = oneD ? `${kw}` : `${kh}×${kw}`;
+    const dil = oneD ? `${s.dilation[1]}` : s.dilation.join("×");
+    throw new Error(
+      `${s.op}: the kernel (size ${kernel}, dilation ${dil}) is larger than the padded input ` +
+        shown(x.shape),
+    );
+  }
+  const g: Geometry = {
+    n,
+    c,
+    h,
+    w,
+    kh,
+    kw,
+    stride: s.stride,
+    padding: [s.pad[0], s.pad[2]],
+    dilation: s.dilation,
+    oh,
+    ow,
+  };
+  const cols = unfoldOp(x, g);
+  const k = cg * kh * kw;
+  const y =
+    G === 1
+      ? weight.reshape(o, k).matmul(cols)
+      : weight.reshape(G, o / G, k).matmul(cols.reshape(n, G, k, oh * ow));
+  const out = y.reshape(n, o, oh, ow);
+  return bias === null ? out : out.add(bias.reshape(1, o, 1, 1));
+}
+
+export function checkWeightAndBias(
+  op: string,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  dims: number,
+  layout: string,
+  weightLayout: string,
+): void {
+  checkTensor(op, "input", x);
+  checkTensor(op, "weight", weight);
+  checkOptionalTensor(op, "bias", bias);
+  if (x.ndim !== dims + 2) {
+    throw new Error(`${op}: input of shape ${fmtShape(x.shape)} must be ${layout}`);
+  }
+  if (weight.ndim !== dims + 2) {
+    throw new Error(`${op}: weight must be ${weightLayout}, got ${fmtShape(weight.shape)}`);
+  }
+}
+
+export function checkBias(op: string, bias: Tensor | null, outChannels: number): void {
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
+    throw new Error(
+      `${op}: bias must be [${outChannels}] (one per output channel), got ${fmtShape(bias.shape)}`,
+    );
+  }
+}
+
+/**
+ * 2-D convolution (cross-correlation, as torch.nn.functional.conv2d): x [N, C_in, H, W], weight
+ * [C_out, C_in/groups, kh, kw], bias [C_out] or null.
  */
 export function conv2d(
   x: Tensor,
@@ -155,32 +149,77 @@ export function conv2d(
   bias: Tensor | null = null,
   options: Conv2dOptions = {},
 ): Tensor {
-  if (weight.ndim !== 4) {
-    throw new Error(`conv2d: weight must be [out, in, kh, kw], got ${fmtShape(weight.shape)}`);
+  const op = "conv2d";
+  checkWeightAndBias(op, x, weight, bias, 2, "[N, C_in, H, W]", "[C_out, C_in/groups, kh, kw]");
+  checkBias(op, bias, weight.shape[0]!);
+  const stride = positive(op, "stride", pair(`${op}: stride`, options.stride ?? 1));
+  const dilation = positive(op, "dilation", pair(`${op}: dilation`, options.dilation ?? 1));
+  const [kh, kw] = [weight.shape[2]!, weight.shape[3]!];
+  let pad: [number, number, number, number];
+  const p = options.padding ?? 0;
+  if (p === "same") {
+    if (stride[0] !== 1 || stride[1] !== 1) {
+      throw new Error(`${op}: padding "same" needs stride 1, got stride ${stride.join("×")}`);
+    }
+    pad = [...samePadding(kh, dilation[0]), ...samePadding(kw, dilation[1])];
+  } else if (p === "valid") {
+    pad = [0, 0, 0, 0];
+  } else {
+    const [ph, pw] = pair(`${op}: padding`, p);
+    pad = [ph, ph, pw, pw];
   }
-  if (x.ndim !== 4)
-    throw new Error(`conv2d: expected input of shape [N, C, H, W], got ${fmtShape(x.shape)}`);
-  const [o, ci, kh, kw] = weight.shape as [number, number, number, number];
-  if (x.shape[1] !== ci) {
+  const groups = checkGroups(op, options.groups ?? 1);
+  return convNd(x, weight, bias, { op, layout: "[N, C_in, H, W]", stride, pad, dilation, groups });
+}
+
+/** A single non-negative (or positive) integer argument of a 1-D op. */
+export function single(op: string, name: string, v: unknown, positiveOnly: boolean): number {
+  const ok = Number.isInteger(v) && (v as number) >= (positiveOnly ? 1 : 0);
+  if (!ok) {
     throw new Error(
-      `conv2d: input ${fmtShape(x.shape)} has ${x.shape[1]} channels but weight ${fmtShape(weight.shape)} expects ${ci}`,
+      `${op}: ${name} must be a ${positiveOnly ? "positive" : "non-negative"} integer, got ${Array.isArray(v) ? `[${v.join(", ")}]` : String(v)}`,
     );
   }
-  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== o)) {
-    throw new Error(`conv2d: bias must be [${o}], got ${fmtShape(bias.shape)}`);
+  return v as number;
+}
+
+/**
+ * 1-D convolution (torch.nn.functional.conv1d): x [N, C_in, L], weight [C_out, C_in/groups, k],
+ * bias [C_out] or null. Runs as conv2d over a height of 1.
+ */
+export function conv1d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  options: Conv1dOptions = {},
+): Tensor {
+  const op = "conv1d";
+  checkWeightAndBias(op, x, weight, bias, 1, "[N, C_in, L]", "[C_out, C_in/groups, k]");
+  checkBias(op, bias, weight.shape[0]!);
+  const stride = single(op, "stride", options.stride ?? 1, true);
+  const dilation = single(op, "dilation", options.dilation ?? 1, true);
+  const k = weight.shape[2]!;
+  const p = options.padding ?? 0;
+  let pad: [number, number];
+  if (p === "same") {
+    if (stride !== 1) throw new Error(`${op}: padding "same" needs stride 1, got stride ${stride}`);
+    pad = samePadding(k, dilation);
+  } else if (p === "valid") {
+    pad = [0, 0];
+  } else {
+    const v = single(op, "padding", p, false);
+    pad = [v, v];
   }
-  const params: Conv2dParams = {
-    stride: pair("conv2d: stride", options.stride ?? 1),
-    padding: pair("conv2d: padding", options.padding ?? 0),
-    dilation: pair("conv2d: dilation", options.dilation ?? 1),
-  };
-  // Checked here so that errors name conv2d rather than the unfold inside it.
-  const g = geometry("conv2d", x, kh, kw, params);
-  const cols = unfoldOp(x, kh, kw, params);
-  let y = weight
-    .reshape(o, ci * kh * kw)
-    .matmul(cols)
-    .reshape(g.n, o, g.oh, g.ow);
-  if (bias !== null) y = y.add(bias.reshape(1, o, 1, 1));
-  return y;
+  const groups = checkGroups(op, options.groups ?? 1);
+  const [n, c, l] = x.shape as [number, number, number];
+  const [o, cg] = weight.shape as [number, number, number];
+  const y = convNd(x.reshape(n, c, 1, l), weight.reshape(o, cg, 1, k), bias, {
+    op,
+    layout: "[N, C_in, L]",
+    stride: [1, stride],
+    pad: [0, 0, ...pad],
+    dilation: [1, dilation],
+    groups,
+  });
+  return y.reshape(n, o, y.shape[3]!);
 }

@@ -1,52 +1,110 @@
 import { defineOp, fmtShape, type Tensor, zeros } from "@tapegrad/core";
-import { pair } from "./conv.js";
+import { checkTensor } from "../check.js";
+import { single } from "./conv.js";
+import { pair } from "./im2col.js";
 
+/** One pooling window over (N, C, H, W), resolved per axis ([H, W]). */
 interface PoolGeometry {
   n: number;
   c: number;
   h: number;
   w: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
+  k: [number, number];
+  s: [number, number];
+  p: [number, number];
+  d: [number, number];
   oh: number;
   ow: number;
 }
 
-export interface Pool2dOptions {
+export interface MaxPool2dOptions {
   /** Default: the kernel size. */
   stride?: number | readonly number[];
+  /** Implicit −∞ padding on both sides; at most half the (dilated) kernel. */
   padding?: number | readonly number[];
+  dilation?: number | readonly number[];
+  /** Round the output size up, so a last partial window counts (PyTorch's ceil_mode). */
+  ceilMode?: boolean;
 }
 
+export interface AvgPool2dOptions {
+  stride?: number | readonly number[];
+  /** Implicit zero padding on both sides; at most half the kernel. */
+  padding?: number | readonly number[];
+  ceilMode?: boolean;
+  /** Count the padding zeros in the divisor. Default true, as PyTorch. */
+  countIncludePad?: boolean;
+  /** Divide every window's sum by this instead. */
+  divisorOverride?: number | null;
+}
+
+/** The options both 2-D pools share, as the earlier name. */
+export type Pool2dOptions = MaxPool2dOptions & AvgPool2dOptions;
+
+export interface MaxPool1dOptions {
+  stride?: number;
+  padding?: number;
+  dilation?: number;
+  ceilMode?: boolean;
+}
+
+export interface AvgPool1dOptions {
+  stride?: number;
+  padding?: number;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+/**
+ * PyTorch's pooling_output_shape: floor (or ceil) of the window count, and in ceil mode a last
+ * window that would start inside the right padding is dropped.
+ */
+function pooledSize(size: number, k: number, s: number, p: number, d: number, ceil: boolean) {
+  const span = size + 2 * p - d * (k - 1) - 1;
+  let out = Math.floor((span + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+/** The window of a 2-D pool (or a 1-D one run with a height of 1: `oneD` shapes its messages). */
 function poolGeometry(
   op: string,
   x: Tensor,
-  kernel: number | readonly number[],
-  opts: Pool2dOptions,
+  k: [number, number],
+  s: [number, number],
+  p: [number, number],
+  d: [number, number],
+  ceil: boolean,
+  oneD: boolean,
 ): PoolGeometry {
-  if (x.ndim !== 4)
-    throw new Error(`${op}: expected input of shape [N, C, H, W], got ${fmtShape(x.shape)}`);
-  const [kh, kw] = pair(`${op}: kernelSize`, kernel);
-  const [sh, sw] = pair(`${op}: stride`, opts.stride ?? [kh, kw]);
-  const [ph, pw] = pair(`${op}: padding`, opts.padding ?? 0);
-  if (kh === 0 || kw === 0 || sh === 0 || sw === 0)
-    throw new Error(`${op}: kernel size and stride must be positive`);
-  if (2 * ph > kh || 2 * pw > kw) {
-    throw new Error(`${op}: padding ${ph}×${pw} should be at most half of kernel ${kh}×${kw}`);
+  const show = (v: [number, number]) => (oneD ? `${v[1]}` : v.join("×"));
+  const shown = oneD ? fmtShape([x.shape[0]!, x.shape[1]!, x.shape[3]!]) : fmtShape(x.shape);
+  if (k.includes(0)) throw new Error(`${op}: kernelSize must be positive, got ${show(k)}`);
+  if (s.includes(0)) throw new Error(`${op}: stride must be positive, got ${show(s)}`);
+  if (d.includes(0)) throw new Error(`${op}: dilation must be positive, got ${show(d)}`);
+  for (let a = 0; a < 2; a++) {
+    // PyTorch's limit: the padding at most half of the effective (dilated) kernel.
+    if (p[a]! > Math.floor(((k[a]! - 1) * d[a]! + 1) / 2)) {
+      throw new Error(
+        `${op}: padding ${show(p)} must be at most half of the kernel ${show(k)}` +
+          (d[a]! > 1 ? ` (dilation ${show(d)})` : ""),
+      );
+    }
   }
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
-  const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
-  if (oh <= 0 || ow <= 0)
-    throw new Error(`${op}: kernel ${kh}×${kw} is larger than input ${fmtShape(x.shape)}`);
-  return { n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow };
+  const oh = pooledSize(h, k[0], s[0], p[0], d[0], ceil);
+  const ow = pooledSize(w, k[1], s[1], p[1], d[1], ceil);
+  if (oh <= 0 || ow <= 0) {
+    throw new Error(
+      `${op}: the kernel ${show(k)}${d[0] * d[1] > 1 ? ` (dilation ${show(d)})` : ""} is larger ` +
+        `than the padded input ${shown}`,
+    );
+  }
+  return { n, c, h, w, k, s, p, d, oh, ow };
 }
 
-// d(maxpool) routes each output's gradient to the input position that won (first one on ties).
+// d(maxpool) routes each output's gradient to the input position that won (the first on ties,
+// as PyTorch; a NaN wins).
 const maxPoolOp = defineOp<[Tensor, PoolGeometry], Tensor, { g: PoolGeometry; argmax: Int32Array }>(
   {
     name: "maxPool2d",
@@ -62,17 +120,17 @@ const maxPoolOp = defineOp<[Tensor, PoolGeometry], Tensor, { g: PoolGeometry; ar
           for (let ox = 0; ox < g.ow; ox++, k++) {
             let best = Number.NEGATIVE_INFINITY;
             let at = -1;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.sh - g.ph + ky;
+            search: for (let ky = 0; ky < g.k[0]; ky++) {
+              const iy = oy * g.s[0] - g.p[0] + ky * g.d[0];
               if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.sw - g.pw + kx;
+              for (let kx = 0; kx < g.k[1]; kx++) {
+                const ix = ox * g.s[1] - g.p[1] + kx * g.d[1];
                 if (ix < 0 || ix >= g.w) continue;
                 const v = src[base + iy * g.w + ix]!;
                 if (v > best || at < 0 || v !== v) {
                   best = v;
                   at = base + iy * g.w + ix;
-                  if (v !== v) break;
+                  if (v !== v) break search;
                 }
               }
             }
@@ -88,60 +146,85 @@ const maxPoolOp = defineOp<[Tensor, PoolGeometry], Tensor, { g: PoolGeometry; ar
       const { g, argmax } = ctx.saved;
       const dx = zeros([g.n, g.c, g.h, g.w], { dtype: dy.dtype });
       const d = dx.data;
-      for (let k = 0; k < argmax.length; k++) d[argmax[k]!] = d[argmax[k]!]! + dy.data[k]!;
+      for (let k = 0; k < argmax.length; k++) {
+        const at = argmax[k]!;
+        if (at >= 0) d[at] = d[at]! + dy.data[k]!;
+      }
       return [dx];
     },
   },
 );
 
-/** Average over windows; padding counts as zeros in the divisor (count_include_pad=True). */
-const avgPoolOp = defineOp<[Tensor, PoolGeometry], Tensor, PoolGeometry>({
+interface AvgSaved {
+  g: PoolGeometry;
+  /** The divisor of each output window. */
+  divisor: Float64Array;
+}
+
+/**
+ * PyTorch's divisors: the window clipped to the padded input when padding counts
+ * (count_include_pad), else to the input itself; or the override.
+ */
+function avgDivisors(g: PoolGeometry, includePad: boolean, override: number | null) {
+  const out = new Float64Array(g.oh * g.ow);
+  for (let oy = 0; oy < g.oh; oy++) {
+    const y0 = oy * g.s[0] - g.p[0];
+    const y1 = Math.min(y0 + g.k[0], g.h + g.p[0]);
+    for (let ox = 0; ox < g.ow; ox++) {
+      const x0 = ox * g.s[1] - g.p[1];
+      const x1 = Math.min(x0 + g.k[1], g.w + g.p[1]);
+      let count = (y1 - y0) * (x1 - x0);
+      if (!includePad)
+        count = (Math.min(y1, g.h) - Math.max(y0, 0)) * (Math.min(x1, g.w) - Math.max(x0, 0));
+      out[oy * g.ow + ox] = override ?? count;
+    }
+  }
+  return out;
+}
+
+// d(avgpool): each output spreads dy/divisor over the input positions of its window.
+const avgPoolOp = defineOp<[Tensor, PoolGeometry, Float64Array], Tensor, AvgSaved>({
   name: "avgPool2d",
-  forward(ctx, x, g) {
-    ctx.save(g);
+  forward(ctx, x, g, divisor) {
+    ctx.save({ g, divisor });
     const out = zeros([g.n, g.c, g.oh, g.ow], { dtype: x.dtype });
     const src = x.data;
     const dst = out.data;
-    const inv = 1 / (g.kh * g.kw);
     let k = 0;
     for (let plane = 0; plane < g.n * g.c; plane++) {
       const base = plane * g.h * g.w;
       for (let oy = 0; oy < g.oh; oy++) {
+        const y0 = Math.max(oy * g.s[0] - g.p[0], 0);
+        const y1 = Math.min(oy * g.s[0] - g.p[0] + g.k[0], g.h);
         for (let ox = 0; ox < g.ow; ox++, k++) {
+          const x0 = Math.max(ox * g.s[1] - g.p[1], 0);
+          const x1 = Math.min(ox * g.s[1] - g.p[1] + g.k[1], g.w);
           let s = 0;
-          for (let ky = 0; ky < g.kh; ky++) {
-            const iy = oy * g.sh - g.ph + ky;
-            if (iy < 0 || iy >= g.h) continue;
-            for (let kx = 0; kx < g.kw; kx++) {
-              const ix = ox * g.sw - g.pw + kx;
-              if (ix >= 0 && ix < g.w) s += src[base + iy * g.w + ix]!;
-            }
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) s += src[base + iy * g.w + ix]!;
           }
-          dst[k] = s * inv;
+          dst[k] = s / divisor[oy * g.ow + ox]!;
         }
       }
     }
     return out;
   },
-  // d(avgpool): each output spreads dy/(kh·kw) over its window.
   backward(ctx, dy) {
-    const g = ctx.saved;
+    const { g, divisor } = ctx.saved;
     const dx = zeros([g.n, g.c, g.h, g.w], { dtype: dy.dtype });
     const d = dx.data;
-    const inv = 1 / (g.kh * g.kw);
     let k = 0;
     for (let plane = 0; plane < g.n * g.c; plane++) {
       const base = plane * g.h * g.w;
       for (let oy = 0; oy < g.oh; oy++) {
+        const y0 = Math.max(oy * g.s[0] - g.p[0], 0);
+        const y1 = Math.min(oy * g.s[0] - g.p[0] + g.k[0], g.h);
         for (let ox = 0; ox < g.ow; ox++, k++) {
-          const v = dy.data[k]! * inv;
-          for (let ky = 0; ky < g.kh; ky++) {
-            const iy = oy * g.sh - g.ph + ky;
-            if (iy < 0 || iy >= g.h) continue;
-            for (let kx = 0; kx < g.kw; kx++) {
-              const ix = ox * g.sw - g.pw + kx;
-              if (ix >= 0 && ix < g.w) d[base + iy * g.w + ix] = d[base + iy * g.w + ix]! + v;
-            }
+          const x0 = Math.max(ox * g.s[1] - g.p[1], 0);
+          const x1 = Math.min(ox * g.s[1] - g.p[1] + g.k[1], g.w);
+          const v = dy.data[k]! / divisor[oy * g.ow + ox]!;
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) d[base + iy * g.w + ix] = d[base + iy * g.w + ix]! + v;
           }
         }
       }
@@ -150,91 +233,77 @@ const avgPoolOp = defineOp<[Tensor, PoolGeometry], Tensor, PoolGeometry>({
   },
 });
 
+function checkInput(op: string, x: unknown, dims: 1 | 2): Tensor {
+  checkTensor(op, "input", x);
+  if (x.ndim !== dims + 2) {
+    throw new Error(
+      `${op}: input of shape ${fmtShape(x.shape)} must be ${dims === 1 ? "[N, C, L]" : "[N, C, H, W]"}`,
+    );
+  }
+  return x;
+}
+
+/** 2-D max pooling (torch.nn.functional.max_pool2d), with dilation and ceilMode. */
 export function maxPool2d(
   x: Tensor,
   kernelSize: number | readonly number[],
-  options: Pool2dOptions = {},
+  options: MaxPool2dOptions = {},
 ): Tensor {
-  return maxPoolOp(x, poolGeometry("maxPool2d", x, kernelSize, options));
+  const op = "maxPool2d";
+  checkInput(op, x, 2);
+  const k = pair(`${op}: kernelSize`, kernelSize);
+  const s = pair(`${op}: stride`, options.stride ?? k);
+  const p = pair(`${op}: padding`, options.padding ?? 0);
+  const d = pair(`${op}: dilation`, options.dilation ?? 1);
+  return maxPoolOp(x, poolGeometry(op, x, k, s, p, d, options.ceilMode ?? false, false));
 }
 
+/** 2-D average pooling (torch.nn.functional.avg_pool2d). */
 export function avgPool2d(
   x: Tensor,
   kernelSize: number | readonly number[],
-  options: Pool2dOptions = {},
+  options: AvgPool2dOptions = {},
 ): Tensor {
-  return avgPoolOp(x, poolGeometry("avgPool2d", x, kernelSize, options));
+  const op = "avgPool2d";
+  checkInput(op, x, 2);
+  const k = pair(`${op}: kernelSize`, kernelSize);
+  const s = pair(`${op}: stride`, options.stride ?? k);
+  const p = pair(`${op}: padding`, options.padding ?? 0);
+  const override = options.divisorOverride ?? null;
+  if (override !== null && !(Number.isInteger(override) && override > 0)) {
+    throw new Error(`${op}: divisorOverride must be a positive integer, got ${override}`);
+  }
+  const g = poolGeometry(op, x, k, s, p, [1, 1], options.ceilMode ?? false, false);
+  return avgPoolOp(x, g, avgDivisors(g, options.countIncludePad ?? true, override));
 }
 
-interface AdaptiveGeometry {
-  shape: readonly number[];
-  oh: number;
-  ow: number;
+/** 1-D max pooling over [N, C, L] (torch.nn.functional.max_pool1d). */
+export function maxPool1d(x: Tensor, kernelSize: number, options: MaxPool1dOptions = {}): Tensor {
+  const op = "maxPool1d";
+  checkInput(op, x, 1);
+  const k = single(op, "kernelSize", kernelSize, true);
+  const s = single(op, "stride", options.stride ?? k, true);
+  const p = single(op, "padding", options.padding ?? 0, false);
+  const d = single(op, "dilation", options.dilation ?? 1, true);
+  const [n, c, l] = x.shape as [number, number, number];
+  const x4 = x.reshape(n, c, 1, l);
+  const g = poolGeometry(op, x4, [1, k], [1, s], [0, p], [1, d], options.ceilMode ?? false, true);
+  return maxPoolOp(x4, g).reshape(n, c, g.ow);
 }
 
-// PyTorch's adaptive windows: output i covers [floor(i·In/Out), ceil((i+1)·In/Out)).
-function windowStart(i: number, inSize: number, outSize: number): number {
-  return Math.floor((i * inSize) / outSize);
-}
-function windowEnd(i: number, inSize: number, outSize: number): number {
-  return Math.ceil(((i + 1) * inSize) / outSize);
-}
-
-const adaptiveAvgPoolOp = defineOp<[Tensor, number, number], Tensor, AdaptiveGeometry>({
-  name: "adaptiveAvgPool2d",
-  forward(ctx, x, oh, ow) {
-    const [n, c, h, w] = x.shape as [number, number, number, number];
-    ctx.save({ shape: x.shape, oh, ow });
-    const out = zeros([n, c, oh, ow], { dtype: x.dtype });
-    let k = 0;
-    for (let plane = 0; plane < n * c; plane++) {
-      const base = plane * h * w;
-      for (let oy = 0; oy < oh; oy++) {
-        const y0 = windowStart(oy, h, oh);
-        const y1 = windowEnd(oy, h, oh);
-        for (let ox = 0; ox < ow; ox++, k++) {
-          const x0 = windowStart(ox, w, ow);
-          const x1 = windowEnd(ox, w, ow);
-          let s = 0;
-          for (let iy = y0; iy < y1; iy++)
-            for (let ix = x0; ix < x1; ix++) s += x.data[base + iy * w + ix]!;
-          out.data[k] = s / ((y1 - y0) * (x1 - x0));
-        }
-      }
-    }
-    return out;
-  },
-  backward(ctx, dy) {
-    const { shape, oh, ow } = ctx.saved;
-    const [n, c, h, w] = shape as [number, number, number, number];
-    const dx = zeros(shape, { dtype: dy.dtype });
-    let k = 0;
-    for (let plane = 0; plane < n * c; plane++) {
-      const base = plane * h * w;
-      for (let oy = 0; oy < oh; oy++) {
-        const y0 = windowStart(oy, h, oh);
-        const y1 = windowEnd(oy, h, oh);
-        for (let ox = 0; ox < ow; ox++, k++) {
-          const x0 = windowStart(ox, w, ow);
-          const x1 = windowEnd(ox, w, ow);
-          const v = dy.data[k]! / ((y1 - y0) * (x1 - x0));
-          for (let iy = y0; iy < y1; iy++) {
-            for (let ix = x0; ix < x1; ix++)
-              dx.data[base + iy * w + ix] = dx.data[base + iy * w + ix]! + v;
-          }
-        }
-      }
-    }
-    return [dx];
-  },
-});
-
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly number[]): Tensor {
-  if (x.ndim !== 4)
-    throw new Error(
-      `adaptiveAvgPool2d: expected input of shape [N, C, H, W], got ${fmtShape(x.shape)}`,
-    );
-  const [oh, ow] = pair("adaptiveAvgPool2d: outputSize", outputSize);
-  if (oh === 0 || ow === 0) throw new Error("adaptiveAvgPool2d: outputSize must be positive");
-  return adaptiveAvgPoolOp(x, oh, ow);
+/** 1-D average pooling over [N, C, L] (torch.nn.functional.avg_pool1d). */
+export function avgPool1d(x: Tensor, kernelSize: number, options: AvgPool1dOptions = {}): Tensor {
+  const op = "avgPool1d";
+  checkInput(op, x, 1);
+  const k = single(op, "kernelSize", kernelSize, true);
+  const s = single(op, "stride", options.stride ?? k, true);
+  const p = single(op, "padding", options.padding ?? 0, false);
+  const [n, c, l] = x.shape as [number, number, number];
+  const x4 = x.reshape(n, c, 1, l);
+  const g = poolGeometry(op, x4, [1, k], [1, s], [0, p], [1, 1], options.ceilMode ?? false, true);
+  return avgPoolOp(x4, g, avgDivisors(g, options.countIncludePad ?? true, null)).reshape(
+    n,
+    c,
+    g.ow,
+  );
 }

@@ -1,4 +1,5 @@
 import { dropout, type Generator, type Tensor } from "@tapegrad/core";
+import { dropout1d, dropout2d } from "../functional/channel-dropout.js";
 import { Module } from "../module.js";
 import { reprFields } from "../repr.js";
 
@@ -71,6 +72,43 @@ export class Dropout extends Module {
   }
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training, this.generator);
+  }
+  override extraRepr(): string {
+    return reprFields({ p: this.p });
+  }
+}
+
+/**
+ * Channel dropout over (N, C, L), as torch.nn.Dropout1d: each (sample, channel) is zeroed with
+ * probability p in train mode, survivors scaled by 1/(1 − p); identity in eval mode.
+ */
+export class Dropout1d extends Module {
+  constructor(
+    readonly p = 0.5,
+    readonly generator?: Generator,
+  ) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout1d: p must be in [0, 1], got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return dropout1d(x, this.p, this.training, this.generator);
+  }
+  override extraRepr(): string {
+    return reprFields({ p: this.p });
+  }
+}
+
+/** Channel dropout over (N, C, H, W), as torch.nn.Dropout2d. */
+export class Dropout2d extends Module {
+  constructor(
+    readonly p = 0.5,
+    readonly generator?: Generator,
+  ) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout2d: p must be in [0, 1], got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return dropout2d(x, this.p, this.training, this.generator);
   }
   override extraRepr(): string {
     return reprFields({ p: this.p });

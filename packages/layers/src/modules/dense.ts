@@ -1,7 +1,8 @@
 import { concat, type Tensor } from "@tapegrad/core";
 import { type FactoryOptions, Module } from "../module.js";
-import { AvgPool2d, Conv2d } from "./conv.js";
+import { Conv2d } from "./conv.js";
 import { BatchNorm2d } from "./norm.js";
+import { AvgPool2d } from "./pool.js";
 
 /**
  * One DenseNet layer: BN-ReLU-conv3×3 producing `growthRate` new channels, concatenated after

@@ -21,7 +21,7 @@ export class Linear extends Module {
     checkSize("Linear", "outFeatures", outFeatures);
     const dtype = options.dtype ?? "float32";
     const w = zeros([outFeatures, inFeatures], { dtype });
-    kaimingUniform_(w, Math.sqrt(5), options.generator);
+    kaimingUniform_(w, Math.sqrt(5), "fan_in", "leaky_relu", options.generator);
     this.weight = this.registerParameter("weight", w);
     if (options.bias ?? true) {
       const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
