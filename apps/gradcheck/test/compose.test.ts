@@ -12,14 +12,18 @@ import {
   addRmsNorm,
   batchNorm,
   groupNorm,
+  instanceNorm,
   layerNorm,
+  localResponseNorm,
   rmsNorm,
 } from "@tapegrad/layers";
 import { describe, expect, it } from "vitest";
 import {
   batchNormComposed,
   groupNormComposed,
+  instanceNormComposed,
   layerNormComposed,
+  localResponseNormComposed,
   rmsNormComposed,
 } from "./composed.js";
 
@@ -166,6 +170,54 @@ const cases: [string, Make][] = [
       leaves: [rnd(g, [2, 6, 4], d)],
       fused: (x) => [groupNorm(x!, 3)],
       composed: (x) => [groupNormComposed(x!, 3, null, null)],
+    }),
+  ],
+  [
+    "instanceNorm affine (N,C,L)",
+    (d, g) => ({
+      leaves: [rnd(g, [3, 2, 5], d, 1.5, 0.5), rnd(g, [2], d, 0.3, 1), rnd(g, [2], d, 0.3)],
+      fused: (x, w, b) => [instanceNorm(x!, null, null, w, b)],
+      composed: (x, w, b) => [instanceNormComposed(x!, w!, b!, null)],
+    }),
+  ],
+  [
+    "instanceNorm no affine (N,C,H,W) with running buffers updated",
+    (d, g) => {
+      const rm = zeros([3], { dtype: d });
+      const rv = ones([3], { dtype: d });
+      return {
+        leaves: [rnd(g, [2, 3, 2, 3], d)],
+        fused: (x) => [instanceNorm(x!, rm, rv, null, null, { momentum: 0.2 })],
+        composed: (x) => [instanceNormComposed(x!, null, null, null)],
+      };
+    },
+  ],
+  [
+    "instanceNorm eval with running statistics",
+    (d, g) => {
+      const mean = new Tensor(Float64Array.from([0.3, -1]), [2], "float64").to(d);
+      const variance = new Tensor(Float64Array.from([0.5, 2]), [2], "float64").to(d);
+      return {
+        leaves: [rnd(g, [3, 2, 4], d), rnd(g, [2], d, 0.3, 1), rnd(g, [2], d, 0.3)],
+        fused: (x, w, b) => [instanceNorm(x!, mean, variance, w, b, { useInputStats: false })],
+        composed: (x, w, b) => [instanceNormComposed(x!, w!, b!, { mean, var: variance })],
+      };
+    },
+  ],
+  [
+    "localResponseNorm size 3 (N,C,L)",
+    (d, g) => ({
+      leaves: [rnd(g, [2, 5, 3], d, 2)],
+      fused: (x) => [localResponseNorm(x!, 3, 0.1, 0.75, 1)],
+      composed: (x) => [localResponseNormComposed(x!, 3, 0.1, 0.75, 1)],
+    }),
+  ],
+  [
+    "localResponseNorm size 4, (N,C,H,W)",
+    (d, g) => ({
+      leaves: [rnd(g, [2, 6, 2, 3], d, 1.5)],
+      fused: (x) => [localResponseNorm(x!, 4, 0.3, 1.3, 0.5)],
+      composed: (x) => [localResponseNormComposed(x!, 4, 0.3, 1.3, 0.5)],
     }),
   ],
   [

@@ -64,3 +64,44 @@ export function groupNormComposed(
   const y = g.sub(mu).mul(v.add(eps).rsqrt()).reshape(x.shape);
   return affine(y, w, b, [1, c, ...x.shape.slice(2).map(() => 1)]);
 }
+
+/** Per (sample, channel) over the spatial dims; `running` given = eval mode with those constants. */
+export function instanceNormComposed(
+  x: Tensor,
+  w: Tensor | null,
+  b: Tensor | null,
+  running: { mean: Tensor; var: Tensor } | null,
+  eps = 1e-5,
+): Tensor {
+  if (running) return batchNormComposed(x, w, b, running, eps);
+  const c = x.shape[1]!;
+  const dims = x.shape.slice(2).map((_, i) => i + 2);
+  const mu = x.mean(dims, true);
+  const v = x.var(dims, { correction: 0, keepdim: true });
+  return affine(x.sub(mu).mul(v.add(eps).rsqrt()), w, b, [1, c, ...x.shape.slice(2).map(() => 1)]);
+}
+
+/**
+ * x / (k + α/size·Σ x²)^β with the sum over channels [c − ⌊size/2⌋, c + ⌊(size−1)/2⌋]: x² is
+ * zero-padded along the channels and `size` shifted slices of it are added.
+ */
+export function localResponseNormComposed(
+  x: Tensor,
+  size: number,
+  alpha: number,
+  beta: number,
+  k: number,
+): Tensor {
+  const c = x.shape[1]!;
+  const rest = x.shape.slice(2).flatMap(() => [0, 0]);
+  // pad lists the last dim first, as torch.nn.functional.pad.
+  const sq = x.mul(x).pad([...rest, Math.floor(size / 2), Math.floor((size - 1) / 2)]);
+  let sum = sq.slice(1, 0, c);
+  for (let i = 1; i < size; i++) sum = sum.add(sq.slice(1, i, i + c));
+  return x.mul(
+    sum
+      .mul(alpha / size)
+      .add(k)
+      .pow(-beta),
+  );
+}

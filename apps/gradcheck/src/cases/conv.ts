@@ -1,8 +1,12 @@
 import {
   AdaptiveAvgPool2d,
   AvgPool2d,
+  Conv1d,
   Conv2d,
+  ConvTranspose1d,
+  ConvTranspose2d,
   Embedding,
+  fold,
   LearnedPositionalEmbedding,
   Linear,
   MaxPool2d,
@@ -63,6 +67,104 @@ export const convCases: GradcheckCase[] = [
       return { module, inputs: [rn(generator, [2, 2, 3, 5])], forward: (x) => module.forward(x) };
     },
   ),
+  moduleCase(
+    "Conv2d depthwise (groups 4, 2 filters each), stride [2,1], ragged",
+    ["Conv2d", "conv2d"],
+    314,
+    (generator) => {
+      const module = new Conv2d(4, 8, 3, { generator, groups: 4, stride: [2, 1], padding: 1 }).to(
+        "float64",
+      );
+      return { module, inputs: [rn(generator, [2, 4, 4, 3])], forward: (x) => module.forward(x) };
+    },
+  ),
+  moduleCase(
+    'Conv2d padding "same", even kernel [2,3], dilation [2,1], groups 2',
+    ["Conv2d", "conv2d"],
+    315,
+    (generator) => {
+      const module = new Conv2d(4, 2, [2, 3], {
+        generator,
+        padding: "same",
+        dilation: [2, 1],
+        groups: 2,
+      }).to("float64");
+      return { module, inputs: [rn(generator, [1, 4, 4, 3])], forward: (x) => module.forward(x) };
+    },
+  ),
+  moduleCase("Conv1d groups 2, stride 2, padding 1", ["Conv1d", "conv1d"], 316, (generator) => {
+    const module = new Conv1d(4, 2, 3, { generator, groups: 2, stride: 2, padding: 1 }).to(
+      "float64",
+    );
+    return { module, inputs: [rn(generator, [2, 4, 6])], forward: (x) => module.forward(x) };
+  }),
+  moduleCase(
+    'Conv1d padding "same", kernel 4, dilation 2, no bias',
+    ["Conv1d", "conv1d"],
+    317,
+    (generator) => {
+      const module = new Conv1d(2, 3, 4, {
+        generator,
+        padding: "same",
+        dilation: 2,
+        bias: false,
+      }).to("float64");
+      return { module, inputs: [rn(generator, [2, 2, 5])], forward: (x) => module.forward(x) };
+    },
+  ),
+  moduleCase(
+    "ConvTranspose2d stride [2,3], padding [1,0], outputPadding [1,2], groups 2",
+    ["ConvTranspose2d", "convTranspose2d"],
+    318,
+    (generator) => {
+      const module = new ConvTranspose2d(4, 2, [3, 2], {
+        generator,
+        stride: [2, 3],
+        padding: [1, 0],
+        outputPadding: [1, 2],
+        groups: 2,
+      }).to("float64");
+      return { module, inputs: [rn(generator, [1, 4, 2, 3])], forward: (x) => module.forward(x) };
+    },
+  ),
+  moduleCase(
+    "ConvTranspose2d dilation 2, padding 2, outputPadding 1",
+    ["ConvTranspose2d", "convTranspose2d"],
+    319,
+    (generator) => {
+      const module = new ConvTranspose2d(2, 2, 3, {
+        generator,
+        stride: 2,
+        padding: 2,
+        outputPadding: 1,
+        dilation: 2,
+      }).to("float64");
+      return { module, inputs: [rn(generator, [1, 2, 3, 2])], forward: (x) => module.forward(x) };
+    },
+  ),
+  moduleCase(
+    "ConvTranspose1d stride 3, padding 1, outputPadding 2",
+    ["ConvTranspose1d", "convTranspose1d"],
+    320,
+    (generator) => {
+      const module = new ConvTranspose1d(3, 2, 3, {
+        generator,
+        stride: 3,
+        padding: 1,
+        outputPadding: 2,
+      }).to("float64");
+      return { module, inputs: [rn(generator, [2, 3, 3])], forward: (x) => module.forward(x) };
+    },
+  ),
+  {
+    name: "fold 2×2 stride [1,2] padding 1 into 3×4 (overlapping)",
+    group: "layers",
+    layers: ["fold"],
+    build: () => ({
+      fn: (c) => fold(c, [3, 4], 2, { stride: [1, 2], padding: 1 }),
+      inputs: [rn(gen(327), [2, 8, 12])],
+    }),
+  },
   {
     name: "unfold 2×2 stride 2 padding 1 dilation [1,2]",
     group: "layers",

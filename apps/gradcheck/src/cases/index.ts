@@ -2,8 +2,10 @@ import { attentionCases } from "./attention.js";
 import { blockCases } from "./blocks.js";
 import { basicLayerCases, convCases } from "./conv.js";
 import { elementwiseCases } from "./elementwise.js";
+import { instanceNormCases } from "./instance-norm.js";
 import { linalgCases, lossCases, nnCases } from "./nn.js";
 import { normCases } from "./norms.js";
+import { poolCases } from "./pool.js";
 import { reduceCases } from "./reduce.js";
 import { shapeCases } from "./shape.js";
 import type { GradcheckCase } from "./types.js";
@@ -21,8 +23,10 @@ export const coreCases: GradcheckCase[] = [
 
 export const layerCases: GradcheckCase[] = [
   ...normCases,
+  ...instanceNormCases,
   ...basicLayerCases,
   ...convCases,
+  ...poolCases,
   ...blockCases,
   ...attentionCases,
 ];
