@@ -134,6 +134,9 @@ describe("coverage", () => {
     "MultiheadAttention",
     "TransformerEncoderLayer",
     "TransformerEncoder",
+    "RNN",
+    "LSTM",
+    "GRU",
   ];
   const exempt = new Set([
     "Module",

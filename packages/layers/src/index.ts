@@ -80,6 +80,13 @@ export {
   SinusoidalPositionalEncoding,
 } from "./modules/positional.js";
 export {
+  GRU,
+  LSTM,
+  RNN,
+  type RNNBaseOptions,
+  type RNNOptions,
+} from "./modules/recurrent.js";
+export {
   BasicBlock,
   type BlockOptions,
   Bottleneck,

@@ -23,7 +23,10 @@ const cases = JSON.parse(fx.metadata.cases!) as Record<
   { op: string; options: Record<string, unknown> }
 >;
 
-type Run = (x: Tensor, w: Tensor | null, b: Tensor | null, o: Record<string, never>) => Tensor;
+// The fixture's options are tapegrad's, as JSON; each op takes them as its options object.
+// biome-ignore lint/suspicious/noExplicitAny: options of different ops, read from JSON.
+type Opts = Record<string, any>;
+type Run = (x: Tensor, w: Tensor | null, b: Tensor | null, o: Opts) => Tensor;
 const ops: Record<string, Run> = {
   conv1d: (x, w, b, o) => conv1d(x, w!, b, o),
   conv2d: (x, w, b, o) => conv2d(x, w!, b, o),
@@ -49,7 +52,7 @@ describe("conv, pool and interpolate against PyTorch", () => {
       const x = leaf(t.x!);
       const w = t.w ? leaf(t.w) : null;
       const b = t.b ? leaf(t.b) : null;
-      const y = ops[c.op]!(x, w, b, c.options as Record<string, never>);
+      const y = ops[c.op]!(x, w, b, c.options);
       expect(y.shape).toEqual(t.y!.shape);
       expect(y).toBeAllClose(t.y!, { atol: 1e-10, rtol: 0 });
       y.backward(t.up!);

@@ -6,6 +6,7 @@ import { instanceNormCases } from "./instance-norm.js";
 import { linalgCases, lossCases, nnCases } from "./nn.js";
 import { normCases } from "./norms.js";
 import { poolCases } from "./pool.js";
+import { recurrentCases } from "./recurrent.js";
 import { reduceCases } from "./reduce.js";
 import { shapeCases } from "./shape.js";
 import type { GradcheckCase } from "./types.js";
@@ -29,6 +30,7 @@ export const layerCases: GradcheckCase[] = [
   ...poolCases,
   ...blockCases,
   ...attentionCases,
+  ...recurrentCases,
 ];
 
 export const allCases: GradcheckCase[] = [...coreCases, ...layerCases];
