@@ -137,6 +137,9 @@ describe("coverage", () => {
     "RNN",
     "LSTM",
     "GRU",
+    "TransformerDecoderLayer",
+    "TransformerDecoder",
+    "Transformer",
   ];
   const exempt = new Set([
     "Module",

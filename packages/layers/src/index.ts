@@ -102,6 +102,18 @@ export {
 } from "./modules/transformer.js";
 export { isParameter, Parameter } from "./parameter.js";
 export {
+  type DecoderCallOptions,
+  TransformerDecoder,
+  TransformerDecoderLayer,
+  type TransformerDecoderLayerOptions,
+  type TransformerDecoderOptions,
+} from "./modules/transformer-decoder.js";
+export {
+  Transformer,
+  type TransformerCallOptions,
+  type TransformerOptions,
+} from "./modules/transformer-model.js";
+export {
   type CheckpointableDataLoader,
   type CheckpointableOptimizer,
   type CheckpointableScheduler,

@@ -1,6 +1,7 @@
 import { attentionCases } from "./attention.js";
 import { blockCases } from "./blocks.js";
 import { basicLayerCases, convCases } from "./conv.js";
+import { decoderCases } from "./decoder.js";
 import { elementwiseCases } from "./elementwise.js";
 import { instanceNormCases } from "./instance-norm.js";
 import { linalgCases, lossCases, nnCases } from "./nn.js";
@@ -31,6 +32,7 @@ export const layerCases: GradcheckCase[] = [
   ...blockCases,
   ...attentionCases,
   ...recurrentCases,
+  ...decoderCases,
 ];
 
 export const allCases: GradcheckCase[] = [...coreCases, ...layerCases];

@@ -28,6 +28,55 @@ export interface EncoderCallOptions {
   isCausal?: boolean;
 }
 
+/** A layer's options, checked, with factories for its parts (shared by the encoder and decoder). */
+export function resolveLayerOptions(
+  name: string,
+  dModel: number,
+  nhead: number,
+  options: TransformerEncoderLayerOptions,
+) {
+  checkSize(name, "dModel", dModel);
+  checkSize(name, "nhead", nhead, true);
+  const ff = checkSize(name, "dimFeedforward", options.dimFeedforward ?? 2048);
+  const p = options.dropout ?? 0.1;
+  const f = { dtype: options.dtype, generator: options.generator };
+  const bias = options.bias ?? true;
+  const activation = options.activation ?? "relu";
+  if (activation !== "relu" && activation !== "gelu") {
+    throw new Error(`${name}: activation must be "relu" or "gelu", got '${String(activation)}'`);
+  }
+  const norm = options.norm ?? "layer";
+  if (norm !== "layer" && norm !== "rms") {
+    throw new Error(`${name}: norm must be "layer" or "rms", got '${String(norm)}'`);
+  }
+  const normOpts = { ...f, eps: options.layerNormEps ?? 1e-5 };
+  return {
+    ff,
+    activation,
+    normFirst: options.normFirst ?? false,
+    attention: () => new MultiheadAttention(dModel, nhead, { ...f, bias, dropout: p }),
+    linear: (i: number, o: number) => new Linear(i, o, { ...f, bias }),
+    norm: () => makeNorm(norm, dModel, normOpts),
+    dropout: () => new Dropout(p, options.generator),
+  };
+}
+
+/** The feed-forward block: dropoutOut(linear2(dropout(act(linear1(x))))). */
+export function feedForward(
+  layer: {
+    linear1: Linear;
+    linear2: Linear;
+    dropout: Dropout;
+    activation: "relu" | "gelu";
+  },
+  x: Tensor,
+  dropoutOut: Dropout,
+): Tensor {
+  // linear1 and its activation in one op (the activation's pass and its backward fused).
+  const a = linear(x, layer.linear1.weight, layer.linear1.bias, layer.activation);
+  return dropoutOut.forward(layer.linear2.forward(layer.dropout.forward(a)));
+}
+
 /**
  * torch.nn.TransformerEncoderLayer (batch first) with PyTorch's parameter names: self_attn.*,
  * linear1.*, linear2.*, norm1.*, norm2.*. Every residual add that is followed by a norm uses the
@@ -51,41 +100,17 @@ export class TransformerEncoderLayer extends Module {
     options: TransformerEncoderLayerOptions = {},
   ) {
     super();
-    checkSize("TransformerEncoderLayer", "dModel", dModel);
-    checkSize("TransformerEncoderLayer", "nhead", nhead, true);
-    const ff = checkSize(
-      "TransformerEncoderLayer",
-      "dimFeedforward",
-      options.dimFeedforward ?? 2048,
-    );
-    const p = options.dropout ?? 0.1;
-    const f = { dtype: options.dtype, generator: options.generator };
-    const bias = options.bias ?? true;
-    this.activation = options.activation ?? "relu";
-    if (this.activation !== "relu" && this.activation !== "gelu") {
-      throw new Error(
-        `TransformerEncoderLayer: activation must be "relu" or "gelu", got '${String(this.activation)}'`,
-      );
-    }
-    const norm = options.norm ?? "layer";
-    if (norm !== "layer" && norm !== "rms") {
-      throw new Error(
-        `TransformerEncoderLayer: norm must be "layer" or "rms", got '${String(norm)}'`,
-      );
-    }
-    this.normFirst = options.normFirst ?? false;
-    this.selfAttn = this.registerModule(
-      "self_attn",
-      new MultiheadAttention(dModel, nhead, { ...f, bias, dropout: p }),
-    );
-    this.linear1 = this.registerModule("linear1", new Linear(dModel, ff, { ...f, bias }));
-    this.dropout = this.registerModule("dropout", new Dropout(p, options.generator));
-    this.linear2 = this.registerModule("linear2", new Linear(ff, dModel, { ...f, bias }));
-    const normOpts = { ...f, eps: options.layerNormEps ?? 1e-5 };
-    this.norm1 = this.registerModule("norm1", makeNorm(norm, dModel, normOpts));
-    this.norm2 = this.registerModule("norm2", makeNorm(norm, dModel, normOpts));
-    this.dropout1 = this.registerModule("dropout1", new Dropout(p, options.generator));
-    this.dropout2 = this.registerModule("dropout2", new Dropout(p, options.generator));
+    const o = resolveLayerOptions("TransformerEncoderLayer", dModel, nhead, options);
+    this.activation = o.activation;
+    this.normFirst = o.normFirst;
+    this.selfAttn = this.registerModule("self_attn", o.attention());
+    this.linear1 = this.registerModule("linear1", o.linear(dModel, o.ff));
+    this.dropout = this.registerModule("dropout", o.dropout());
+    this.linear2 = this.registerModule("linear2", o.linear(o.ff, dModel));
+    this.norm1 = this.registerModule("norm1", o.norm());
+    this.norm2 = this.registerModule("norm2", o.norm());
+    this.dropout1 = this.registerModule("dropout1", o.dropout());
+    this.dropout2 = this.registerModule("dropout2", o.dropout());
   }
 
   private saBlock(x: Tensor, o: EncoderCallOptions): Tensor {
@@ -99,9 +124,7 @@ export class TransformerEncoderLayer extends Module {
   }
 
   private ffBlock(x: Tensor): Tensor {
-    // linear1 and its activation in one op (the activation's pass and its backward fused).
-    const a = linear(x, this.linear1.weight, this.linear1.bias, this.activation);
-    return this.dropout2.forward(this.linear2.forward(this.dropout.forward(a)));
+    return feedForward(this, x, this.dropout2);
   }
 
   forward(src: Tensor, options: EncoderCallOptions = {}): Tensor {
