@@ -38,3 +38,10 @@ export function loadFixture(name: string): Fixture {
     },
   };
 }
+
+/** A JSON fixture from test/fixtures. */
+export function loadJsonFixture<T>(name: string): T {
+  const here = (import.meta as unknown as { url: string }).url;
+  const file = fileURLToPath(here.replace(/[^/]*$/, `fixtures/${name}`));
+  return JSON.parse(new TextDecoder().decode(readFileSync(file))) as T;
+}
