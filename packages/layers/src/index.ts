@@ -100,7 +100,6 @@ export {
   type TransformerEncoderLayerOptions,
   type TransformerEncoderOptions,
 } from "./modules/transformer.js";
-export { isParameter, Parameter } from "./parameter.js";
 export {
   type DecoderCallOptions,
   TransformerDecoder,
@@ -113,6 +112,7 @@ export {
   type TransformerCallOptions,
   type TransformerOptions,
 } from "./modules/transformer-model.js";
+export { isParameter, Parameter } from "./parameter.js";
 export {
   type CheckpointableDataLoader,
   type CheckpointableOptimizer,

@@ -3,6 +3,7 @@ import { checkSize, checkTensor } from "../check.js";
 import { instanceNorm } from "../functional/instance-norm.js";
 import { localResponseNorm } from "../functional/local-response-norm.js";
 import { type FactoryOptions, Module } from "../module.js";
+import { reprFields } from "../repr.js";
 
 export interface InstanceNormOptions extends FactoryOptions {
   eps?: number;
@@ -84,7 +85,13 @@ abstract class InstanceNormBase extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}, trackRunningStats=${this.runningMean !== null}`;
+    const fields = {
+      eps: this.eps,
+      momentum: this.momentum,
+      affine: this.weight !== null,
+      trackRunningStats: this.runningMean !== null,
+    };
+    return `${this.numFeatures}, ${reprFields(fields)}`;
   }
 }
 
@@ -118,6 +125,6 @@ export class LocalResponseNorm extends Module {
     return localResponseNorm(x, this.size, this.alpha, this.beta, this.k);
   }
   override extraRepr(): string {
-    return `${this.size}, alpha=${this.alpha}, beta=${this.beta}, k=${this.k}`;
+    return `${this.size}, ${reprFields({ alpha: this.alpha, beta: this.beta, k: this.k })}`;
   }
 }

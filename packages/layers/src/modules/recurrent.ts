@@ -11,6 +11,7 @@ import { checkSize, checkTensor } from "../check.js";
 import { splitEqual, splitOp } from "../functional/split-op.js";
 import { uniform_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
+import { reprFields } from "../repr.js";
 
 export interface RNNBaseOptions extends FactoryOptions {
   /** Stacked layers; each after the first reads the previous one's output. Default 1. */
@@ -226,15 +227,16 @@ abstract class RNNBase extends Module {
     return batched ? s : s.squeeze(1);
   }
 
+  /** PyTorch's RNNBase repr: the sizes, then the options that differ from the defaults. */
   override extraRepr(): string {
-    const extra = [
-      this.numLayers !== 1 ? `numLayers=${this.numLayers}` : "",
-      this.bias ? "" : "bias=false",
-      this.batchFirst ? "batchFirst=true" : "",
-      this.dropout !== 0 ? `dropout=${this.dropout}` : "",
-      this.bidirectional ? "bidirectional=true" : "",
-    ].filter((s) => s !== "");
-    return [`${this.inputSize}`, `${this.hiddenSize}`, ...extra].join(", ");
+    const fields: Record<string, unknown> = {};
+    if (this.numLayers !== 1) fields.numLayers = this.numLayers;
+    if (!this.bias) fields.bias = false;
+    if (this.batchFirst) fields.batchFirst = true;
+    if (this.dropout !== 0) fields.dropout = this.dropout;
+    if (this.bidirectional) fields.bidirectional = true;
+    const extra = reprFields(fields);
+    return `${this.inputSize}, ${this.hiddenSize}${extra === "" ? "" : `, ${extra}`}`;
   }
 }
 

@@ -1,6 +1,6 @@
 import { fmtShape, type Tensor } from "@tapegrad/core";
 import { checkSize, checkTensor } from "../check.js";
-import { Module } from "../module.js";
+import { Module, type UnaryModule } from "../module.js";
 import type { Dropout } from "./activation.js";
 import { fusedAddNorm } from "./add-norm.js";
 import type { MultiheadAttention } from "./attention.js";
@@ -128,7 +128,7 @@ export class TransformerDecoderLayer extends Module {
 
 export interface TransformerDecoderOptions {
   /** A final norm applied after the last layer (PyTorch's `norm` argument). */
-  norm?: (Module & { forward(x: Tensor): Tensor }) | null;
+  norm?: UnaryModule | null;
 }
 
 /**
@@ -137,7 +137,7 @@ export interface TransformerDecoderOptions {
  */
 export class TransformerDecoder extends Module {
   readonly layers: ModuleList<TransformerDecoderLayer>;
-  readonly norm: (Module & { forward(x: Tensor): Tensor }) | null;
+  readonly norm: UnaryModule | null;
   constructor(
     layer: { dModel: number; nhead: number } & TransformerDecoderLayerOptions,
     readonly numLayers: number,
