@@ -9,9 +9,10 @@ import { measure, type Timing } from "./harness.js";
 import { loadPeers, peerVersions } from "./peers.js";
 import { coreCases } from "./suites/core.js";
 import { layerCases } from "./suites/layers.js";
+import { moduleCases } from "./suites/modules.js";
 import { trainStepCases } from "./suites/train-step.js";
 
-const suites: BenchCase[] = [...coreCases, ...layerCases, ...trainStepCases];
+const suites: BenchCase[] = [...coreCases, ...layerCases, ...moduleCases, ...trainStepCases];
 
 const COLUMNS = ["tapegrad1t", "tapegrad", "jax", "tfjs"] as const;
 type Column = (typeof COLUMNS)[number];
