@@ -1,7 +1,10 @@
+import { Generator } from "@tapegrad/core";
 import {
   AdaptiveMaxPool2d,
   AvgPool1d,
   AvgPool2d,
+  dropout1d,
+  dropout2d,
   interpolate,
   MaxPool1d,
   MaxPool2d,
@@ -114,6 +117,25 @@ export const poolCases: GradcheckCase[] = [
     build: () => ({
       fn: (x) => interpolate(x, { scaleFactor: 2.5, mode: "linear", alignCorners: true }),
       inputs: [rn(gen(355), [2, 2, 4])],
+    }),
+  },
+  // A fresh generator per call: every evaluation drops the same channels.
+  {
+    name: "dropout1d p 0.5 (fixed channel mask)",
+    group: "layers",
+    layers: ["Dropout1d", "dropout1d"],
+    build: () => ({
+      fn: (x) => dropout1d(x, 0.5, true, new Generator(11)),
+      inputs: [rn(gen(356), [3, 4, 5])],
+    }),
+  },
+  {
+    name: "dropout2d p 0.3 (fixed channel mask)",
+    group: "layers",
+    layers: ["Dropout2d", "dropout2d"],
+    build: () => ({
+      fn: (x) => dropout2d(x, 0.3, true, new Generator(12)),
+      inputs: [rn(gen(357), [2, 5, 3, 2])],
     }),
   },
 ];
