@@ -1,7 +1,7 @@
 // The conv, pool, upsample and channel-dropout modules: parameter layouts and init, the layers'
 // own argument checks, and channel dropout's masks. Their values and gradients are checked
 // against PyTorch in conv-pool-fixture.test.ts and by finite differences in apps/gradcheck.
-import { Generator, ones, type Tensor } from "@tapegrad/core";
+import { Generator, manualSeed, ones, randn, type Tensor } from "@tapegrad/core";
 import { describe, expect, it } from "vitest";
 import {
   AdaptiveMaxPool2d,
@@ -16,9 +16,13 @@ import {
   Dropout2d,
   dropout2d,
   fold,
+  InstanceNorm2d,
   interpolate,
+  LocalResponseNorm,
   MaxPool1d,
   MaxPool2d,
+  Sequential,
+  type UnaryModule,
   Upsample,
   unfold,
 } from "../src/index.js";
@@ -196,5 +200,25 @@ describe("Dropout1d and Dropout2d", () => {
       /^dropout2d: input of shape \[2, 3, 4\] must be \[N, C, H, W\]$/,
     );
     expect(() => new Dropout1d(1.5)).toThrow(/^Dropout1d: p must be in \[0, 1\], got 1.5$/);
+  });
+});
+
+describe("the new single-input layers are UnaryModules", () => {
+  it("compose in a Sequential with no cast, and the output is a Tensor", () => {
+    manualSeed(3);
+    const net = new Sequential(
+      new Conv2d(2, 4, 3, { padding: "same", groups: 2 }),
+      new InstanceNorm2d(4, { affine: true }),
+      new Dropout2d(0.2),
+      new MaxPool2d(2),
+      new ConvTranspose2d(4, 4, 2, { stride: 2 }),
+      new Upsample({ scaleFactor: 2 }),
+      new AdaptiveMaxPool2d([3, 3]),
+      new LocalResponseNorm(2),
+    );
+    const layers: UnaryModule[] = [...net];
+    const y: Tensor = net.forward(randn([2, 2, 8, 8]));
+    expect(layers).toHaveLength(8);
+    expect(y.shape).toEqual([2, 4, 3, 3]);
   });
 });
