@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { EpochRecord, StepRecord } from "../metrics.js";
+import { fitScale } from "./axis.js";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const WIDTH = 420;
@@ -72,6 +73,26 @@ export function lossSpec(allSteps: StepRecord[], allEpochs: EpochRecord[]): TopL
         mark: { type: "point", filled: true, size: 40 },
       },
     ],
+  } as TopLevelSpec;
+}
+
+/**
+ * The learning rate each optimizer step used (warmup, then the schedule's decay). Linear: the
+ * schedule runs down to 0, which a log axis could not show.
+ */
+export function lrSpec(steps: StepRecord[]): TopLevelSpec {
+  const values = steps.filter((s) => finite(s.lr)).map((s) => ({ step: s.step, lr: s.lr }));
+  return {
+    $schema: SCHEMA,
+    title: "Learning rate",
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: "line", strokeWidth: 1.5, color: "#2171b5" },
+    encoding: {
+      x: { field: "step", type: "quantitative", title: "optimizer step" },
+      y: { field: "lr", type: "quantitative", title: "learning rate", axis: { format: ".2~e" } },
+    },
   } as TopLevelSpec;
 }
 
@@ -167,7 +188,7 @@ export function comparisonSpec(curves: VariantCurve[]): TopLevelSpec {
     c.epochs.map((e) => ({
       variant: c.variant,
       epoch: e.epoch,
-      // null leaves a gap (a diverged variant) instead of breaking the log scale.
+      // null leaves a gap (a diverged variant) instead of breaking the scale.
       trainLoss: finite(e.trainLoss) ? e.trainLoss : null,
       testAcc: finite(e.testAcc) ? e.testAcc : null,
     })),
@@ -180,6 +201,7 @@ export function comparisonSpec(curves: VariantCurve[]): TopLevelSpec {
     legend: { labelLimit: 320 },
   } as const;
   const x = { field: "epoch", type: "quantitative", axis: { tickMinStep: 1 } } as const;
+  const lossScale = fitScale(values.map((v) => v.trainLoss));
   return {
     $schema: SCHEMA,
     title: "Normalization, placement and residuals compared",
@@ -192,7 +214,13 @@ export function comparisonSpec(curves: VariantCurve[]): TopLevelSpec {
         mark: { type: "line", point: true },
         encoding: {
           x,
-          y: { field: "trainLoss", type: "quantitative", scale: { type: "log" }, title: "loss" },
+          y: {
+            field: "trainLoss",
+            type: "quantitative",
+            title: "loss",
+            // The domain is already round; vega's nice/zero would stretch it again.
+            scale: lossScale ? { ...lossScale, nice: false, zero: false } : { zero: false },
+          },
           color,
         },
       },
