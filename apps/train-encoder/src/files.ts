@@ -3,6 +3,7 @@
  * (a full disk mid-run should say which file it could not write, not a bare ENOSPC).
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileAtomic } from "@tapegrad/core/node";
 import { UserError } from "./errors.js";
 
 const REASONS: Record<string, string> = {
@@ -29,6 +30,19 @@ export function fileError(what: string, path: string, e: unknown): UserError {
 export function writeText(path: string, text: string): void {
   try {
     writeFileSync(path, text);
+  } catch (e) {
+    throw fileError("cannot write", path, e);
+  }
+}
+
+/**
+ * Write a file that someone may be reading while it is rewritten (the live report, its plots):
+ * a temporary file in the same folder, then a rename, so a reader, or a kill mid-write, only
+ * ever sees the old file or the new one whole.
+ */
+export function writeTextAtomic(path: string, text: string): void {
+  try {
+    writeFileAtomic(path, new TextEncoder().encode(text));
   } catch (e) {
     throw fileError("cannot write", path, e);
   }

@@ -30,6 +30,30 @@ export interface EpochRecord {
   skipped?: number;
   /** confusion[true][predicted] on the test split. */
   confusion: number[][];
+  /** The test examples the model got most wrong (see `worstMistakes`); absent in older logs. */
+  misclassified?: Mistake[];
+}
+
+/** A misclassified test example: its index in the test split and what the model said. */
+export interface Mistake {
+  index: number;
+  actual: number;
+  predicted: number;
+  /** Probability the model gave the predicted class. */
+  pPredicted: number;
+  /** Probability the model gave the true class (its loss is −log of this). */
+  pActual: number;
+}
+
+/** How many mistakes an epoch record keeps for the report's gallery. */
+export const MISTAKES_KEPT = 32;
+
+/**
+ * The `k` mistakes with the highest loss (lowest probability of the true class), ties broken by
+ * test index, so the same model on the same data always shows the same gallery.
+ */
+export function worstMistakes(mistakes: Mistake[], k = MISTAKES_KEPT): Mistake[] {
+  return [...mistakes].sort((a, b) => a.pActual - b.pActual || a.index - b.index).slice(0, k);
 }
 
 export type MetricRecord = StepRecord | EpochRecord;
@@ -105,7 +129,12 @@ export interface Evaluation {
   loss: number;
   acc: number;
   confusion: number[][];
+  /** The worst `MISTAKES_KEPT` mistakes (`worstMistakes`). */
+  misclassified: Mistake[];
 }
+
+/** Four significant decimals are plenty for a caption, and keep metrics.jsonl lines short. */
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** Loss, accuracy and confusion matrix on a split, in eval mode with nothing recorded. */
 export function evaluate(
@@ -121,6 +150,9 @@ export function evaluate(
   model.eval();
   let lossSum = 0;
   let correct = 0;
+  const mistakes: Mistake[] = [];
+  // The loader does not shuffle, so the i-th row of the k-th batch is test example offset + i.
+  let offset = 0;
   try {
     noGrad(() => {
       for (const b of loaderFor(data, split, { batchSize })) {
@@ -130,12 +162,29 @@ export function evaluate(
         const p = probabilities(logits);
         p.forEach((row, i) => {
           const guess = row.indexOf(Math.max(...row));
-          confusion[b.target.data[i]!]![guess]!++;
+          const actual = b.target.data[i]!;
+          confusion[actual]![guess]!++;
+          // A NaN row has no guess (-1): nothing to show for it.
+          if (guess >= 0 && guess !== actual) {
+            mistakes.push({
+              index: offset + i,
+              actual,
+              predicted: guess,
+              pPredicted: round4(row[guess]!),
+              pActual: round4(row[actual]!),
+            });
+          }
         });
+        offset += b.target.size;
       }
     });
   } finally {
     model.train(wasTraining);
   }
-  return { loss: lossSum / split.n, acc: correct / split.n, confusion };
+  return {
+    loss: lossSum / split.n,
+    acc: correct / split.n,
+    confusion,
+    misclassified: worstMistakes(mistakes),
+  };
 }

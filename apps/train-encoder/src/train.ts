@@ -250,6 +250,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         examplesPerSecond: pos.seen / trainSeconds,
         skipped: pos.skipped ?? 0,
         confusion: ev.confusion,
+        misclassified: ev.misclassified,
       };
       metrics.append(record);
       epochs.push(record);

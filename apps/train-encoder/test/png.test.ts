@@ -12,7 +12,9 @@ function readPng(png: Uint8Array) {
     const len = view.getUint32(o);
     const type = String.fromCharCode(...png.subarray(o + 4, o + 8));
     const data = png.subarray(o + 8, o + 8 + len);
-    expect(view.getUint32(o + 8 + len), `CRC of ${type}`).toBe(crc32(png.subarray(o + 4, o + 8 + len)));
+    expect(view.getUint32(o + 8 + len), `CRC of ${type}`).toBe(
+      crc32(png.subarray(o + 4, o + 8 + len)),
+    );
     chunks.push({ type, data });
     o += 12 + len;
   }

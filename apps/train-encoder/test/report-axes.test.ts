@@ -42,8 +42,9 @@ describe("fitScale", () => {
     expect(hi).toBeGreaterThan(0.64);
     // No wider than the data plus a step's rounding each side.
     expect(hi - lo).toBeLessThan((0.64 - 0.302) * 1.6);
-    const step = niceStep((0.64 - 0.302) * 1.1 / 5);
-    for (const end of [lo, hi]) expect(Math.abs(end / step - Math.round(end / step))).toBeLessThan(1e-9);
+    const step = niceStep(((0.64 - 0.302) * 1.1) / 5);
+    for (const end of [lo, hi])
+      expect(Math.abs(end / step - Math.round(end / step))).toBeLessThan(1e-9);
   });
 
   it("never goes below zero for non-negative data", () => {
@@ -59,11 +60,12 @@ describe("fitScale", () => {
     expect(s.domain[1]).toBeLessThan(3);
   });
 
+  // A flat line at ln 10: chance-level loss for ten classes.
   it("a flat line, NaN (null) values and no data", () => {
-    const flat = fitScale([2.302585, 2.302585])!;
+    const flat = fitScale([Math.LN10, Math.LN10])!;
     expect(flat.type).toBe("linear");
-    expect(flat.domain[0]).toBeLessThan(2.302585);
-    expect(flat.domain[1]).toBeGreaterThan(2.302585);
+    expect(flat.domain[0]).toBeLessThan(Math.LN10);
+    expect(flat.domain[1]).toBeGreaterThan(Math.LN10);
     expect(fitScale([null, Number.NaN, 1.9, 2.1])).toEqual(fitScale([1.9, 2.1]));
     expect(fitScale([])).toBeNull();
     expect(fitScale([null, Number.POSITIVE_INFINITY])).toBeNull();

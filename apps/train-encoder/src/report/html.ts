@@ -37,14 +37,34 @@ figure { margin: 0; } figcaption { color: #666; font-size: .85rem; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 td, th { border-bottom: 1px solid #eee; padding: .25rem .8rem; text-align: right; }
 th { background: #f6f6f6; } td:first-child, th:first-child { text-align: left; }
+.status { border-left: 4px solid #999; padding: .3rem .8rem; background: #f6f6f6; }
+.status.live { border-color: #2171b5; background: #eef4fb; }
+.status.stopped { border-color: #e6550d; background: #fdf0e8; }
+.gallery { display: flex; flex-wrap: wrap; gap: .6rem; }
+.mistake { width: 7.5rem; text-align: center; font-size: .8rem; }
+.mistake img { image-rendering: pixelated; border: 1px solid #ddd; }
+.mistake .name { display: block; font-size: 1.1rem; padding: .6rem 0; }
 `;
 
-export function page(title: string, subtitle: string, body: string): string {
+/**
+ * A whole page. `refreshSeconds` makes the browser reload it that often (the live report while
+ * a run trains); the final page has none, so it stays put.
+ */
+export function page(
+  title: string,
+  subtitle: string,
+  body: string,
+  refreshSeconds?: number,
+): string {
+  const refresh =
+    refreshSeconds === undefined
+      ? ""
+      : `\n<meta http-equiv="refresh" content="${Math.max(1, Math.round(refreshSeconds))}">`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1">${refresh}
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>
