@@ -13,11 +13,13 @@ import {
   writeRunCheckpoint,
 } from "./checkpoint.js";
 import type { Config } from "./config.js";
+import type { Dataset } from "./data/dataset.js";
 import { loadDataset } from "./data/index.js";
 import { UserError } from "./errors.js";
 import { makeDir, writeText } from "./files.js";
 import { countCorrect, type EpochRecord, evaluate, fixed, MetricsLog } from "./metrics.js";
 import { makeProgress } from "./progress.js";
+import { writeRunReport } from "./report/run-report.js";
 import { buildRun } from "./setup.js";
 
 /** Test seams: called with the step number (1-based) and the model's parameters. */
@@ -42,7 +44,16 @@ export interface TrainOptions {
   stopAtStep?: number;
   /** Listen for Ctrl-C (the CLI does; `compare` and tests may not). */
   handleSigint?: boolean;
+  /**
+   * Keep report.html current while training, for a user to watch: written at the start, after
+   * every epoch, and within an epoch at most every `everySeconds` (rendering takes a fraction
+   * of a second, taken from training). The page reloads itself; the caller writes the final one.
+   */
+  liveReport?: { everySeconds: number };
 }
+
+/** How often the live page asks the browser to reload it. */
+export const LIVE_REFRESH_SECONDS = 5;
 
 export interface TrainResult {
   outDir: string;
@@ -53,6 +64,8 @@ export interface TrainResult {
   bestTestAcc: number;
   epochs: EpochRecord[];
   seconds: number;
+  /** The data the run trained on (the final report draws its misclassified examples). */
+  data: Dataset;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -109,6 +122,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   log(
     `Model: ${model.numParameters().toLocaleString("en-US")} parameters; ${perEpoch} steps per epoch`,
   );
+  const live = o.liveReport;
+  let lastReport = performance.now();
+  const writeLiveReport = async () => {
+    if (live === undefined) return;
+    await writeRunReport(outDir, data.classNames, {
+      live: { refreshSeconds: LIVE_REFRESH_SECONDS },
+      data,
+    });
+    lastReport = performance.now();
+  };
+  await writeLiveReport();
 
   let lastCheckpoint: string | null = null;
   /** What the last checkpoint holds, for the message when a run has to stop. */
@@ -219,6 +243,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           acc: pos.correct / pos.seen,
           examplesPerSecond: pos.seen / pos.seconds,
         });
+        if (
+          live !== undefined &&
+          performance.now() - lastReport > live.everySeconds * 1000 &&
+          pos.batch < perEpoch
+        ) {
+          await writeLiveReport();
+        }
         await yieldToEventLoop();
         if (interrupt || pos.step === o.stopAtStep) {
           progress.stopEpoch();
@@ -274,6 +305,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         `the state after epoch ${pos.epoch + 1}`,
       );
       if (refused !== null) return finish(false, refused);
+      // The last epoch's page is the caller's final one, written once the run is over.
+      if (loader.epoch < config.epochs) await writeLiveReport();
       Object.assign(pos, { lossSum: 0, correct: 0, seen: 0, skipped: 0, seconds: 0 });
     }
     return finish(false);
@@ -291,6 +324,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       bestTestAcc: pos.bestTestAcc,
       epochs,
       seconds: (performance.now() - started) / 1000,
+      data,
     };
   }
 }

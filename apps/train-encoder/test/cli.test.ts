@@ -92,6 +92,10 @@ describe("command line", { timeout: 60_000 }, () => {
     const html = readFileSync(join(out, "report.html"), "utf8");
     expect(html).toContain('href="comparison.svg"');
     expect(html).toContain('href="none-pre/report.html"');
+    // Each variant's live page was replaced by its final one.
+    const variantPage = readFileSync(join(out, "none-pre", "report.html"), "utf8");
+    expect(variantPage).not.toMatch(/http-equiv="refresh"/);
+    expect(variantPage).toMatch(/Finished: 1 epochs/);
     expectCleanError(cli(["compare", "--variants", "layer-pre,fancy"]), /unknown variant 'fancy'/);
   });
 
@@ -117,6 +121,10 @@ describe("command line", { timeout: 60_000 }, () => {
     const code = await done;
     expect(code).toBe(130);
     expect(stdout).toMatch(/Stopped\. Last checkpoint: .*last\.safetensors/);
+    // The live page was replaced by a final one that says how to go on.
+    const stoppedPage = readFileSync(join(out, "report.html"), "utf8");
+    expect(stoppedPage).not.toMatch(/http-equiv="refresh"/);
+    expect(stoppedPage).toMatch(/Interrupted\. Continue with: pnpm train --resume/);
     expect(existsSync(join(out, "last.safetensors"))).toBe(true);
 
     const resumed = cli(["--quiet", "--resume", out]);
@@ -124,6 +132,7 @@ describe("command line", { timeout: 60_000 }, () => {
     expect(resumed.stdout).toMatch(/Resuming .* at epoch 2/);
     expect(resumed.stdout).toMatch(/epoch 3\/3/);
     expect(existsSync(join(out, "report.html"))).toBe(true);
+    expect(readFileSync(join(out, "report.html"), "utf8")).not.toMatch(/http-equiv="refresh"/);
   }, 60_000);
 });
 
@@ -189,8 +198,11 @@ describe("command line: flags as users type them (issue 9)", { timeout: 60_000 }
     const out = join(tempDir("lr1e30"), "run");
     const r = cli(["--quiet", "--lr", "1e30", "--limit", "200", "--epochs", "2", "--out", out]);
     expectCleanError(r, /train loss is (NaN|Infinity) at epoch 1, step \d+.*--nonfinite skip/, 1);
+    expect(r.stdout).toMatch(/Live report: .*report\.html/);
     expect(r.stdout).toMatch(/Report: .*report\.html/);
-    expect(existsSync(join(out, "report.html"))).toBe(true);
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    expect(html).not.toMatch(/http-equiv="refresh"/);
+    expect(html).toMatch(/Stopped: train loss is (NaN|Infinity) at epoch 1/);
   });
 
   it("an --out below a file names the path", () => {

@@ -3,7 +3,7 @@ import { explicitConfig, nonFinitePolicy, type Parsed, pathFlag } from "../args.
 import { type Config, DEFAULTS } from "../config.js";
 import { classNamesOf } from "../data/index.js";
 import { UserError } from "../errors.js";
-import { makeDir, writeText } from "../files.js";
+import { makeDir, writeTextAtomic } from "../files.js";
 import { fixed } from "../metrics.js";
 import { cards, escapeHtml, figure, page, table } from "../report/html.js";
 import { renderSvg } from "../report/render.js";
@@ -113,20 +113,24 @@ export async function compareCommand(
       quiet: values.quiet === true,
       handleSigint: false,
       onNonFinite,
+      liveReport: { everySeconds: 10 },
       log: (line) => {
         if (line.startsWith("epoch")) console.log(line);
       },
     });
     // A variant that diverged is part of the comparison: say so and go on with the others.
     if (r.stopped !== null) console.log(`stopped: ${r.stopped}`);
-    await writeRunReport(dir, classNamesOf(dataset));
+    await writeRunReport(dir, classNamesOf(dataset), {
+      data: r.data,
+      ...(r.stopped === null ? {} : { note: `Stopped: ${r.stopped}` }),
+    });
     results.push({ variant, dir, epochs: r.epochs, seconds: r.seconds });
   }
 
   const svg = await renderSvg(
     comparisonSpec(results.map((r) => ({ variant: r.variant.label, epochs: r.epochs }))),
   );
-  writeText(join(outDir, "comparison.svg"), svg);
+  writeTextAtomic(join(outDir, "comparison.svg"), svg);
   // A variant that stopped before finishing an epoch has no numbers: a dash, not a crash.
   const rows = results.map((r) => {
     const last = r.epochs.at(-1);
@@ -165,7 +169,7 @@ export async function compareCommand(
       `<h2>Runs</h2><ul>${links}</ul>`,
     ].join("\n"),
   );
-  writeText(join(outDir, "report.html"), html);
+  writeTextAtomic(join(outDir, "report.html"), html);
   console.log("");
   for (const row of rows)
     console.log(`${String(row[0]).padEnd(30)} test acc ${row[3]}  train loss ${row[1]}`);

@@ -20,6 +20,9 @@ import { checkFlagsMatch } from "./inference.js";
 /** The app's own folder: default runs go to apps/train-encoder/runs, which git ignores. */
 export const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
+/** Within an epoch, the live report is rewritten at most this often. */
+const REPORT_EVERY_SECONDS = 10;
+
 export function timestamp(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
@@ -75,6 +78,7 @@ export async function trainCommand(positionals: string[], values: Parsed["values
   }
 
   console.log(`Run directory: ${shown(outDir)}`);
+  console.log(`Live report: ${shown(join(outDir, "report.html"))} (open it to watch the run)`);
   const result = await train({
     config,
     outDir,
@@ -82,14 +86,24 @@ export async function trainCommand(positionals: string[], values: Parsed["values
     resume,
     handleSigint: true,
     onNonFinite,
+    liveReport: { everySeconds: REPORT_EVERY_SECONDS },
   });
+  const classNames = classNamesOf(config.dataset);
   if (result.stopped !== null) {
     // The run went wrong, but what it did is still worth a look: write its report, then fail.
-    const report = await writeRunReport(outDir, classNamesOf(config.dataset));
+    const report = await writeRunReport(outDir, classNames, {
+      data: result.data,
+      note: `Stopped: ${result.stopped}`,
+    });
     console.log(`Report: ${shown(report)}`);
     throw new UserError(result.stopped, 1);
   }
   if (result.interrupted) {
+    // The live page would otherwise keep reloading a run that is no longer training.
+    await writeRunReport(outDir, classNames, {
+      data: result.data,
+      note: `Interrupted. Continue with: pnpm train --resume ${shown(outDir)}`,
+    });
     console.log(
       `Stopped. Last checkpoint: ${shown(result.lastCheckpoint ?? join(outDir, LAST))}\n` +
         `Continue with: pnpm train --resume ${shown(outDir)}`,
@@ -97,7 +111,7 @@ export async function trainCommand(positionals: string[], values: Parsed["values
     process.exitCode = 130;
     return;
   }
-  const report = await writeRunReport(outDir, classNamesOf(config.dataset));
+  const report = await writeRunReport(outDir, classNames, { data: result.data });
   const last = result.epochs[result.epochs.length - 1];
   const skipped = result.epochs.reduce((n, e) => n + (e.skipped ?? 0), 0);
   console.log(
