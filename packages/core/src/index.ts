@@ -64,28 +64,46 @@ export type { KernelFlavor } from "./kernels/wasm/runtime.js";
 export { type AttentionOptions, attention, attentionPacked } from "./ops/attention.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
-export * from "./ops/compare.js";
-export * from "./ops/indexing.js";
-export { type LinearActivation, linear } from "./ops/linear.js";
-export * from "./ops/loss.js";
-export { matmul, matmulNT } from "./ops/matmul.js";
-export * from "./ops/nn.js";
+export { eq, ge, gt, le, lt, ne, where } from "./ops/compare.js";
+export { dropout } from "./ops/dropout.js";
+export { type EmbeddingOptions, embedding } from "./ops/embedding.js";
 export {
-  argmax,
-  argmin,
-  type Dims,
+  gather,
+  indexAdd,
+  indexSelect,
+  scatterAdd,
+  slice,
+  sliceScatter,
+} from "./ops/indexing.js";
+export { concat, pad, stack } from "./ops/join.js";
+export { type LinearActivation, linear } from "./ops/linear.js";
+export {
+  type CrossEntropyOptions,
+  crossEntropy,
+  mseLoss,
+  type NllLossOptions,
+  nllLoss,
+  type Reduction,
+} from "./ops/loss.js";
+export { matmul, matmulNT } from "./ops/matmul.js";
+export { logSoftmax, maskedFill, softmax } from "./ops/nn.js";
+export { argmax, argmin, max, mean, min, sum } from "./ops/reduce.js";
+export {
   logsumexp,
-  max,
-  mean,
-  min,
   std,
-  sum,
   type VarOptions,
   variance as var,
   variance,
-} from "./ops/reduce.js";
-export { type OpName, opNames, opRegistry } from "./ops/registry.js";
+} from "./ops/reduce-stats.js";
+export type { Dims } from "./ops/reduced.js";
+export {
+  type DifferentiableOpName,
+  type OpName,
+  opNames,
+  opRegistry,
+} from "./ops/registry.js";
 export { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from "./ops/shape.js";
+export { chunk, narrow, split } from "./ops/split.js";
 // Ops as functions.
 export * from "./ops/unary.js";
 export { defaultGenerator, Generator, manualSeed } from "./random.js";

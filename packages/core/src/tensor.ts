@@ -1,11 +1,9 @@
-import type { BackwardOptions } from "./autograd/engine.js";
 import { isGradEnabled } from "./autograd/grad-mode.js";
 import type { Node } from "./autograd/node.js";
 import { allocArray, type DType, fillValue, isFloatDType, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
 import { bumpVersion, versionOf } from "./global-state.js";
-import type { VarOptions } from "./ops/reduce.js";
-import type { SoftplusOptions } from "./ops/unary.js";
+import type { TensorMethods } from "./methods.js";
 import { fmtShape, type Shape, shapeSize, stridesOf } from "./shape.js";
 
 /**
@@ -27,9 +25,16 @@ export type TensorLike = Tensor | number;
 export type NestedArray = number | boolean | NestedArray[];
 
 /**
+ * The ops as methods (`x.add(y)`, `x.sum(1)`): written and installed by methods.ts, merged into
+ * the class's type here through a type-only import, so this file imports no op.
+ */
+export interface Tensor extends TensorMethods {}
+
+/**
  * An n-dimensional array in one contiguous, row-major typed array. Plain by design: a tensor
  * produced by a recorded op points at its tape node; nothing else is hidden.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
 export class Tensor {
   private _data: TypedArray;
   private _shape: readonly number[];
@@ -121,12 +126,6 @@ export class Tensor {
       );
     }
   }
-
-  /**
-   * Copy `src` into this tensor in place, broadcasting it to this shape and casting it to this
-   * dtype (float → int32 truncates, as PyTorch's copy_). Bumps the version counter.
-   */
-  declare copy_: (src: Tensor) => this;
 
   /** Fill with `value` in place (checked against the dtype, as `full`). Bumps the version. */
   fill_(value: number): this {
@@ -258,84 +257,6 @@ export class Tensor {
   detach(): Tensor {
     return new Tensor(this.data, this.shape, this.dtype);
   }
-
-  // ---- ops as methods: declared here, installed by methods.ts (tensor.ts imports no op) ----
-  /** Backpropagate from this tensor. A non-scalar needs an explicit upstream gradient. */
-  declare backward: (gradient?: Tensor | BackwardOptions, options?: BackwardOptions) => void;
-  // ---- reading back ----
-  // ---- copies and casts ----
-  declare clone: () => Tensor;
-  declare to: (dtype: DType) => Tensor;
-  declare float: () => Tensor;
-  declare double: () => Tensor;
-  // ---- unary ----
-  declare neg: () => Tensor;
-  declare abs: () => Tensor;
-  declare exp: () => Tensor;
-  declare log: () => Tensor;
-  declare sqrt: () => Tensor;
-  declare rsqrt: () => Tensor;
-  declare square: () => Tensor;
-  declare sin: () => Tensor;
-  declare cos: () => Tensor;
-  declare tanh: () => Tensor;
-  declare sigmoid: () => Tensor;
-  declare relu: () => Tensor;
-  declare gelu: (approximate?: "none" | "tanh") => Tensor;
-  declare silu: () => Tensor;
-  declare softplus: (options?: SoftplusOptions) => Tensor;
-  declare clamp: (min?: number | null, max?: number | null) => Tensor;
-  // ---- binary (NumPy broadcasting) ----
-  declare add: (other: TensorLike) => Tensor;
-  declare sub: (other: TensorLike) => Tensor;
-  declare mul: (other: TensorLike) => Tensor;
-  declare div: (other: TensorLike) => Tensor;
-  /** Elementwise power: a number exponent, or a tensor broadcast against this one. */
-  declare pow: (exponent: TensorLike) => Tensor;
-  declare maximum: (other: TensorLike) => Tensor;
-  declare minimum: (other: TensorLike) => Tensor;
-  declare eq: (other: TensorLike) => Tensor;
-  declare ne: (other: TensorLike) => Tensor;
-  declare lt: (other: TensorLike) => Tensor;
-  declare le: (other: TensorLike) => Tensor;
-  declare gt: (other: TensorLike) => Tensor;
-  declare ge: (other: TensorLike) => Tensor;
-  /** `condition ? this : other`, elementwise with broadcasting. */
-  declare where: (condition: Tensor, other: TensorLike) => Tensor;
-  // ---- reductions ----
-  declare sum: (dim?: number | readonly number[] | null, keepdim?: boolean) => Tensor;
-  declare mean: (dim?: number | readonly number[] | null, keepdim?: boolean) => Tensor;
-  declare max: (dim?: number | readonly number[] | null, keepdim?: boolean) => Tensor;
-  declare min: (dim?: number | readonly number[] | null, keepdim?: boolean) => Tensor;
-  declare var: (dim?: number | readonly number[] | null, options?: VarOptions) => Tensor;
-  declare std: (dim?: number | readonly number[] | null, options?: VarOptions) => Tensor;
-  declare logsumexp: (dim: number | readonly number[], keepdim?: boolean) => Tensor;
-  declare argmax: (dim?: number | null, keepdim?: boolean) => Tensor;
-  declare argmin: (dim?: number | null, keepdim?: boolean) => Tensor;
-  // ---- linear algebra ----
-  declare matmul: (other: Tensor) => Tensor;
-  // ---- shape ----
-  declare reshape: (...shape: (number | readonly number[])[]) => Tensor;
-  declare view: (...shape: (number | readonly number[])[]) => Tensor;
-  declare flatten: (startDim?: number, endDim?: number) => Tensor;
-  declare squeeze: (dim?: number | readonly number[]) => Tensor;
-  declare unsqueeze: (dim: number) => Tensor;
-  declare transpose: (dim0: number, dim1: number) => Tensor;
-  /** Transpose of a 2-D tensor (the last two dims for more). */
-  declare readonly T: Tensor;
-  declare permute: (...dims: (number | readonly number[])[]) => Tensor;
-  declare expand: (...shape: (number | readonly number[])[]) => Tensor;
-  declare slice: (dim: number, start?: number | null, end?: number | null, step?: number) => Tensor;
-  declare narrow: (dim: number, start: number, length: number) => Tensor;
-  declare indexSelect: (dim: number, index: Tensor) => Tensor;
-  declare gather: (dim: number, index: Tensor) => Tensor;
-  declare split: (splitSizeOrSections: number | readonly number[], dim?: number) => Tensor[];
-  declare chunk: (chunks: number, dim?: number) => Tensor[];
-  declare pad: (pad: readonly number[], value?: number) => Tensor;
-  // ---- neural-net functions ----
-  declare softmax: (dim: number) => Tensor;
-  declare logSoftmax: (dim: number) => Tensor;
-  declare maskedFill: (mask: Tensor, value: number) => Tensor;
 
   /** @internal a fresh tensor of the given shape and dtype. */
   static _empty(shape: Shape, dtype: DType): Tensor {

@@ -4,6 +4,8 @@ import {
   clamp,
   gelu,
   gradcheck,
+  type OpName,
+  opRegistry,
   powScalar,
   relu,
   sigmoid,
@@ -12,7 +14,6 @@ import {
   sqrt,
   type Tensor,
   tensor,
-  unaryOps,
 } from "../src/index.js";
 
 const f64 = (data: number[] | number[][], requiresGrad = true): Tensor =>
@@ -262,19 +263,28 @@ describe("dtypes and errors", () => {
   });
 });
 
-it("unaryOps registers every unary op", () => {
-  expect(Object.keys(unaryOps).sort()).toEqual(
+it("every unary op is exported under its own name and found by the registry", async () => {
+  const unary = await import("../src/ops/unary.js");
+  const names = Object.entries(unary)
+    .filter(([, v]) => typeof v === "function" && "opName" in v)
+    .map(([k, v]) => {
+      expect((v as { opName: string }).opName).toBe(k);
+      return k;
+    });
+  expect(names.sort()).toEqual(
     [
       "neg",
       "abs",
       "exp",
       "log",
+      "sign",
       "sqrt",
       "rsqrt",
       "square",
       "powScalar",
       "sin",
       "cos",
+      "erf",
       "tanh",
       "sigmoid",
       "relu",
@@ -284,9 +294,10 @@ it("unaryOps registers every unary op", () => {
       "clamp",
     ].sort(),
   );
-  for (const [name, op] of Object.entries(unaryOps)) {
-    expect(op.opName).toBe(name);
-    expect(op.differentiable).toBe(true);
+  for (const name of names) {
+    const info = opRegistry[name as OpName];
+    expect(info.opName).toBe(name);
+    expect(info.differentiable).toBe(name !== "sign");
   }
 });
 

@@ -52,33 +52,6 @@ export function varPlanned(
     out[o] = (ss[o]! - (s1 * s1) / count) / div;
   }
 }
-
-/** dx = dy · 2(x − μ) / (N − correction), written into `dx`. */
-export function varGrad(
-  x: TypedArray,
-  plan: ReducePlan,
-  correction: number,
-  mean: Float64Array,
-  dy: TypedArray,
-  dx: TypedArray,
-): void {
-  const { rows, inner, lastReduced, rowOut } = plan;
-  const scale = 2 / varDivisor(plan.count, correction);
-  for (let r = 0; r < rows; r++) {
-    const base = r * inner;
-    const o = rowOut[r]!;
-    if (lastReduced) {
-      const mu = mean[o]!;
-      const g = dy[o]! * scale;
-      for (let i = 0; i < inner; i++) dx[base + i] = g * (x[base + i]! - mu);
-    } else {
-      for (let i = 0; i < inner; i++) {
-        dx[base + i] = dy[o + i]! * scale * (x[base + i]! - mean[o + i]!);
-      }
-    }
-  }
-}
-
 /**
  * log Σ exp(x), shifted by the max m so no exp overflows. Like PyTorch, an infinite m shifts by 0
  * instead: a row of all −∞ then gives log 0 = −∞ (not −∞ − −∞ = NaN), and a +∞ gives +∞.
@@ -105,27 +78,4 @@ export function logsumexpPlanned(x: TypedArray, plan: ReducePlan, out: TypedArra
     }
   }
   for (let o = 0; o < outSize; o++) out[o] = Math.log(s[o]!) + shift[o]!;
-}
-
-/**
- * dx = dy · exp(x − lse), the softmax weights. An input of −∞ gets 0: PyTorch's formula gives NaN
- * there when the whole row is −∞ (lse = −∞); 0 is the limit and keeps masked rows finite.
- */
-export function logsumexpGrad(
-  x: TypedArray,
-  plan: ReducePlan,
-  lse: TypedArray,
-  dy: TypedArray,
-  dx: TypedArray,
-): void {
-  const { rows, inner, lastReduced, rowOut } = plan;
-  for (let r = 0; r < rows; r++) {
-    const base = r * inner;
-    const o = rowOut[r]!;
-    for (let i = 0; i < inner; i++) {
-      const oi = lastReduced ? o : o + i;
-      const v = x[base + i]!;
-      dx[base + i] = v === -Infinity ? 0 : dy[oi]! * Math.exp(v - lse[oi]!);
-    }
-  }
 }

@@ -1,5 +1,5 @@
 import type { TypedArray } from "../dtype.js";
-import { erfc, erfcF32 } from "./erf.js";
+import { erf, erfc, erfcF32 } from "./erf.js";
 import { mapF32 } from "./wasm/elementwise.js";
 import { wasmRuntime } from "./wasm/runtime.js";
 
@@ -23,6 +23,15 @@ const GELU_C = 0.044715;
 
 export function negKernel(a: TypedArray, o: TypedArray): void {
   for (let i = 0; i < a.length; i++) o[i] = -a[i]!;
+}
+export function signKernel(a: TypedArray, o: TypedArray): void {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    o[i] = (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0);
+  }
+}
+export function erfKernel(a: TypedArray, o: TypedArray): void {
+  for (let i = 0; i < a.length; i++) o[i] = erf(a[i]!);
 }
 export function expKernel(a: TypedArray, o: TypedArray): void {
   for (let i = 0; i < a.length; i++) o[i] = Math.exp(a[i]!);

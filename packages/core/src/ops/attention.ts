@@ -1,4 +1,4 @@
-import { defineOp } from "../autograd/function.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import type { FloatArray } from "../dtype.js";
 import {
@@ -172,13 +172,25 @@ function backwardComposed(
   return [dq, dk, dv];
 }
 
+/** The forward again as recorded ops, with the forward's own dropout draws (for createGraph). */
+function composedForward(q: Tensor, k: Tensor, v: Tensor, p: Plan, keep: FloatArray | null) {
+  const probs = forwardComposed(q, k, p);
+  const weights = keep === null ? probs : probs.mul(new Tensor(keep, probs.shape, probs.dtype));
+  const out = merge(matmul(weights, heads(v, p.d.H)));
+  return p.needWeights ? [out, weights] : [out];
+}
+
 function useWasm(q: Tensor): boolean {
   return wasmRuntime !== null && q.dtype === "float32";
 }
 
-const attentionOp = defineOp<[Tensor, Tensor, Tensor, Plan], Tensor[], Saved>({
+/**
+ * Multi-head scaled dot-product attention, fused: a WebAssembly kernel each way for float32,
+ * the composition of core ops otherwise. A recorded backward differentiates `composed`.
+ */
+export const attentionOp = defineOp({
   name: "attention",
-  forward(ctx, q, k, v, p) {
+  forward(ctx: ForwardContext<Saved>, q: Tensor, k: Tensor, v: Tensor, p: Plan): Tensor[] {
     const wasmInputs = useWasm(q)
       ? { q: q.data as Float32Array, k: k.data as Float32Array, v: v.data as Float32Array }
       : null;
@@ -186,14 +198,14 @@ const attentionOp = defineOp<[Tensor, Tensor, Tensor, Plan], Tensor[], Saved>({
     if (ctx.recording) ctx.save({ q, k, v, probs, weights, keep, d: p.d, scale: p.scale });
     return p.needWeights ? [out, weights] : [out];
   },
-  backward(ctx, dOut, dWeights) {
+  backward(ctx, dOut, dWeights): GradientList {
     const s = ctx.saved;
     const need: [boolean, boolean, boolean] = [
       ctx.needsInputGrad(0),
       ctx.needsInputGrad(1),
       ctx.needsInputGrad(2),
     ];
-    if (!useWasm(s.q)) return [...backwardComposed(s, dOut!, dWeights, need), null];
+    if (!useWasm(s.q)) return backwardComposed(s, dOut!, dWeights, need);
     const r = attentionBackwardF32(
       { q: s.q.data as Float32Array, k: s.k.data as Float32Array, v: s.v.data as Float32Array },
       s.probs.data as Float32Array,
@@ -207,8 +219,9 @@ const attentionOp = defineOp<[Tensor, Tensor, Tensor, Plan], Tensor[], Saved>({
     );
     const t = (a: Float32Array | null, like: Tensor) =>
       a === null ? null : new Tensor(a, like.shape, like.dtype);
-    return [t(r.dq, s.q), t(r.dk, s.k), t(r.dv, s.v), null];
+    return [t(r.dq, s.q), t(r.dk, s.k), t(r.dv, s.v)];
   },
+  composed: (ctx, q, k, v, p) => composedForward(q, k, v, p, ctx.saved.keep),
 });
 
 /** q, k and v of a packed [N, L, 2·E + Ev] projection (no copies when wasm reads it in place). */
@@ -227,9 +240,9 @@ interface PackedSaved extends Saved {
 
 // The same op on one packed input: the gradient comes back as one [N, L, 3·E] array, the three
 // parts written side by side, instead of three gradients that a concat would copy again.
-const packedAttentionOp = defineOp<[Tensor, Plan], Tensor[], PackedSaved>({
+export const packedAttentionOp = defineOp({
   name: "attentionPacked",
-  forward(ctx, qkv, p) {
+  forward(ctx: ForwardContext<PackedSaved>, qkv: Tensor, p: Plan): Tensor[] {
     const wasm = useWasm(qkv);
     // Without wasm the composed path needs the parts as tensors; with it, nothing is copied.
     const [q, k, v] = wasm ? [qkv, qkv, qkv] : unpack(qkv, p.d);
@@ -243,11 +256,11 @@ const packedAttentionOp = defineOp<[Tensor, Plan], Tensor[], PackedSaved>({
     if (ctx.recording) ctx.save({ qkv, q, k, v, probs, weights, keep, d: p.d, scale: p.scale });
     return p.needWeights ? [out, weights] : [out];
   },
-  backward(ctx, dOut, dWeights) {
+  backward(ctx, dOut, dWeights): GradientList {
     const s = ctx.saved;
     if (!useWasm(s.qkv)) {
       const [dq, dk, dv] = backwardComposed(s, dOut!, dWeights, [true, true, true]);
-      return [concat([dq!, dk!, dv!], -1), null];
+      return [concat([dq!, dk!, dv!], -1)];
     }
     const r = attentionBackwardF32(
       { qkv: s.qkv.data as Float32Array },
@@ -260,7 +273,14 @@ const packedAttentionOp = defineOp<[Tensor, Plan], Tensor[], PackedSaved>({
       s.keep as Float32Array | null,
       [true, true, true],
     );
-    return [new Tensor(r.dqkv!, s.qkv.shape, s.qkv.dtype), null];
+    return [new Tensor(r.dqkv!, s.qkv.shape, s.qkv.dtype)];
+  },
+  composed(ctx, qkv, p): Tensor[] {
+    const E = p.d.H * p.d.D;
+    const q = qkv.narrow(-1, 0, E);
+    const k = qkv.narrow(-1, E, E);
+    const v = qkv.narrow(-1, 2 * E, p.d.H * p.d.Dv);
+    return composedForward(q, k, v, p, ctx.saved.keep);
   },
 });
 
@@ -380,5 +400,3 @@ export function attentionPacked(qkv: Tensor, options: AttentionOptions): Tensor[
   const d: AttentionDims = { N, H, L, S: L, D: E / H, Dv: E / H };
   return packedAttentionOp(qkv, makePlan("attentionPacked", d, options, qkv.dtype));
 }
-
-export const attentionOps = { attention: attentionOp, attentionPacked: packedAttentionOp };

@@ -1,5 +1,5 @@
-import { defineOp } from "../autograd/function.js";
-import { type FloatArray, isFloatDType } from "../dtype.js";
+import { type BackwardContext, defineOp, type ForwardContext } from "../autograd/function.js";
+import { type DType, type FloatArray, isFloatDType } from "../dtype.js";
 import {
   addRow,
   divRow,
@@ -18,9 +18,8 @@ import {
   type WasmBinaryOp,
 } from "../kernels/elementwise-wasm.js";
 import { broadcastShapes } from "../shape.js";
-import { Tensor, type TensorLike } from "../tensor.js";
-import { sumToShape } from "./reduce.js";
-import { log, powScalar } from "./unary.js";
+import { isTensor, type Tensor, type TensorLike } from "../tensor.js";
+import { powScalar } from "./unary.js";
 import { asTensor, binaryDType, castData, empty } from "./util.js";
 
 /** The WebAssembly SIMD op for each general row kernel that has one. */
@@ -101,121 +100,89 @@ export function binaryKernel(name: string, row: BinaryRowKernel, a: Tensor, b: T
   return out;
 }
 
-/** A gradient brought back to an input: broadcast dims summed out, cast to its dtype. */
-export function fitTo(g: Tensor, input: Tensor): Tensor {
-  return castData(sumToShape(g, input.shape), input.dtype);
-}
-
 function operands(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   const dtype = binaryDType(a, b);
   return [asTensor(a, dtype), asTensor(b, dtype)];
 }
 
-// d(a+b) = (dy, dy)
-const addOp = defineOp<[Tensor, Tensor], Tensor, [Tensor, Tensor]>({
+// Binary rules may return gradients of the output's (broadcast) shape: the engine sums each back
+// to its input's shape and casts it to its dtype.
+type Two = ForwardContext<[Tensor, Tensor]>;
+
+/** a + b; d = (dy, dy). */
+export const addOp = defineOp({
   name: "add",
-  forward(ctx, a, b) {
-    ctx.save([a, b]);
-    return binaryKernel("add", addRow, a, b);
-  },
-  backward(ctx, dy) {
-    const [a, b] = ctx.saved;
-    return [
-      ctx.needsInputGrad(0) ? fitTo(dy, a) : null,
-      ctx.needsInputGrad(1) ? fitTo(dy, b) : null,
-    ];
-  },
+  forward: (_ctx: ForwardContext<null>, a: Tensor, b: Tensor): Tensor =>
+    binaryKernel("add", addRow, a, b),
+  backward: (_ctx, dy) => [dy, dy],
 });
 
-// d(a-b) = (dy, -dy)
-const subOp = defineOp<[Tensor, Tensor], Tensor, [Tensor, Tensor]>({
+/** a − b; d = (dy, −dy). */
+export const subOp = defineOp({
   name: "sub",
-  forward(ctx, a, b) {
-    ctx.save([a, b]);
-    return binaryKernel("sub", subRow, a, b);
-  },
-  backward(ctx, dy) {
-    const [a, b] = ctx.saved;
-    return [
-      ctx.needsInputGrad(0) ? fitTo(dy, a) : null,
-      ctx.needsInputGrad(1)
-        ? fitTo(binaryKernel("sub", mulRow, dy, asTensor(-1, dy.dtype)), b)
-        : null,
-    ];
-  },
+  forward: (_ctx: ForwardContext<null>, a: Tensor, b: Tensor): Tensor =>
+    binaryKernel("sub", subRow, a, b),
+  backward: (ctx, dy) => [dy, ctx.needsInputGrad(1) ? dy.neg() : null],
 });
 
-// d(a*b) = (dy*b, dy*a)
-const mulOp = defineOp<[Tensor, Tensor], Tensor, [Tensor, Tensor]>({
+/** a·b; d = (dy·b, dy·a). */
+export const mulOp = defineOp({
   name: "mul",
-  forward(ctx, a, b) {
+  forward(ctx: Two, a: Tensor, b: Tensor): Tensor {
     ctx.save([a, b]);
     return binaryKernel("mul", mulRow, a, b);
   },
   backward(ctx, dy) {
     const [a, b] = ctx.saved;
-    return [
-      ctx.needsInputGrad(0) ? fitTo(binaryKernel("mul", mulRow, dy, b), a) : null,
-      ctx.needsInputGrad(1) ? fitTo(binaryKernel("mul", mulRow, dy, a), b) : null,
-    ];
+    return [ctx.needsInputGrad(0) ? dy.mul(b) : null, ctx.needsInputGrad(1) ? dy.mul(a) : null];
   },
 });
 
-// d(a/b) = (dy/b, -dy*a/b² = -dy*y/b)
-const divOp = defineOp<[Tensor, Tensor], Tensor, [Tensor, Tensor, Tensor]>({
+/** a / b, true division (integers give float32, as in PyTorch); d = (dy/b, −dy·a/b²). */
+export const divOp = defineOp({
   name: "div",
-  forward(ctx, a, b) {
-    // Division is true division: integer operands give float32, as in PyTorch.
-    const y = isFloatDType(binaryDType(a, b))
+  forward(ctx: Two, a: Tensor, b: Tensor): Tensor {
+    ctx.save([a, b]);
+    return isFloatDType(binaryDType(a, b))
       ? binaryKernel("div", divRow, a, b)
       : binaryKernel("div", divRow, castData(a, "float32"), b);
-    ctx.save([a, b, y]);
-    return y;
   },
   backward(ctx, dy) {
-    const [a, b, y] = ctx.saved;
-    const da = ctx.needsInputGrad(0) ? fitTo(binaryKernel("div", divRow, dy, b), a) : null;
-    let db: Tensor | null = null;
-    if (ctx.needsInputGrad(1)) {
-      const t = binaryKernel("div", mulRow, dy, y);
-      db = fitTo(binaryKernel("div", divRow, t, b).neg(), b);
-    }
-    return [da, db];
+    const [a, b] = ctx.saved;
+    const da = dy.div(b);
+    return [da, ctx.needsInputGrad(1) ? da.mul(a).div(b).neg() : null];
   },
 });
 
-// d(a^b) = (dy*b*a^(b-1), dy*y*ln a); ln a is taken as 0 where a == 0 (PyTorch masks it the same).
-const powOp = defineOp<[Tensor, Tensor], Tensor, [Tensor, Tensor, Tensor]>({
+/**
+ * a ** b elementwise; d = (dy·b·a^(b−1), dy·y·ln a), with ln a taken as 0 where a = 0 (PyTorch
+ * masks it the same; the log is of a with those zeros replaced by 1, so no NaN enters a
+ * second derivative either).
+ */
+export const powOp = defineOp({
   name: "pow",
-  forward(ctx, a, b) {
+  forward(ctx: ForwardContext<[Tensor, Tensor, Tensor]>, a: Tensor, b: Tensor): Tensor {
     const y = binaryKernel("pow", powRow, a, b);
     ctx.save([a, b, y]);
     return y;
   },
   backward(ctx, dy) {
     const [a, b, y] = ctx.saved;
-    let da: Tensor | null = null;
     let db: Tensor | null = null;
-    if (ctx.needsInputGrad(0)) {
-      const bm1 = binaryKernel("pow", subRow, b, asTensor(1, b.dtype));
-      const t = binaryKernel("pow", powRow, a, bm1);
-      da = fitTo(binaryKernel("pow", mulRow, binaryKernel("pow", mulRow, dy, b), t), a);
-    }
     if (ctx.needsInputGrad(1)) {
-      const la = log(a);
-      const d = la.data;
-      const ad = a.data;
-      for (let i = 0; i < d.length; i++) if (ad[i] === 0) d[i] = 0;
-      db = fitTo(binaryKernel("pow", mulRow, binaryKernel("pow", mulRow, dy, y), la), b);
+      db = dy.mul(y).mul(a.where(a.ne(0), 1).log());
     }
-    return [da, db];
+    return [ctx.needsInputGrad(0) ? dy.mul(b).mul(a.pow(b.sub(1))) : null, db];
   },
 });
 
-/** Gradient routing for maximum/minimum: the winner takes dy; a tie splits it in half. */
-function selectGrad(dy: Tensor, a: Tensor, b: Tensor, wantMax: boolean, forA: boolean): Tensor {
+/**
+ * The share of the gradient each operand of maximum/minimum gets: 1 where it wins, ½ on a tie,
+ * 0 where it loses. A constant of the comparison (its derivative is 0 almost everywhere).
+ */
+function winnerWeights(a: Tensor, b: Tensor, wantMax: boolean, forA: boolean, dtype: DType) {
   const shape = broadcastShapes("maximum", a.shape, b.shape);
-  const win = empty(shape, dy.dtype);
+  const win = empty(shape, dtype);
   const pick: BinaryRowKernel = (o, oo, x, xo, xs, y, yo, ys, n) => {
     for (let i = 0; i < n; i++) {
       const p = x[xo + i * xs]!;
@@ -226,38 +193,31 @@ function selectGrad(dy: Tensor, a: Tensor, b: Tensor, wantMax: boolean, forA: bo
     }
   };
   broadcastBinary(pick, a.data, a.shape, b.data, b.shape, win.data, shape);
-  return fitTo(binaryKernel("maximum", mulRow, dy, win), forA ? a : b);
+  return win;
 }
 
-const maximumOp = defineOp<[Tensor, Tensor], Tensor, [Tensor, Tensor]>({
-  name: "maximum",
-  forward(ctx, a, b) {
-    ctx.save([a, b]);
-    return binaryKernel("maximum", maximumRow, a, b);
-  },
-  backward(ctx, dy) {
-    const [a, b] = ctx.saved;
-    return [
-      ctx.needsInputGrad(0) ? selectGrad(dy, a, b, true, true) : null,
-      ctx.needsInputGrad(1) ? selectGrad(dy, a, b, true, false) : null,
-    ];
-  },
-});
+function extremum(name: "maximum" | "minimum", row: BinaryRowKernel) {
+  const wantMax = name === "maximum";
+  return {
+    forward(ctx: Two, a: Tensor, b: Tensor): Tensor {
+      ctx.save([a, b]);
+      return binaryKernel(name, row, a, b);
+    },
+    backward(ctx: BackwardContext<[Tensor, Tensor]>, dy: Tensor) {
+      const [a, b] = ctx.saved;
+      const share = (forA: boolean) => dy.mul(winnerWeights(a, b, wantMax, forA, dy.dtype));
+      return [
+        ctx.needsInputGrad(0) ? share(true) : null,
+        ctx.needsInputGrad(1) ? share(false) : null,
+      ];
+    },
+  };
+}
 
-const minimumOp = defineOp<[Tensor, Tensor], Tensor, [Tensor, Tensor]>({
-  name: "minimum",
-  forward(ctx, a, b) {
-    ctx.save([a, b]);
-    return binaryKernel("minimum", minimumRow, a, b);
-  },
-  backward(ctx, dy) {
-    const [a, b] = ctx.saved;
-    return [
-      ctx.needsInputGrad(0) ? selectGrad(dy, a, b, false, true) : null,
-      ctx.needsInputGrad(1) ? selectGrad(dy, a, b, false, false) : null,
-    ];
-  },
-});
+/** Elementwise max; the larger operand takes dy, a tie splits it in half. */
+export const maximumOp = defineOp({ name: "maximum", ...extremum("maximum", maximumRow) });
+/** Elementwise min; the smaller operand takes dy, a tie splits it in half. */
+export const minimumOp = defineOp({ name: "minimum", ...extremum("minimum", minimumRow) });
 
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return addOp(...operands(a, b));
@@ -273,7 +233,7 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 }
 /** a ** b elementwise; a number exponent uses the scalar-power op. */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  if (a instanceof Tensor && typeof b === "number") return powScalar(a, b);
+  if (isTensor(a) && typeof b === "number") return powScalar(a, b);
   return powOp(...operands(a, b));
 }
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
@@ -282,13 +242,3 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   return minimumOp(...operands(a, b));
 }
-
-export const binaryOps = {
-  add: addOp,
-  sub: subOp,
-  mul: mulOp,
-  div: divOp,
-  pow: powOp,
-  maximum: maximumOp,
-  minimum: minimumOp,
-};

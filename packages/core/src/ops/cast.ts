@@ -3,29 +3,26 @@ import { type DType, isDType, isFloatDType } from "../dtype.js";
 import { Tensor } from "../tensor.js";
 import { castData } from "./util.js";
 
-// d(clone x) = dy
-const cloneOp = defineOp({
+/** A copy of x; d = dy. */
+export const cloneOp = defineOp({
   name: "clone",
   forward: (_ctx, x: Tensor) => new Tensor(x.data.slice(), x.shape, x.dtype),
   backward: (_ctx, dy) => [dy],
 });
 
-// d(cast x) = dy cast back to x's dtype; casting to a non-float type cuts the gradient.
-const toDTypeOp = defineOp<[Tensor, DType], Tensor, DType>({
+/** x cast to a float dtype; d = dy (the engine casts it back to x's dtype). */
+export const toDTypeOp = defineOp({
   name: "to",
-  forward(ctx, x, dtype) {
+  forward(_ctx, x: Tensor, dtype: DType): Tensor {
     if (!isDType(dtype)) {
       throw new Error(
         `to: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`,
       );
     }
-    ctx.save(x.dtype);
     const out = castData(x, dtype);
     return out === x ? new Tensor(x.data.slice(), x.shape, x.dtype) : out;
   },
-  backward(ctx, dy) {
-    return [castData(dy, ctx.saved)];
-  },
+  backward: (_ctx, dy) => [dy],
 });
 
 export function clone(x: Tensor): Tensor {
@@ -40,5 +37,3 @@ export function toDType(x: Tensor, dtype: DType): Tensor {
   }
   return toDTypeOp(x, dtype);
 }
-
-export const castOps = { clone: cloneOp, to: toDTypeOp };

@@ -1,20 +1,9 @@
-import { defineNonDifferentiable, defineOp } from "../autograd/function.js";
+import { defineNonDifferentiable, defineOp, type ForwardContext } from "../autograd/function.js";
 import { promoteTypes } from "../dtype.js";
 import { type BinaryRowKernel, broadcastBinary, broadcastTo } from "../kernels/broadcast.js";
-import {
-  eqRow,
-  geRow,
-  gtRow,
-  leRow,
-  ltRow,
-  maskFalseRow,
-  maskTrueRow,
-  neRow,
-  selectElseRow,
-} from "../kernels/compare.js";
+import { eqRow, geRow, gtRow, leRow, ltRow, neRow, selectElseRow } from "../kernels/compare.js";
 import { broadcastShapes, fmtShape } from "../shape.js";
 import { Tensor, type TensorLike } from "../tensor.js";
-import { fitTo } from "./binary.js";
 import { asTensor, binaryDType, castData, empty } from "./util.js";
 
 function checkOperand(op: string, arg: string, x: unknown): void {
@@ -29,7 +18,7 @@ function checkOperand(op: string, arg: string, x: unknown): void {
  * Compare in the promoted dtype, so a float32 tensor equals the number 0.1 it was filled with
  * (the number is rounded to float32 first, as PyTorch wraps Python scalars).
  */
-function comparison(name: string, row: BinaryRowKernel) {
+function comparison<const N extends string>(name: N, row: BinaryRowKernel) {
   return defineNonDifferentiable(name, (a: TensorLike, b: TensorLike): Tensor => {
     checkOperand(name, "input", a);
     checkOperand(name, "other", b);
@@ -43,12 +32,18 @@ function comparison(name: string, row: BinaryRowKernel) {
   });
 }
 
-const eqOp = comparison("eq", eqRow);
-const neOp = comparison("ne", neRow);
-const ltOp = comparison("lt", ltRow);
-const leOp = comparison("le", leRow);
-const gtOp = comparison("gt", gtRow);
-const geOp = comparison("ge", geRow);
+/** a == b elementwise (bool), in the promoted dtype. */
+export const eq = comparison("eq", eqRow);
+/** a != b elementwise (bool). */
+export const ne = comparison("ne", neRow);
+/** a < b elementwise (bool). */
+export const lt = comparison("lt", ltRow);
+/** a <= b elementwise (bool). */
+export const le = comparison("le", leRow);
+/** a > b elementwise (bool). */
+export const gt = comparison("gt", gtRow);
+/** a >= b elementwise (bool). */
+export const ge = comparison("ge", geRow);
 
 function whereShape(c: Tensor, a: Tensor, b: Tensor): number[] {
   try {
@@ -61,16 +56,10 @@ function whereShape(c: Tensor, a: Tensor, b: Tensor): number[] {
   }
 }
 
-function masked(dy: Tensor, c: Tensor, row: BinaryRowKernel): Tensor {
-  const out = empty(dy.shape, dy.dtype);
-  broadcastBinary(row, dy.data, dy.shape, c.data, c.shape, out.data, dy.shape);
-  return out;
-}
-
-// d where(c, a, b) = (dy·[c], dy·[!c]), each summed back to its input's shape
-const whereOp = defineOp<[Tensor, Tensor, Tensor], Tensor, [Tensor, Tensor, Tensor]>({
+// d where(c, a, b) = (where(c, dy, 0), where(c, 0, dy)); the engine sums each to its input.
+export const whereOp = defineOp({
   name: "where",
-  forward(ctx, c, a, b) {
+  forward(ctx: ForwardContext<Tensor>, c: Tensor, a: Tensor, b: Tensor): Tensor {
     const shape = whereShape(c, a, b);
     const dtype = promoteTypes(a.dtype, b.dtype);
     const out = empty(shape, dtype);
@@ -84,37 +73,19 @@ const whereOp = defineOp<[Tensor, Tensor, Tensor], Tensor, [Tensor, Tensor, Tens
       out.data,
       shape,
     );
-    if (ctx.recording) ctx.save([c, a, b]);
+    ctx.save(c);
     return out;
   },
   backward(ctx, dy) {
-    const [c, a, b] = ctx.saved;
+    const c = ctx.saved;
     return [
       null,
-      ctx.needsInputGrad(1) ? fitTo(masked(dy, c, maskTrueRow), a) : null,
-      ctx.needsInputGrad(2) ? fitTo(masked(dy, c, maskFalseRow), b) : null,
+      ctx.needsInputGrad(1) ? dy.where(c, 0) : null,
+      ctx.needsInputGrad(2) ? where(c, 0, dy) : null,
     ];
   },
 });
 
-export function eq(a: TensorLike, b: TensorLike): Tensor {
-  return eqOp(a, b);
-}
-export function ne(a: TensorLike, b: TensorLike): Tensor {
-  return neOp(a, b);
-}
-export function lt(a: TensorLike, b: TensorLike): Tensor {
-  return ltOp(a, b);
-}
-export function le(a: TensorLike, b: TensorLike): Tensor {
-  return leOp(a, b);
-}
-export function gt(a: TensorLike, b: TensorLike): Tensor {
-  return gtOp(a, b);
-}
-export function ge(a: TensorLike, b: TensorLike): Tensor {
-  return geOp(a, b);
-}
 /** `condition ? a : b` elementwise with broadcasting; gradients flow to a and b. */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(condition instanceof Tensor)) {
@@ -132,13 +103,3 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const dtype = binaryDType(a, b);
   return whereOp(condition, asTensor(a, dtype), asTensor(b, dtype));
 }
-
-export const compareOps = {
-  eq: eqOp,
-  ne: neOp,
-  lt: ltOp,
-  le: leOp,
-  gt: gtOp,
-  ge: geOp,
-  where: whereOp,
-};

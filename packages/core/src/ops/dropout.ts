@@ -1,4 +1,4 @@
-import { defineOp } from "../autograd/function.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import { defaultGenerator, type Generator } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import { assertFloat, assertTensor, empty } from "./util.js";
@@ -8,10 +8,18 @@ interface DropoutSaved {
   scale: number;
 }
 
-// dx = dy · keep · 1/(1−p): the same mask and scale as the forward.
-export const dropoutOp = defineOp<[Tensor, number, Generator], Tensor, DropoutSaved>({
+/** The forward's mask as a constant: 1/(1−p) where an element was kept, 0 where dropped. */
+function keptScale({ keep, scale }: DropoutSaved, like: Tensor): Tensor {
+  const m = empty(like.shape, like.dtype);
+  const d = m.data;
+  for (let i = 0; i < d.length; i++) if (keep[i] !== 0) d[i] = scale;
+  return m;
+}
+
+/** x·keep/(1−p) with keep drawn per element; d = dy times the same mask and scale. */
+export const dropoutOp = defineOp({
   name: "dropout",
-  forward(ctx, x, p, gen) {
+  forward(ctx: ForwardContext<DropoutSaved>, x: Tensor, p: number, gen: Generator): Tensor {
     const out = empty(x.shape, x.dtype);
     const n = x.size;
     const keep = new Uint8Array(n);
@@ -31,14 +39,7 @@ export const dropoutOp = defineOp<[Tensor, number, Generator], Tensor, DropoutSa
     if (ctx.recording) ctx.save({ keep, scale: p < 1 ? 1 / (1 - p) : 0 });
     return out;
   },
-  backward(ctx, dy) {
-    const { keep, scale } = ctx.saved;
-    const dx = empty(dy.shape, dy.dtype);
-    const g = dx.data;
-    const d = dy.data;
-    for (let i = 0; i < g.length; i++) if (keep[i] !== 0) g[i] = d[i]! * scale;
-    return [dx, null, null];
-  },
+  backward: (ctx, dy): GradientList => [dy.mul(keptScale(ctx.saved, dy))],
 });
 
 /**

@@ -1,6 +1,7 @@
-import { defineOp } from "../autograd/function.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import { fmtShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
+import { indexAdd } from "./indexing.js";
 import { assertFloat, assertTensor, empty } from "./util.js";
 
 export interface EmbeddingOptions {
@@ -15,10 +16,15 @@ interface EmbeddingSaved {
   paddingIdx: number;
 }
 
-// dW[r] = Σ over positions p with indices[p] == r of dy[p] (scatter-add); dW[paddingIdx] = 0.
-export const embeddingOp = defineOp<[Tensor, Tensor, number], Tensor, EmbeddingSaved>({
+/** Rows of weight at indices; dW[r] = Σ of dy at the positions holding r, 0 for paddingIdx. */
+export const embeddingOp = defineOp({
   name: "embedding",
-  forward(ctx, indices, weight, paddingIdx) {
+  forward(
+    ctx: ForwardContext<EmbeddingSaved>,
+    indices: Tensor,
+    weight: Tensor,
+    paddingIdx: number,
+  ): Tensor {
     assertTensor("embedding", "indices", indices);
     assertTensor("embedding", "weight", weight);
     if (indices.dtype !== "int32") {
@@ -48,20 +54,12 @@ export const embeddingOp = defineOp<[Tensor, Tensor, number], Tensor, EmbeddingS
     if (ctx.recording) ctx.save({ indices, num, dim, paddingIdx });
     return out;
   },
-  backward(ctx, dy) {
+  backward(ctx, dy): GradientList {
     const { indices, num, dim, paddingIdx } = ctx.saved;
-    const dw = empty([num, dim], dy.dtype);
-    const g = dw.data;
-    const d = dy.data;
-    const idx = indices.data;
-    for (let p = 0; p < idx.length; p++) {
-      const r = idx[p]!;
-      if (r === paddingIdx) continue;
-      const dst = r * dim;
-      const src = p * dim;
-      for (let j = 0; j < dim; j++) g[dst + j] = g[dst + j]! + d[src + j]!;
-    }
-    return [null, dw, null];
+    const rows = dy.reshape([-1, dim]);
+    const flat = indices.reshape([-1]);
+    const g = paddingIdx < 0 ? rows : rows.maskedFill(flat.eq(paddingIdx).reshape([-1, 1]), 0);
+    return [null, indexAdd(empty([num, dim], dy.dtype), 0, flat, g)];
   },
 });
 

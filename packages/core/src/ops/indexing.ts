@@ -1,4 +1,9 @@
-import { defineOp } from "../autograd/function.js";
+/**
+ * Reading parts of a tensor and their adjoints, which write parts into one: slice and
+ * sliceScatter, indexSelect and indexAdd, gather and scatterAdd. Each rule is the other op of its
+ * pair, so every one of them can be differentiated again.
+ */
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import {
   copyBox,
   gatherKernel,
@@ -6,12 +11,9 @@ import {
   indexSelectKernel,
   stridedSlice,
 } from "../kernels/gather.js";
-import { fmtShape, normalizeAxis, type Shape } from "../shape.js";
-import { Tensor } from "../tensor.js";
+import { fmtShape, normalizeAxis, type Shape, shapesEqual } from "../shape.js";
+import { isTensor, type Tensor } from "../tensor.js";
 import { empty } from "./util.js";
-
-// concat, stack and pad live in join.ts (one idea per file) but register with this family.
-export { concat, pad, stack } from "./join.js";
 
 /** (outer, n, inner) view of `shape` around `dim`. */
 export function splitAt(shape: Shape, dim: number): [number, number, number] {
@@ -23,7 +25,7 @@ export function splitAt(shape: Shape, dim: number): [number, number, number] {
 }
 
 function checkIndex(op: string, index: Tensor): Int32Array {
-  if (!(index instanceof Tensor)) throw new Error(`${op}: index must be a Tensor`);
+  if (!isTensor(index)) throw new Error(`${op}: index must be a Tensor`);
   if (index.dtype !== "int32") {
     throw new Error(`${op}: index must be an int32 tensor, got ${index.dtype}`);
   }
@@ -39,46 +41,46 @@ function checkRange(op: string, index: Int32Array, dim: number, size: number): v
   }
 }
 
-interface SliceSaved {
-  shape: Shape;
+/** A copy of x (same dtype as src, as the accumulation needs), to be written into. */
+function intoCopy(op: string, x: Tensor, src: Tensor): Tensor {
+  if (!isTensor(x) || !isTensor(src)) throw new Error(`${op}: input and source must be Tensors`);
+  if (x.dtype !== src.dtype) {
+    throw new Error(
+      `${op}: source dtype ${src.dtype} must match the input's ${x.dtype} (cast one with .to())`,
+    );
+  }
+  const out = empty(x.shape, x.dtype);
+  out.data.set(x.data);
+  return out;
+}
+
+interface SliceSpec {
   dim: number;
   start: number;
   step: number;
+  len: number;
 }
 
-// d(slice x) = dy scattered into zeros of x's shape at the sliced positions.
-const sliceOp = defineOp<
-  [Tensor, number, number | null | undefined, number | null | undefined, number],
-  Tensor,
-  SliceSaved
->({
-  name: "slice",
-  forward(ctx, x, dim, start, end, step) {
-    if (x.ndim === 0) throw new Error("slice: cannot slice a 0-d tensor");
-    const d = normalizeAxis("slice", dim, x.ndim, x.shape);
-    if (!Number.isInteger(step) || step <= 0) {
-      throw new Error(`slice: step must be a positive integer, got ${step}`);
-    }
-    const n = x.shape[d]!;
-    // Python slice rules: negative bounds count from the end, then clamp to [0, n].
-    const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
-    const s = start == null ? 0 : clamp(start);
-    const e = end == null ? n : clamp(end);
-    const len = e > s ? Math.ceil((e - s) / step) : 0;
-    const outShape = [...x.shape];
-    outShape[d] = len;
-    ctx.save({ shape: x.shape, dim: d, start: s, step });
-    const out = empty(outShape, x.dtype);
-    sliceCopy(x.data, x.shape, out.data, outShape, d, s, step, false);
-    return out;
-  },
-  backward(ctx, dy) {
-    const { shape, dim, start, step } = ctx.saved;
-    const dx = empty(shape, dy.dtype);
-    sliceCopy(dx.data, shape, dy.data, dy.shape, dim, start, step, true);
-    return [dx];
-  },
-});
+/** Python slice rules on dim `dim`: negative bounds count from the end, then clamp to [0, n]. */
+function sliceSpec(
+  op: string,
+  shape: Shape,
+  dim: number,
+  start: number | null | undefined,
+  end: number | null | undefined,
+  step: number,
+): SliceSpec {
+  if (shape.length === 0) throw new Error(`${op}: cannot slice a 0-d tensor`);
+  const d = normalizeAxis(op, dim, shape.length, shape);
+  if (!Number.isInteger(step) || step <= 0) {
+    throw new Error(`${op}: step must be a positive integer, got ${step}`);
+  }
+  const n = shape[d]!;
+  const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+  const s = start == null ? 0 : clamp(start);
+  const e = end == null ? n : clamp(end);
+  return { dim: d, start: s, step, len: e > s ? Math.ceil((e - s) / step) : 0 };
+}
 
 /** Copy the slice of `big` into `small` (or back, with `scatter`). */
 function sliceCopy(
@@ -86,9 +88,7 @@ function sliceCopy(
   bigShape: Shape,
   small: Tensor["data"],
   smallShape: Shape,
-  dim: number,
-  start: number,
-  step: number,
+  { dim, start, step }: SliceSpec,
   scatter: boolean,
 ): void {
   if (step === 1) {
@@ -102,167 +102,204 @@ function sliceCopy(
   stridedSlice(big, small, outer, n, inner, start, step, smallShape[dim]!, scatter);
 }
 
-export function slice(
-  x: Tensor,
-  dim: number,
-  start?: number | null,
-  end?: number | null,
-  step = 1,
-): Tensor {
-  return sliceOp(x, dim, start, end, step);
-}
+/** x[start:end:step] along `dim`; d = dy written into zeros at the sliced positions. */
+export const slice = defineOp({
+  name: "slice",
+  forward(
+    ctx: ForwardContext<SliceSpec & { shape: Shape }>,
+    x: Tensor,
+    dim: number,
+    start?: number | null,
+    end?: number | null,
+    step: number = 1,
+  ): Tensor {
+    const spec = sliceSpec("slice", x.shape, dim, start, end, step);
+    const outShape = [...x.shape];
+    outShape[spec.dim] = spec.len;
+    ctx.save({ ...spec, shape: x.shape });
+    const out = empty(outShape, x.dtype);
+    sliceCopy(x.data, x.shape, out.data, outShape, spec, false);
+    return out;
+  },
+  backward(ctx, dy): GradientList {
+    const { shape, dim, start, step, len } = ctx.saved;
+    const zeros = empty(shape, dy.dtype);
+    return [sliceScatter(zeros, dy, dim, start, start + len * step, step)];
+  },
+});
 
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  if (x.ndim === 0) throw new Error("narrow: cannot narrow a 0-d tensor");
-  const d = normalizeAxis("narrow", dim, x.ndim, x.shape);
-  const n = x.shape[d]!;
-  if (!Number.isInteger(start) || start < -n || start > n) {
-    throw new Error(
-      `narrow: start ${start} is out of range [${-n}, ${n}] for dim ${dim} of size ${n}`,
-    );
-  }
-  const s = start < 0 ? start + n : start;
-  if (!Number.isInteger(length) || length < 0 || s + length > n) {
-    throw new Error(
-      `narrow: start (${s}) + length (${length}) exceeds dim ${dim} of size ${n} (input ${fmtShape(x.shape)})`,
-    );
-  }
-  return sliceOp(x, d, s, s + length, 1);
-}
+/**
+ * x with `src` written over the slice x[start:end:step] along `dim` (torch.slice_scatter);
+ * d x = dy with the slice zeroed, d src = dy's slice.
+ */
+export const sliceScatter = defineOp({
+  name: "sliceScatter",
+  forward(
+    ctx: ForwardContext<SliceSpec>,
+    x: Tensor,
+    src: Tensor,
+    dim: number,
+    start?: number | null,
+    end?: number | null,
+    step: number = 1,
+  ): Tensor {
+    const spec = sliceSpec("sliceScatter", x.shape, dim, start, end, step);
+    const want = [...x.shape];
+    want[spec.dim] = spec.len;
+    const out = intoCopy("sliceScatter", x, src);
+    if (!shapesEqual(src.shape, want)) {
+      throw new Error(
+        `sliceScatter: source ${fmtShape(src.shape)} must have the slice's shape ${fmtShape(want)} (input ${fmtShape(x.shape)})`,
+      );
+    }
+    ctx.save(spec);
+    sliceCopy(out.data, x.shape, src.data, src.shape, spec, true);
+    return out;
+  },
+  backward(ctx, dy): GradientList {
+    const { dim, start, step, len } = ctx.saved;
+    const end = start + len * step;
+    const part = slice(dy, dim, start, end, step);
+    const dx = ctx.needsInputGrad(0)
+      ? sliceScatter(dy, empty(part.shape, dy.dtype), dim, start, end, step)
+      : null;
+    return [dx, part];
+  },
+});
 
 interface IndexSaved {
   shape: Shape;
   dim: number;
-  index: Int32Array;
+  index: Tensor;
 }
 
-// d(indexSelect x) = zeros(x) with dy's rows added at their indices (repeats accumulate).
-const indexSelectOp = defineOp<[Tensor, number, Tensor], Tensor, IndexSaved>({
+/** Check `index` as a 1-D int32 index into dim `dim` of `shape`; the normalized dim. */
+function checkIndexAlong(op: string, shape: Shape, dim: number, index: Tensor): number {
+  const idx = checkIndex(op, index);
+  if (index.ndim > 1) {
+    throw new Error(`${op}: index must be 1-D, got shape ${fmtShape(index.shape)}`);
+  }
+  if (shape.length === 0) throw new Error(`${op}: input must have at least 1 dim`);
+  const d = normalizeAxis(op, dim, shape.length, shape);
+  checkRange(op, idx, dim, shape[d]!);
+  return d;
+}
+
+/** The rows x[..., index[j], ...] along `dim`; d = dy's rows added back at their indices. */
+export const indexSelect = defineOp({
   name: "indexSelect",
-  forward(ctx, x, dim, index) {
-    const idx = checkIndex("indexSelect", index);
-    if (index.ndim > 1) {
-      throw new Error(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
-    }
-    if (x.ndim === 0) throw new Error("indexSelect: input must have at least 1 dim");
-    const d = normalizeAxis("indexSelect", dim, x.ndim, x.shape);
+  forward(ctx: ForwardContext<IndexSaved>, x: Tensor, dim: number, index: Tensor): Tensor {
+    const d = checkIndexAlong("indexSelect", x.shape, dim, index);
     const [outer, n, inner] = splitAt(x.shape, d);
-    checkRange("indexSelect", idx, dim, n);
     const outShape = [...x.shape];
-    outShape[d] = idx.length;
-    ctx.save({ shape: x.shape, dim: d, index: idx });
+    outShape[d] = index.size;
+    ctx.save({ shape: x.shape, dim: d, index });
     const out = empty(outShape, x.dtype);
-    indexSelectKernel(x.data, out.data, outer, n, inner, idx);
+    indexSelectKernel(x.data, out.data, outer, n, inner, index.data as Int32Array);
     return out;
   },
-  backward(ctx, dy) {
+  backward(ctx, dy): GradientList {
     const { shape, dim, index } = ctx.saved;
-    const [outer, n, inner] = splitAt(shape, dim);
-    const dx = empty(shape, dy.dtype);
-    indexAddKernel(dx.data, dy.data, outer, n, inner, index);
-    return [dx, null, null];
+    return [indexAdd(empty(shape, dy.dtype), dim, index, dy), null, null];
   },
 });
 
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  return indexSelectOp(x, dim, index);
-}
-
-// d(gather x) = zeros(x) with dy scatter-added at (p with dim replaced by index[p]).
-const gatherOp = defineOp<[Tensor, number, Tensor], Tensor, IndexSaved & { idxShape: Shape }>({
-  name: "gather",
-  forward(ctx, x, dim, index) {
-    const idx = checkIndex("gather", index);
-    const d = normalizeAxis("gather", dim, x.ndim, x.shape);
-    if (index.ndim !== x.ndim) {
+/**
+ * x with src's rows added at rows index[j] along `dim` (torch.index_add; repeats add up);
+ * d x = dy, d src = dy's rows at the indices.
+ */
+export const indexAdd = defineOp({
+  name: "indexAdd",
+  forward(
+    ctx: ForwardContext<IndexSaved>,
+    x: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+  ): Tensor {
+    const d = checkIndexAlong("indexAdd", x.shape, dim, index);
+    const want = [...x.shape];
+    want[d] = index.size;
+    const out = intoCopy("indexAdd", x, src);
+    if (!shapesEqual(src.shape, want)) {
       throw new Error(
-        `gather: index ${fmtShape(index.shape)} must have as many dims as input ${fmtShape(x.shape)}`,
+        `indexAdd: source ${fmtShape(src.shape)} must be ${fmtShape(want)} (input ${fmtShape(x.shape)} with dim ${dim} of size index.length ${index.size})`,
       );
     }
-    for (let i = 0; i < x.ndim; i++) {
-      if (i !== d && index.shape[i]! > x.shape[i]!) {
-        throw new Error(
-          `gather: index ${fmtShape(index.shape)} is larger than input ${fmtShape(x.shape)} in dim ${i}`,
-        );
-      }
-    }
-    checkRange("gather", idx, dim, x.ndim === 0 ? 1 : x.shape[d]!);
-    ctx.save({ shape: x.shape, dim: d, index: idx, idxShape: index.shape });
-    const out = empty(index.shape, x.dtype);
-    gatherKernel(x.data, x.shape, d, idx, index.shape, out.data, false);
+    const [outer, n, inner] = splitAt(x.shape, d);
+    indexAddKernel(out.data, src.data, outer, n, inner, index.data as Int32Array);
+    ctx.save({ shape: x.shape, dim: d, index });
     return out;
   },
-  backward(ctx, dy) {
-    const { shape, dim, index, idxShape } = ctx.saved;
-    const dx = empty(shape, dy.dtype);
-    gatherKernel(dx.data, shape, dim, index, idxShape, dy.data, true);
-    return [dx, null, null];
+  backward(ctx, dy): GradientList {
+    const { dim, index } = ctx.saved;
+    return [dy, null, null, ctx.needsInputGrad(3) ? indexSelect(dy, dim, index) : null];
   },
 });
 
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  return gatherOp(x, dim, index);
-}
-
-/** Sizes of the pieces split() and chunk() cut; PyTorch's rules for the last piece. */
-function splitSizes(op: string, n: number, size: number): number[] {
-  if (!Number.isInteger(size) || size < 0 || (size === 0 && n !== 0)) {
+/** Check a gather/scatter index: same rank as the input, no larger off `dim`, in range. */
+function checkGatherIndex(op: string, shape: Shape, dim: number, index: Tensor): number {
+  const idx = checkIndex(op, index);
+  const nd = shape.length;
+  const d = normalizeAxis(op, dim, nd, shape);
+  if (index.ndim !== nd) {
     throw new Error(
-      `${op}: split size must be a positive integer, got ${size} for a dim of size ${n}`,
+      `${op}: index ${fmtShape(index.shape)} must have as many dims as input ${fmtShape(shape)}`,
     );
   }
-  if (size === 0) return [0];
-  const count = Math.max(Math.ceil(n / size), 1);
-  const sizes = new Array<number>(count).fill(size);
-  sizes[count - 1] = n - size * (count - 1);
-  return sizes;
+  for (let i = 0; i < nd; i++) {
+    if (i !== d && index.shape[i]! > shape[i]!) {
+      throw new Error(
+        `${op}: index ${fmtShape(index.shape)} is larger than input ${fmtShape(shape)} in dim ${i}`,
+      );
+    }
+  }
+  checkRange(op, idx, dim, nd === 0 ? 1 : shape[d]!);
+  return d;
 }
 
-function splitWithSizes(x: Tensor, sizes: readonly number[], dim: number): Tensor[] {
-  const out: Tensor[] = [];
-  let at = 0;
-  for (const s of sizes) {
-    out.push(sliceOp(x, dim, at, at + s, 1));
-    at += s;
-  }
-  return out;
-}
+/** out[p] = x[p with dim replaced by index[p]] (torch.gather); d = dy scatter-added back. */
+export const gather = defineOp({
+  name: "gather",
+  forward(ctx: ForwardContext<IndexSaved>, x: Tensor, dim: number, index: Tensor): Tensor {
+    const d = checkGatherIndex("gather", x.shape, dim, index);
+    ctx.save({ shape: x.shape, dim: d, index });
+    const out = empty(index.shape, x.dtype);
+    gatherKernel(x.data, x.shape, d, index.data as Int32Array, index.shape, out.data, false);
+    return out;
+  },
+  backward(ctx, dy): GradientList {
+    const { shape, dim, index } = ctx.saved;
+    return [scatterAdd(empty(shape, dy.dtype), dim, index, dy), null, null];
+  },
+});
 
-export function split(
-  x: Tensor,
-  splitSizeOrSections: number | readonly number[],
-  dim = 0,
-): Tensor[] {
-  if (x.ndim === 0) throw new Error("split: cannot split a 0-d tensor");
-  const d = normalizeAxis("split", dim, x.ndim, x.shape);
-  const n = x.shape[d]!;
-  if (typeof splitSizeOrSections === "number") {
-    return splitWithSizes(x, splitSizes("split", n, splitSizeOrSections), d);
-  }
-  const total = splitSizeOrSections.reduce((p, s) => p + s, 0);
-  if (splitSizeOrSections.some((s) => !Number.isInteger(s) || s < 0) || total !== n) {
-    throw new Error(
-      `split: sections [${splitSizeOrSections.join(", ")}] must be non-negative and sum to ${n}, the size of dim ${dim} of ${fmtShape(x.shape)}`,
-    );
-  }
-  return splitWithSizes(x, splitSizeOrSections, d);
-}
-
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) {
-    throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
-  }
-  if (x.ndim === 0) throw new Error("chunk: cannot chunk a 0-d tensor");
-  const d = normalizeAxis("chunk", dim, x.ndim, x.shape);
-  const n = x.shape[d]!;
-  // PyTorch: pieces of ceil(n / chunks), so fewer than `chunks` may come back; an empty dim
-  // gives `chunks` empty pieces.
-  if (n === 0) return splitWithSizes(x, new Array<number>(chunks).fill(0), d);
-  return splitWithSizes(x, splitSizes("chunk", n, Math.ceil(n / chunks)), d);
-}
-
-export const indexingOps = {
-  slice: sliceOp,
-  indexSelect: indexSelectOp,
-  gather: gatherOp,
-};
+/**
+ * x with src[p] added at (p with dim replaced by index[p]) (torch.scatter_add; repeats add
+ * up). `src` has the index's shape. d x = dy, d src = dy gathered at the index.
+ */
+export const scatterAdd = defineOp({
+  name: "scatterAdd",
+  forward(
+    ctx: ForwardContext<IndexSaved>,
+    x: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+  ): Tensor {
+    const d = checkGatherIndex("scatterAdd", x.shape, dim, index);
+    const out = intoCopy("scatterAdd", x, src);
+    if (!shapesEqual(src.shape, index.shape)) {
+      throw new Error(
+        `scatterAdd: source ${fmtShape(src.shape)} must have the index's shape ${fmtShape(index.shape)}`,
+      );
+    }
+    gatherKernel(out.data, x.shape, d, index.data as Int32Array, index.shape, src.data, true);
+    ctx.save({ shape: x.shape, dim: d, index });
+    return out;
+  },
+  backward(ctx, dy): GradientList {
+    const { dim, index } = ctx.saved;
+    return [dy, null, null, ctx.needsInputGrad(3) ? gather(dy, dim, index) : null];
+  },
+});

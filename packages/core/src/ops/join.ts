@@ -1,8 +1,10 @@
-import { defineOp } from "../autograd/function.js";
-import { type DType, fillValue, promoteTypes } from "../dtype.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
+import { fillValue, promoteTypes } from "../dtype.js";
 import { copyBox } from "../kernels/gather.js";
 import { fmtShape, normalizeAxis, type Shape, shapesEqual } from "../shape.js";
-import { Tensor } from "../tensor.js";
+import { isTensor, type Tensor } from "../tensor.js";
+import { slice } from "./indexing.js";
+import { reshape } from "./shape.js";
 import { assertTensor, castData, empty } from "./util.js";
 
 /** Joining tensors (concat, stack) and growing one (pad): all box copies into a larger output. */
@@ -12,7 +14,7 @@ function checkList(op: string, tensors: readonly Tensor[]): void {
     throw new Error(`${op}: expected a non-empty array of tensors`);
   }
   tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new Error(`${op}: element ${i} is not a Tensor`);
+    if (!isTensor(t)) throw new Error(`${op}: element ${i} is not a Tensor`);
   });
 }
 
@@ -23,11 +25,10 @@ function at(nd: number, dim: number, v: number): number[] {
 }
 
 interface JoinSaved {
-  /** Each input's shape as placed in the output (for stack, with the new dim of size 1). */
-  shapes: Shape[];
-  dtypes: DType[];
-  outShape: Shape;
+  /** Each input's size along `dim`, and (for stack) the input shape to give each part back. */
+  sizes: number[];
   dim: number;
+  inner?: Shape;
 }
 
 /** Copy each part (of `shapes[i]`) into `out` at consecutive offsets along `dim`. */
@@ -50,28 +51,26 @@ function joinForward(
   return out;
 }
 
-// d(join xs)_i = the block of dy at x_i's offset along dim, cast back to x_i's dtype.
+/** d(join xs)_i = the slice of dy at x_i's offset along dim (the engine casts it to x_i's dtype). */
 function joinBackward(
   needs: (i: number) => boolean,
-  { shapes, dtypes, outShape, dim }: JoinSaved,
+  { sizes, dim, inner }: JoinSaved,
   dy: Tensor,
 ): (Tensor | null)[] {
-  const nd = outShape.length;
-  const zero = at(nd, dim, 0);
   let off = 0;
-  return shapes.map((s, i) => {
+  return sizes.map((n, i) => {
     const start = off;
-    off += s[dim]!;
+    off += n;
     if (!needs(i)) return null;
-    const g = empty(s, dy.dtype);
-    copyBox(dy.data, outShape, at(nd, dim, start), g.data, s, zero, s);
-    return castData(new Tensor(g.data, s, dy.dtype), dtypes[i]!);
+    const g = slice(dy, dim, start, start + n);
+    return inner === undefined ? g : reshape(g, inner);
   });
 }
 
-const concatOp = defineOp<[readonly Tensor[], number], Tensor, JoinSaved>({
+/** The tensors joined along an existing dim; d x_i = dy's slice where x_i went. */
+export const concat = defineOp({
   name: "concat",
-  forward(ctx, tensors, dim) {
+  forward(ctx: ForwardContext<JoinSaved>, tensors: readonly Tensor[], dim: number = 0): Tensor {
     checkList("concat", tensors);
     const first = tensors[0]!;
     if (first.ndim === 0)
@@ -91,17 +90,18 @@ const concatOp = defineOp<[readonly Tensor[], number], Tensor, JoinSaved>({
       outShape[d]! += t.shape[d]!;
     });
     const shapes = tensors.map((t) => t.shape);
-    ctx.save({ shapes, dtypes: tensors.map((t) => t.dtype), outShape, dim: d });
+    ctx.save({ sizes: shapes.map((s) => s[d]!), dim: d });
     return joinForward(tensors, shapes, d, outShape);
   },
-  backward(ctx, dy) {
-    return [joinBackward((i) => ctx.needsInputGrad(0, i), ctx.saved, dy), null];
-  },
+  backward: (ctx, dy): GradientList => [
+    joinBackward((i) => ctx.needsInputGrad(0, i), ctx.saved, dy),
+  ],
 });
 
-const stackOp = defineOp<[readonly Tensor[], number], Tensor, JoinSaved>({
+/** The tensors joined along a new dim; d x_i = dy's slice i, without the new dim. */
+export const stack = defineOp({
   name: "stack",
-  forward(ctx, tensors, dim) {
+  forward(ctx: ForwardContext<JoinSaved>, tensors: readonly Tensor[], dim: number = 0): Tensor {
     checkList("stack", tensors);
     const first = tensors[0]!;
     const nd = first.ndim + 1;
@@ -122,26 +122,15 @@ const stackOp = defineOp<[readonly Tensor[], number], Tensor, JoinSaved>({
     const outShape = [...part];
     outShape[d] = tensors.length;
     const shapes = tensors.map(() => part);
-    ctx.save({ shapes, dtypes: tensors.map((t) => t.dtype), outShape, dim: d });
+    ctx.save({ sizes: shapes.map(() => 1), dim: d, inner: first.shape });
     return joinForward(tensors, shapes, d, outShape);
   },
-  backward(ctx, dy) {
-    const grads = joinBackward((i) => ctx.needsInputGrad(0, i), ctx.saved, dy);
-    // Drop the stacked dim again: each gradient must have its input's shape.
-    const { shapes, dim } = ctx.saved;
-    const inner = shapes[0]!.filter((_, k) => k !== dim);
-    return [grads.map((g) => (g ? new Tensor(g.data, inner, g.dtype) : null)), null];
-  },
+  backward: (ctx, dy): GradientList => [
+    joinBackward((i) => ctx.needsInputGrad(0, i), ctx.saved, dy),
+  ],
 });
 
-export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return concatOp(tensors, dim);
-}
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  return stackOp(tensors, dim);
-}
-
-interface PadSaved {
+interface PadPlan {
   shape: Shape;
   outShape: Shape;
   srcStart: number[];
@@ -150,7 +139,7 @@ interface PadSaved {
 }
 
 /** Where x's kept box sits in x and in the output, per PyTorch F.pad's constant mode. */
-function padPlan(x: Tensor, pad: readonly number[]): PadSaved {
+function padPlan(x: Tensor, pad: readonly number[]): PadPlan {
   if (!Array.isArray(pad) || pad.length % 2 !== 0 || pad.length / 2 > x.ndim) {
     throw new Error(
       `pad: pad [${pad.join(", ")}] must have an even length of at most ${2 * x.ndim} for input of shape ${fmtShape(x.shape)}`,
@@ -184,28 +173,25 @@ function padPlan(x: Tensor, pad: readonly number[]): PadSaved {
   return { shape: x.shape, outShape, srcStart, dstStart, size };
 }
 
-// d(pad x) = the block of dy where x's kept values went; cropped elements get 0.
-const padOp = defineOp<[Tensor, readonly number[], number], Tensor, PadSaved>({
+/**
+ * Constant padding (a negative pad crops); d = dy padded by the negated pads: what was padded is
+ * cropped off again, and what was cropped gets 0.
+ */
+export const padOp = defineOp({
   name: "pad",
-  forward(ctx, x, pad, value) {
+  forward(ctx: ForwardContext<number[]>, x: Tensor, pad: readonly number[], value: number): Tensor {
     const plan = padPlan(x, pad);
-    ctx.save(plan);
+    ctx.save(pad.map((p) => -p));
     const out = empty(plan.outShape, x.dtype);
     if (value !== 0) out.data.fill(value);
     copyBox(x.data, x.shape, plan.srcStart, out.data, plan.outShape, plan.dstStart, plan.size);
     return out;
   },
-  backward(ctx, dy) {
-    const { shape, outShape, srcStart, dstStart, size } = ctx.saved;
-    const dx = empty(shape, dy.dtype);
-    copyBox(dy.data, outShape, dstStart, dx.data, shape, srcStart, size);
-    return [dx, null, null];
-  },
+  backward: (ctx, dy): GradientList => [padOp(dy, ctx.saved, 0)],
 });
 
+/** PyTorch's F.pad in constant mode: pairs (before, after) from the last dim backwards. */
 export function pad(x: Tensor, pad: readonly number[], value = 0): Tensor {
   assertTensor("pad", "input", x);
   return padOp(x, pad, fillValue("pad", x.dtype, value));
 }
-
-export const joinOps = { concat: concatOp, stack: stackOp, pad: padOp };

@@ -1,4 +1,4 @@
-import { defineOp } from "../autograd/function.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import { type FloatArray, isFloatDType } from "../dtype.js";
 import { columnSums } from "../kernels/column-sums.js";
 import { gemm, gemmBatched } from "../kernels/matmul.js";
@@ -14,6 +14,8 @@ import { linearBackwardF32, linearForwardF32 } from "../kernels/wasm/linear.js";
 import { wasmRuntime } from "../kernels/wasm/runtime.js";
 import { fmtShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import { matmulOp } from "./matmul.js";
+import { gelu, relu } from "./unary.js";
 import { assertTensor, castData, empty } from "./util.js";
 
 /** From this many multiply-adds the float32 backward runs as one WebAssembly session. */
@@ -57,10 +59,19 @@ function applyActivation(a: LinearActivation, h: Tensor, dy: Tensor | null): Ten
  *   dx = dy·W       (R×out · out×in)
  *   dW = dyᵀ·x      (out×R · R×in)
  *   db = Σ_rows dy
+ *
+ * A recorded backward (createGraph) differentiates `composed`: the same function as matmul, add
+ * and the activation ops.
  */
-const linearOp = defineOp<[Tensor, Tensor, Tensor | null, LinearActivation | null], Tensor, Saved>({
+export const linearOp = defineOp({
   name: "linear",
-  forward(ctx, x, weight, bias, activation) {
+  forward(
+    ctx: ForwardContext<Saved>,
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    activation: LinearActivation | null,
+  ): Tensor {
     if (
       !isFloatDType(x.dtype) ||
       x.dtype !== weight.dtype ||
@@ -126,7 +137,7 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null, LinearActivation | nul
     ctx.save({ x, weight, rows, activation, h: y });
     return applyActivation(activation, y, null);
   },
-  backward(ctx, dy) {
+  backward(ctx, dy): GradientList {
     const { x, weight, rows, activation, h } = ctx.saved;
     const [outF, inF] = weight.shape as [number, number];
     let g = castData(dy, x.dtype);
@@ -198,7 +209,14 @@ const linearOp = defineOp<[Tensor, Tensor, Tensor | null, LinearActivation | nul
       db = empty([outF], x.dtype);
       db.data.set(columnSums(g.data as FloatArray, rows, outF));
     }
-    return [dx, dw, db, null];
+    return [dx, dw, db];
+  },
+  composed(_ctx, x, weight, bias, activation): Tensor {
+    let h = matmulOp(x, weight, true);
+    if (bias !== null) h = h.add(bias);
+    if (activation === "relu") return relu(h);
+    if (activation === "gelu") return gelu(h);
+    return activation === "gelu_tanh" ? gelu(h, "tanh") : h;
   },
 });
 
@@ -229,5 +247,3 @@ export function linear(
   if (bias !== null) assertTensor("linear", "bias", bias);
   return linearOp(x, weight, bias, activation);
 }
-
-export const linearOps = { linear: linearOp };

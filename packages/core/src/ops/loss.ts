@@ -1,4 +1,4 @@
-import { defineOp } from "../autograd/function.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import type { FloatArray, TypedArray } from "../dtype.js";
 import { subRow } from "../kernels/binary.js";
 import {
@@ -7,9 +7,10 @@ import {
   softmaxCrossEntropyForward,
 } from "../kernels/softmax.js";
 import { fmtShape, shapesEqual } from "../shape.js";
-import type { Tensor } from "../tensor.js";
-import { binaryKernel, fitTo } from "./binary.js";
-import { assertFloat, assertTensor, empty } from "./util.js";
+import { Tensor } from "../tensor.js";
+import { binaryKernel } from "./binary.js";
+import { logSoftmax } from "./nn.js";
+import { assertFloat, assertTensor, castData, empty } from "./util.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -51,8 +52,8 @@ interface Saved {
   target: Tensor;
   L: Layout;
   p: Params;
-  /** Gradient factor of a reduced loss: 1/Σweights (mean) or 1 (sum). */
-  scale: number;
+  /** What a "mean" loss divides by: Σ of the counted samples' weights (1 for "sum"/"none"). */
+  divisor: number;
   lse: Float64Array | null;
 }
 
@@ -149,10 +150,42 @@ function reduceLoss(x: Tensor, per: Tensor, total: number, wsum: number, p: Para
   return out;
 }
 
-// dx[o, t, k] = −w[t]·g for each non-ignored sample, g its upstream gradient (times 1/Σw for mean).
-const nllLossOp = defineOp<[Tensor, Tensor, Params], Tensor, Saved>({
+/**
+ * Each sample's share of the loss as a constant of the input's shape: a[o, c, k] is the weight
+ * the loss puts on log-probability (o, c, k), with label smoothing ε spread over the classes —
+ * w_c·((1−ε)·[c = t] + ε/C) — and 0 for an ignored sample. nll is then −Σ a·x.
+ */
+function classWeights(target: Tensor, L: Layout, p: Params, dtype: Tensor["dtype"]): Tensor {
+  const { outer, C, inner } = L;
+  const a = empty(L.shape, dtype);
+  const ad = a.data;
+  const td = target.data;
+  const w = p.weight;
+  const eps = p.smoothing;
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < inner; k++) {
+      const t = td[o * inner + k]!;
+      if (t === p.ignoreIndex) continue;
+      const base = o * C * inner + k;
+      if (eps !== 0) {
+        for (let c = 0; c < C; c++) ad[base + c * inner] = (w === null ? 1 : w[c]!) * (eps / C);
+      }
+      ad[base + t * inner] = ad[base + t * inner]! + (w === null ? 1 : w[t]!) * (1 - eps);
+    }
+  }
+  return a;
+}
+
+/** The upstream gradient of a reduced or per-sample loss, broadcastable over the class dim. */
+function perSample(dy: Tensor, L: Layout, p: Params, divisor: number): Tensor {
+  if (p.reduction !== "none") return p.reduction === "mean" ? dy.div(divisor) : dy;
+  return L.shape.length === 1 ? dy : dy.reshape([L.outer, 1, ...L.shape.slice(2)]);
+}
+
+/** −w[t]·x[t] per sample; d x = −a·dy with a the constant class weights (classWeights). */
+export const nllLossOp = defineOp({
   name: "nllLoss",
-  forward(ctx, x, target, p) {
+  forward(ctx: ForwardContext<Saved>, x: Tensor, target: Tensor, p: Params): Tensor {
     const L = layoutOf("nllLoss", x);
     checkClassTarget("nllLoss", target, L);
     checkClassIndices("nllLoss", target, L.C, p.ignoreIndex);
@@ -176,29 +209,13 @@ const nllLossOp = defineOp<[Tensor, Tensor, Params], Tensor, Saved>({
         wsum += wc;
       }
     }
-    if (ctx.recording) {
-      ctx.save({ x, target, L, p, scale: p.reduction === "mean" ? 1 / wsum : 1, lse: null });
-    }
+    if (ctx.recording) ctx.save({ x, target, L, p, divisor: wsum, lse: null });
     return reduceLoss(x, per, total, wsum, p);
   },
-  backward(ctx, dy) {
-    const { x, target, L, p, scale } = ctx.saved;
-    const { outer, C, inner } = L;
-    const dx = empty(L.shape, x.dtype);
-    const g = dx.data;
-    const td = target.data;
-    const dd = dy.data;
-    const none = p.reduction === "none";
-    for (let o = 0; o < outer; o++) {
-      for (let k = 0; k < inner; k++) {
-        const i = o * inner + k;
-        const c = td[i]!;
-        if (c === p.ignoreIndex) continue;
-        const wc = p.weight === null ? 1 : p.weight[c]!;
-        g[o * C * inner + c * inner + k] = -wc * (none ? dd[i]! : dd[0]! * scale);
-      }
-    }
-    return [dx, null, null];
+  backward(ctx, dy): GradientList {
+    const { x, target, L, p, divisor } = ctx.saved;
+    const a = classWeights(target, L, { ...p, smoothing: 0 }, x.dtype);
+    return [a.mul(perSample(dy, L, p, divisor)).neg(), null];
   },
 });
 
@@ -216,11 +233,25 @@ function specOf(L: Layout, p: Params, probs: boolean): ClassLossSpec {
   };
 }
 
-// A fused log-softmax + NLL + label smoothing; the rule is in softmaxCrossEntropyBackward:
-// dx = g·(softmax·Σa − a), a the smoothed, weighted target distribution of each sample.
-const crossEntropyOp = defineOp<[Tensor, Tensor, Params], Tensor, Saved>({
+/** Class-probability targets as the loss weighs them: w_c·((1−ε)·q + ε/C). */
+function smoothedProbs(q: Tensor, L: Layout, p: Params): Tensor {
+  let a = p.smoothing === 0 ? q : q.mul(1 - p.smoothing).add(p.smoothing / L.C);
+  if (p.weight !== null) {
+    const dtype = p.weight instanceof Float64Array ? "float64" : "float32";
+    const w = new Tensor(p.weight, [L.C, ...L.shape.slice(2).map(() => 1)], dtype);
+    a = a.mul(w.to(q.dtype));
+  }
+  return a;
+}
+
+/**
+ * A fused log-softmax + NLL + label smoothing. The plain backward is one kernel pass,
+ * dx = g·(softmax·Σa − a) with a the smoothed, weighted target distribution of each sample;
+ * a recorded one differentiates `composed`, the same loss written as −Σ a·logSoftmax(x).
+ */
+export const crossEntropyOp = defineOp({
   name: "crossEntropy",
-  forward(ctx, x, target, p) {
+  forward(ctx: ForwardContext<Saved>, x: Tensor, target: Tensor, p: Params): Tensor {
     const L = layoutOf("crossEntropy", x);
     assertTensor("crossEntropy", "target", target);
     const probs = shapesEqual(target.shape, L.shape);
@@ -250,13 +281,11 @@ const crossEntropyOp = defineOp<[Tensor, Tensor, Params], Tensor, Saved>({
       per.data as FloatArray,
     );
     // checkClassIndices ran first, so the kernel's own range check cannot fire here.
-    if (ctx.recording) {
-      ctx.save({ x, target, L, p, scale: p.reduction === "mean" ? 1 / r.divisor : 1, lse });
-    }
+    if (ctx.recording) ctx.save({ x, target, L, p, divisor: r.divisor, lse });
     return reduceLoss(x, per, r.total, r.divisor, p);
   },
-  backward(ctx, dy) {
-    const { x, target, L, p, scale, lse } = ctx.saved;
+  backward(ctx, dy): GradientList {
+    const { x, target, L, p, divisor, lse } = ctx.saved;
     const probs = target.dtype !== "int32";
     const dx = empty(L.shape, x.dtype);
     const dq = probs && ctx.needsInputGrad(1) ? empty(L.shape, target.dtype) : null;
@@ -265,27 +294,37 @@ const crossEntropyOp = defineOp<[Tensor, Tensor, Params], Tensor, Saved>({
       target.data,
       specOf(L, p, probs),
       lse!,
-      dy.data as FloatArray,
+      castData(dy, x.dtype).data as FloatArray,
       p.reduction === "none",
-      scale,
+      p.reduction === "mean" ? 1 / divisor : 1,
       dx.data as FloatArray,
       (dq?.data ?? null) as FloatArray | null,
     );
-    return [dx, dq, null];
+    return [dx, dq];
+  },
+  composed(ctx, x, target, p): Tensor {
+    const { L, divisor } = ctx.saved;
+    const classDim = L.shape.length === 1 ? 0 : 1;
+    const a =
+      target.dtype === "int32" ? classWeights(target, L, p, x.dtype) : smoothedProbs(target, L, p);
+    const per = a.mul(logSoftmax(x, classDim)).sum(classDim).neg();
+    if (p.reduction === "none") return per;
+    return p.reduction === "sum" ? per.sum() : per.sum().div(divisor);
   },
 });
 
-// d(mean (a−b)²) = (2·(a−b)·g·scale, −2·(a−b)·g·scale), summed back to each operand's shape.
-const mseLossOp = defineOp<
-  [Tensor, Tensor, Reduction],
-  Tensor,
-  { a: Tensor; b: Tensor; diff: Tensor; reduction: Reduction }
->({
+/** mean/sum/none of (a − b)²; d a = dy·2(a − b) (·1/N for "mean"), d b = −d a. */
+export const mseLossOp = defineOp({
   name: "mseLoss",
-  forward(ctx, a, b, reduction) {
+  forward(
+    ctx: ForwardContext<{ a: Tensor; b: Tensor; reduction: Reduction; n: number }>,
+    a: Tensor,
+    b: Tensor,
+    reduction: Reduction,
+  ): Tensor {
     const diff = binaryKernel("mseLoss", subRow, a, b);
-    if (ctx.recording) ctx.save({ a, b, diff, reduction });
     const d = diff.data;
+    if (ctx.recording) ctx.save({ a, b, reduction, n: d.length });
     const per = empty(reduction === "none" ? diff.shape : [], diff.dtype);
     const pd = per.data;
     let total = 0;
@@ -297,23 +336,10 @@ const mseLossOp = defineOp<
     if (reduction !== "none") pd[0] = reduction === "sum" ? total : total / d.length;
     return per;
   },
-  backward(ctx, dy) {
-    const { a, b, diff, reduction } = ctx.saved;
-    const d = diff.data;
-    const dd = dy.data;
-    const ga = empty(diff.shape, diff.dtype);
-    const gb = empty(diff.shape, diff.dtype);
-    const s = reduction === "none" ? 2 : (2 * dd[0]!) / (reduction === "mean" ? d.length : 1);
-    for (let i = 0; i < d.length; i++) {
-      const g = s * d[i]! * (reduction === "none" ? dd[i]! : 1);
-      ga.data[i] = g;
-      gb.data[i] = -g;
-    }
-    return [
-      ctx.needsInputGrad(0) ? fitTo(ga, a) : null,
-      ctx.needsInputGrad(1) ? fitTo(gb, b) : null,
-      null,
-    ];
+  backward(ctx, dy): GradientList {
+    const { a, b, reduction, n } = ctx.saved;
+    const g = a.sub(b).mul(dy.mul(reduction === "mean" ? 2 / n : 2));
+    return [ctx.needsInputGrad(0) ? g : null, ctx.needsInputGrad(1) ? g.neg() : null];
   },
 });
 
@@ -349,5 +375,3 @@ export function mseLoss(
   const reduction = paramsOf("mseLoss", { reduction: options.reduction }, 0).reduction;
   return mseLossOp(input, target, reduction);
 }
-
-export const lossOps = { nllLoss: nllLossOp, crossEntropy: crossEntropyOp, mseLoss: mseLossOp };

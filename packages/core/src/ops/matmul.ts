@@ -1,4 +1,4 @@
-import { defineOp } from "../autograd/function.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import { type DType, type FloatArray, isFloatDType, promoteTypes } from "../dtype.js";
 import { gemm, gemmBatched } from "../kernels/matmul.js";
 import { fmtShape, type Shape, shapeSize } from "../shape.js";
@@ -109,6 +109,9 @@ function computeDType(a: Tensor, b: Tensor): DType {
 }
 
 interface Saved {
+  /** The inputs as given (for the recorded backward) and cast to the compute dtype. */
+  a0: Tensor;
+  b0: Tensor;
   a: Tensor;
   b: Tensor;
   p: Plan;
@@ -193,13 +196,16 @@ function bmm(
   }
 }
 
-// Y = A·B per batch item. dA = dY·Bᵀ and dB = Aᵀ·dY, each summed over the batch items that share
-// an operand slot (broadcast): the GEMMs accumulate into that slot rather than materializing the
-// broadcast gradient. Transposes are gemm flags, never copies — including a transposed B
-// (`transB`, A·Bᵀ as attention's Q·Kᵀ), whose gradient is stored transposed too: dBᵀ = dYᵀ·A.
-const matmulOp = defineOp<[Tensor, Tensor, boolean], Tensor, Saved>({
+/**
+ * Y = A·B per batch item; dA = dY·Bᵀ, dB = Aᵀ·dY. The plain backward runs these as GEMMs that
+ * accumulate into a broadcast operand's slot rather than materializing the broadcast gradient,
+ * with transposes as gemm flags, never copies — including a transposed B (`transB`, A·Bᵀ as
+ * attention's Q·Kᵀ), whose gradient is stored transposed too: dBᵀ = dYᵀ·A. The recorded backward
+ * writes the same two products as matmul ops (the engine sums broadcast batch dims).
+ */
+export const matmulOp = defineOp({
   name: "matmul",
-  forward(ctx, a0, b0, transB) {
+  forward(ctx: ForwardContext<Saved>, a0: Tensor, b0: Tensor, transB: boolean): Tensor {
     if (transB && b0.ndim < 2) {
       throw new Error(
         `matmulNT: the second argument needs at least 2 dims, got ${fmtShape(b0.shape)}`,
@@ -215,7 +221,7 @@ const matmulOp = defineOp<[Tensor, Tensor, boolean], Tensor, Saved>({
     const dtype = computeDType(a0, b0);
     const a = castData(a0, dtype);
     const b = castData(b0, dtype);
-    ctx.save({ a, b, p, transB, aDType: a0.dtype, bDType: b0.dtype });
+    ctx.save({ a0, b0, a, b, p, transB, aDType: a0.dtype, bDType: b0.dtype });
     const out = empty(p.outShape, dtype);
     const A = a.data as FloatArray;
     const B = b.data as FloatArray;
@@ -229,7 +235,7 @@ const matmulOp = defineOp<[Tensor, Tensor, boolean], Tensor, Saved>({
     }
     return out;
   },
-  backward(ctx, dy) {
+  backward(ctx, dy): GradientList {
     const { a, b, p, transB } = ctx.saved;
     const { M, K, N, nb } = p;
     const A = a.data as FloatArray;
@@ -266,6 +272,29 @@ const matmulOp = defineOp<[Tensor, Tensor, boolean], Tensor, Saved>({
     }
     return [da && castData(da, ctx.saved.aDType), db && castData(db, ctx.saved.bDType)];
   },
+  backwardGraph(ctx, dy): GradientList {
+    const { a0, b0, p, transB } = ctx.saved;
+    const { M, K, N } = p;
+    // 1-D operands as the [1, K] row and [K, 1] column the forward used; dy with both dims.
+    const a = a0.ndim === 1 ? a0.reshape([1, K]) : a0;
+    const b = b0.ndim === 1 ? b0.reshape([K, 1]) : b0;
+    const dropped = (a0.ndim > 1 ? 1 : 0) + (b0.ndim > 1 ? 1 : 0);
+    const g = dy.reshape([...p.outShape.slice(0, p.outShape.length - dropped), M, N]);
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (ctx.needsInputGrad(0)) {
+      da = transB ? matmulOp(g, b, false) : matmulOp(g, b, true);
+      if (a0.ndim === 1) da = da.reshape([-1, K]).sum(0);
+    }
+    if (ctx.needsInputGrad(1)) {
+      if (transB) db = matmulOp(g.transpose(-1, -2), a, false);
+      else {
+        db = matmulOp(a.transpose(-1, -2), g, false);
+        if (b0.ndim === 1) db = db.reshape([-1, K]).sum(0);
+      }
+    }
+    return [da, db];
+  },
 });
 
 /**
@@ -285,5 +314,3 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function matmulNT(a: Tensor, b: Tensor): Tensor {
   return matmulOp(a, b, true);
 }
-
-export const matmulOps = { matmul: matmulOp };

@@ -1,54 +1,63 @@
-import { defineOp } from "../autograd/function.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import type { FloatArray } from "../dtype.js";
 import { broadcastTo } from "../kernels/broadcast.js";
 import { axisSplit, softmaxBackward, softmaxForward } from "../kernels/softmax.js";
 import { broadcastShapes, fmtShape, normalizeAxis, shapesEqual } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { assertFloat, assertTensor, empty } from "./util.js";
-
-export { dropout } from "./dropout.js";
-export { type EmbeddingOptions, embedding } from "./embedding.js";
+import { assertFloat, assertTensor, castData, empty } from "./util.js";
 
 interface SoftmaxSaved {
   y: Tensor;
+  axis: number;
   outer: number;
   n: number;
   inner: number;
 }
 
-function softmaxFamily(name: string, log: boolean) {
-  return defineOp<[Tensor, number], Tensor, SoftmaxSaved>({
+/**
+ * softmax: dx = y·(dy − Σ dy·y); logSoftmax: dx = dy − exp(y)·Σ dy (sums over `dim`). The plain
+ * backward runs in one kernel pass; a recorded one uses the same formula over ops.
+ */
+function softmaxFamily<const N extends "softmax" | "logSoftmax">(name: N, log: boolean) {
+  return defineOp({
     name,
-    forward(ctx, x, dim) {
+    forward(ctx: ForwardContext<SoftmaxSaved>, x: Tensor, dim: number): Tensor {
       assertTensor(name, "input", x);
       assertFloat(name, "input", x);
       const axis = normalizeAxis(name, dim, x.ndim, x.shape);
       const [outer, n, inner] = axisSplit(x.shape, axis);
       const y = empty(x.shape, x.dtype);
       softmaxForward(x.data as FloatArray, y.data as FloatArray, outer, n, inner, log);
-      if (ctx.recording) ctx.save({ y, outer, n, inner });
+      if (ctx.recording) ctx.save({ y, axis, outer, n, inner });
       return y;
     },
-    // softmax: dx = y·(dy − Σ dy·y); logSoftmax: dx = dy − softmax·Σ dy (sums over `dim`).
-    backward(ctx, dy) {
+    backward(ctx, dy): GradientList {
       const { y, outer, n, inner } = ctx.saved;
       const dx = empty(y.shape, y.dtype);
+      const g = castData(dy, y.dtype);
       softmaxBackward(
         y.data as FloatArray,
-        dy.data as FloatArray,
+        g.data as FloatArray,
         dx.data as FloatArray,
         outer,
         n,
         inner,
         log,
       );
-      return [dx, null];
+      return [dx];
+    },
+    backwardGraph(ctx, dy): GradientList {
+      const { y, axis } = ctx.saved;
+      if (log) return [dy.sub(y.exp().mul(dy.sum(axis, true)))];
+      return [y.mul(dy.sub(dy.mul(y).sum(axis, true)))];
     },
   });
 }
 
-const softmaxOp = softmaxFamily("softmax", false);
-const logSoftmaxOp = softmaxFamily("logSoftmax", true);
+/** The softmax op (see `softmax`). */
+export const softmaxOp = softmaxFamily("softmax", false);
+/** The log-softmax op (see `logSoftmax`). */
+export const logSoftmaxOp = softmaxFamily("logSoftmax", true);
 
 /**
  * Softmax along `dim` (negative counts from the end), max-subtracted for stability.
@@ -78,10 +87,10 @@ function expandMask(op: string, mask: Tensor, shape: readonly number[]): Uint8Ar
   return out;
 }
 
-// dx = dy where the mask is false, 0 where it is true (the filled value does not depend on x).
-const maskedFillOp = defineOp<[Tensor, Tensor, number], Tensor, Uint8Array>({
+/** `value` where the mask is true; d = dy where the mask is false, 0 where it is true. */
+export const maskedFillOp = defineOp({
   name: "maskedFill",
-  forward(ctx, x, mask, value) {
+  forward(ctx: ForwardContext<Tensor>, x: Tensor, mask: Tensor, value: number): Tensor {
     assertTensor("maskedFill", "input", x);
     assertTensor("maskedFill", "mask", mask);
     if (mask.dtype !== "bool") {
@@ -98,25 +107,13 @@ const maskedFillOp = defineOp<[Tensor, Tensor, number], Tensor, Uint8Array>({
     const d = out.data;
     const v = x.dtype === "bool" ? (value !== 0 ? 1 : 0) : value;
     for (let i = 0; i < d.length; i++) if (m[i] !== 0) d[i] = v;
-    if (ctx.recording) ctx.save(m);
+    if (ctx.recording) ctx.save(mask);
     return out;
   },
-  backward(ctx, dy) {
-    const m = ctx.saved;
-    const dx = new Tensor(dy.data.slice(), dy.shape, dy.dtype);
-    const d = dx.data;
-    for (let i = 0; i < d.length; i++) if (m[i] !== 0) d[i] = 0;
-    return [dx, null, null];
-  },
+  backward: (ctx, dy): GradientList => [maskedFillOp(dy, ctx.saved, 0), null],
 });
 
 /** `value` where `mask` (bool, broadcastable to x) is true, x elsewhere. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   return maskedFillOp(x, mask, value);
 }
-
-export const nnOps = {
-  softmax: softmaxOp,
-  logSoftmax: logSoftmaxOp,
-  maskedFill: maskedFillOp,
-};

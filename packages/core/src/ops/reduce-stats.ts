@@ -1,10 +1,11 @@
-import { defineOp } from "../autograd/function.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import { isFloatDType } from "../dtype.js";
-import { planReduce, type ReducePlan } from "../kernels/reduce.js";
-import { logsumexpGrad, logsumexpPlanned, varGrad, varPlanned } from "../kernels/reduce-stats.js";
+import { planReduce } from "../kernels/reduce.js";
+import { logsumexpPlanned, varDivisor, varPlanned } from "../kernels/reduce-stats.js";
 import { normalizeAxes, reducedShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import type { Dims } from "./reduce.js";
+import { where } from "./compare.js";
+import { type Dims, unreduce } from "./reduced.js";
 import { castData, empty } from "./util.js";
 
 export interface VarOptions {
@@ -16,14 +17,22 @@ export interface VarOptions {
   keepdim?: boolean;
 }
 
-// d(var x) = dy · 2(x − μ) / (N − correction), μ the mean over the reduced axes
-export const varOp = defineOp<
-  [Tensor, Dims, number, boolean],
-  Tensor,
-  { x: Tensor; plan: ReducePlan; mean: Float64Array; correction: number }
->({
+interface VarSaved {
+  x: Tensor;
+  axes: number[];
+  divisor: number;
+}
+
+/** Variance over `dim`; d = dy · 2(x − μ) / max(0, N − correction), μ the mean over the axes. */
+export const varOp = defineOp({
   name: "var",
-  forward(ctx, x, dim, correction, keepdim) {
+  forward(
+    ctx: ForwardContext<VarSaved>,
+    x: Tensor,
+    dim: Dims,
+    correction: number,
+    keepdim: boolean,
+  ): Tensor {
     if (!isFloatDType(x.dtype)) {
       throw new Error(
         `var: input must be a float tensor, got ${x.dtype}; cast it with .to("float32")`,
@@ -34,42 +43,47 @@ export const varOp = defineOp<
     }
     const axes = normalizeAxes("var", dim, x.shape);
     const plan = planReduce(x.shape, axes);
-    const mean = new Float64Array(plan.outSize);
     const out = empty(reducedShape(x.shape, axes, keepdim), x.dtype);
-    varPlanned(x.data, plan, correction, mean, out.data);
-    ctx.save({ x, plan, mean, correction });
+    varPlanned(x.data, plan, correction, new Float64Array(plan.outSize), out.data);
+    ctx.save({ x, axes, divisor: varDivisor(plan.count, correction) });
     return out;
   },
-  backward(ctx, dy) {
-    const { x, plan, mean, correction } = ctx.saved;
-    const dx = empty(x.shape, x.dtype);
-    varGrad(x.data, plan, correction, mean, dy.data, dx.data);
-    return [dx, null, null, null];
+  backward(ctx, dy): GradientList {
+    const { x, axes, divisor } = ctx.saved;
+    const centered = x.sub(x.mean(axes, true));
+    return [
+      unreduce(dy, x.shape, axes)
+        .mul(centered)
+        .mul(2 / divisor),
+    ];
   },
 });
 
-// d(logsumexp x) = dy · exp(x − lse), i.e. dy times the softmax over the reduced axes
-export const logsumexpOp = defineOp<
-  [Tensor, Dims, boolean],
-  Tensor,
-  { x: Tensor; plan: ReducePlan; out: Tensor }
->({
+/**
+ * log Σ exp(x) over `dim`; d = dy · exp(x − lse), the softmax over the reduced axes. An input of
+ * −∞ gets 0 (not the NaN of −∞ − −∞ when its whole row is −∞).
+ */
+export const logsumexpOp = defineOp({
   name: "logsumexp",
-  forward(ctx, x, dim, keepdim) {
+  forward(
+    ctx: ForwardContext<{ x: Tensor; axes: number[]; out: Tensor }>,
+    x: Tensor,
+    dim: Dims,
+    keepdim: boolean,
+  ): Tensor {
     const axes = normalizeAxes("logsumexp", dim, x.shape);
     const plan = planReduce(x.shape, axes);
     // Integer inputs are promoted to float32, as PyTorch promotes to the default float dtype.
     const xf = isFloatDType(x.dtype) ? x : castData(x, "float32");
     const out = empty(reducedShape(x.shape, axes, keepdim), xf.dtype);
     logsumexpPlanned(xf.data, plan, out.data);
-    ctx.save({ x, plan, out });
+    ctx.save({ x, axes, out });
     return out;
   },
-  backward(ctx, dy) {
-    const { x, plan, out } = ctx.saved;
-    const dx = empty(x.shape, x.dtype);
-    logsumexpGrad(x.data, plan, out.data, dy.data, dx.data);
-    return [dx, null, null];
+  backward(ctx, dy): GradientList {
+    const { x, axes, out } = ctx.saved;
+    const share = x.sub(unreduce(out, x.shape, axes)).exp();
+    return [where(x.eq(-Infinity), 0, unreduce(dy, x.shape, axes).mul(share))];
   },
 });
 
@@ -87,6 +101,3 @@ export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
 export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
   return logsumexpOp(x, dim, keepdim);
 }
-
-/** This file's ops, for the registry. */
-export const reduceStatsOps = { var: varOp, logsumexp: logsumexpOp };

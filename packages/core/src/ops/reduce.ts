@@ -1,6 +1,5 @@
-import { defineNonDifferentiable, defineOp } from "../autograd/function.js";
-import { isFloatDType } from "../dtype.js";
-import { broadcastTo } from "../kernels/broadcast.js";
+import { defineNonDifferentiable, defineOp, type ForwardContext } from "../autograd/function.js";
+import { type DType, isFloatDType } from "../dtype.js";
 import {
   argReduce,
   extremeGrad,
@@ -9,32 +8,11 @@ import {
   type ReducePlan,
   sumAxes,
 } from "../kernels/reduce.js";
-import {
-  fmtShape,
-  normalizeAxes,
-  normalizeAxis,
-  reducedShape,
-  type Shape,
-  shapesEqual,
-} from "../shape.js";
+import { fmtShape, normalizeAxes, normalizeAxis, reducedShape, type Shape } from "../shape.js";
 
-export { reducedShape };
-
-import { Tensor } from "../tensor.js";
+import type { Tensor } from "../tensor.js";
+import { type Dims, unreduce } from "./reduced.js";
 import { empty } from "./util.js";
-
-/** The axes a reduction runs over: one, several (negative counts from the end), or all (null). */
-export type Dims = number | readonly number[] | null | undefined;
-
-export { logsumexp, std, type VarOptions, variance } from "./reduce-stats.js";
-
-/** Broadcast a reduced gradient (or statistic) back over the reduced axes of `shape`. */
-export function expandReduced(g: Tensor, shape: Shape, axes: readonly number[]): Tensor {
-  const keep = reducedShape(shape, axes, true);
-  const out = empty(shape, g.dtype);
-  broadcastTo(g.data, keep, out.data, shape);
-  return out;
-}
 
 /** Kernel-level sum over axes (not recorded). Integer and bool inputs sum to int32. */
 export function sumKernel(x: Tensor, axes: readonly number[], keepdim: boolean): Tensor {
@@ -44,54 +22,31 @@ export function sumKernel(x: Tensor, axes: readonly number[], keepdim: boolean):
   return out;
 }
 
-/**
- * Sum a broadcast gradient back down to `shape` (the inverse of broadcasting): leading extra dims
- * and dims that were 1 in `shape` are summed out. Not recorded; used by backward rules.
- */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.ndim - shape.length;
-  if (lead < 0) {
-    throw new Error(
-      `sumToShape: gradient ${fmtShape(g.shape)} has fewer dims than ${fmtShape(shape)}`,
-    );
-  }
-  const axes: number[] = [];
-  for (let i = 0; i < g.ndim; i++) {
-    if (i < lead) axes.push(i);
-    else if (shape[i - lead] === 1 && g.shape[i] !== 1) axes.push(i);
-    else if (shape[i - lead] !== g.shape[i]) {
-      throw new Error(
-        `sumToShape: gradient ${fmtShape(g.shape)} does not broadcast to ${fmtShape(shape)}`,
-      );
-    }
-  }
-  const s = sumKernel(g, axes, false);
-  return new Tensor(s.data, shape, s.dtype);
+interface Reduced {
+  shape: Shape;
+  axes: number[];
 }
 
-// d(sum x) = dy broadcast over the reduced axes
-const sumOp = defineOp<[Tensor, Dims, boolean], Tensor, { shape: Shape; axes: number[] }>({
+/** Σ over `dim` (all dims when null); d = dy broadcast over the reduced axes. */
+export const sumOp = defineOp({
   name: "sum",
-  forward(ctx, x, dim, keepdim) {
+  forward(ctx: ForwardContext<Reduced>, x: Tensor, dim?: Dims, keepdim: boolean = false): Tensor {
     const axes = normalizeAxes("sum", dim, x.shape);
     ctx.save({ shape: x.shape, axes });
     return sumKernel(x, axes, keepdim);
   },
-  backward(ctx, dy) {
-    const { shape, axes } = ctx.saved;
-    return [expandReduced(dy, shape, axes)];
-  },
+  backward: (ctx, dy) => [unreduce(dy, ctx.saved.shape, ctx.saved.axes)],
 });
 
-// d(mean x) = dy / N broadcast over the reduced axes
-const meanOp = defineOp<
-  [Tensor, Dims, boolean],
-  Tensor,
-  { shape: Shape; axes: number[]; n: number }
->({
+/** Mean over `dim` (all dims when null); d = dy / N broadcast over the reduced axes. */
+export const meanOp = defineOp({
   name: "mean",
-  forward(ctx, x, dim, keepdim) {
+  forward(
+    ctx: ForwardContext<Reduced & { n: number }>,
+    x: Tensor,
+    dim?: Dims,
+    keepdim: boolean = false,
+  ) {
     if (!isFloatDType(x.dtype)) {
       throw new Error(
         `mean: input must be a float tensor, got ${x.dtype}; cast it with .to("float32")`,
@@ -106,19 +61,13 @@ const meanOp = defineOp<
     for (let i = 0; i < d.length; i++) d[i] = d[i]! / n;
     return s;
   },
-  backward(ctx, dy) {
-    const { shape, axes, n } = ctx.saved;
-    const g = expandReduced(dy, shape, axes);
-    const d = g.data;
-    for (let i = 0; i < d.length; i++) d[i] = d[i]! / n;
-    return [g];
-  },
+  backward: (ctx, dy) => [unreduce(dy.div(ctx.saved.n), ctx.saved.shape, ctx.saved.axes)],
 });
 
-export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function sum(x: Tensor, dim?: Dims, keepdim: boolean = false): Tensor {
   return sumOp(x, dim, keepdim);
 }
-export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function mean(x: Tensor, dim?: Dims, keepdim: boolean = false): Tensor {
   return meanOp(x, dim, keepdim);
 }
 
@@ -134,12 +83,28 @@ function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
   }
 }
 
-function extremeOp(kind: "max" | "min") {
-  // d(max x) = dy / k at each of the k inputs equal to the max, 0 elsewhere (ties share evenly,
-  // as PyTorch's amax does)
-  return defineOp<[Tensor, Dims, boolean], Tensor, { x: Tensor; out: Tensor; plan: ReducePlan }>({
+/**
+ * Each input's share of the gradient of max/min: 1/k at each of the k inputs equal to the
+ * extreme (NaN matches NaN; ties share evenly, as PyTorch's amax), 0 elsewhere. A constant: its
+ * derivative is 0 almost everywhere.
+ */
+function extremeShares(x: Tensor, out: Tensor, plan: ReducePlan, dtype: DType): Tensor {
+  const ones = empty([plan.outSize], dtype);
+  ones.data.fill(1);
+  const w = empty(x.shape, dtype);
+  extremeGrad(x.data, plan, out.data, ones.data, w.data);
+  return w;
+}
+
+function extremeOp<const K extends "max" | "min">(kind: K) {
+  return defineOp({
     name: kind,
-    forward(ctx, x, dim, keepdim) {
+    forward(
+      ctx: ForwardContext<Reduced & { x: Tensor; out: Tensor; plan: ReducePlan }>,
+      x: Tensor,
+      dim?: Dims,
+      keepdim: boolean = false,
+    ): Tensor {
       const axes = normalizeAxes(kind, dim, x.shape);
       checkNonEmpty(kind, x, axes);
       const plan = planReduce(x.shape, axes);
@@ -147,25 +112,25 @@ function extremeOp(kind: "max" | "min") {
       extremePlanned(x.data, plan, acc, kind);
       const out = empty(reducedShape(x.shape, axes, keepdim), x.dtype);
       out.data.set(acc);
-      ctx.save({ x, out, plan });
+      ctx.save({ shape: x.shape, axes, x, out, plan });
       return out;
     },
     backward(ctx, dy) {
       const { x, out, plan } = ctx.saved;
-      const dx = empty(x.shape, x.dtype);
-      extremeGrad(x.data, plan, out.data, dy.data, dx.data);
-      return [dx];
+      return [unreduce(dy, x.shape, ctx.saved.axes).mul(extremeShares(x, out, plan, dy.dtype))];
     },
   });
 }
-const maxOp = extremeOp("max");
-const minOp = extremeOp("min");
+/** Largest value over `dim` (all dims when null). */
+export const maxOp = extremeOp("max");
+/** Smallest value over `dim` (all dims when null). */
+export const minOp = extremeOp("min");
 
 /** Values only (PyTorch's amax/amin); use argmax/argmin for the indices. */
-export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function max(x: Tensor, dim?: Dims, keepdim: boolean = false): Tensor {
   return maxOp(x, dim, keepdim);
 }
-export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function min(x: Tensor, dim?: Dims, keepdim: boolean = false): Tensor {
   return minOp(x, dim, keepdim);
 }
 
@@ -201,13 +166,15 @@ function argExtreme(
 }
 
 /** First index of the max (int32); NaN counts as the max. dim null: index into the flat tensor. */
-const argmaxOp = defineNonDifferentiable<[Tensor, number | null | undefined, boolean], Tensor>(
+export const argmaxOp = defineNonDifferentiable(
   "argmax",
-  (x, dim, keepdim) => argExtreme("max", x, dim, keepdim),
+  (x: Tensor, dim: number | null | undefined, keepdim: boolean) =>
+    argExtreme("max", x, dim, keepdim),
 );
-const argminOp = defineNonDifferentiable<[Tensor, number | null | undefined, boolean], Tensor>(
+export const argminOp = defineNonDifferentiable(
   "argmin",
-  (x, dim, keepdim) => argExtreme("min", x, dim, keepdim),
+  (x: Tensor, dim: number | null | undefined, keepdim: boolean) =>
+    argExtreme("min", x, dim, keepdim),
 );
 export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   return argmaxOp(x, dim, keepdim);
@@ -215,12 +182,3 @@ export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor 
 export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   return argminOp(x, dim, keepdim);
 }
-
-export const reduceOps = {
-  sum: sumOp,
-  mean: meanOp,
-  max: maxOp,
-  min: minOp,
-  argmax: argmaxOp,
-  argmin: argminOp,
-};

@@ -1,120 +1,83 @@
 import type { OpInfo } from "../autograd/function.js";
-import { attentionOps } from "./attention.js";
-import { binaryOps } from "./binary.js";
-import { castOps } from "./cast.js";
-import { compareOps } from "./compare.js";
-import { dropoutOp } from "./dropout.js";
-import { embeddingOp } from "./embedding.js";
-import { indexingOps } from "./indexing.js";
-import { joinOps } from "./join.js";
-import { linearOps } from "./linear.js";
-import { lossOps } from "./loss.js";
-import { matmulOps } from "./matmul.js";
-import { nnOps } from "./nn.js";
-import { reduceOps } from "./reduce.js";
-import { reduceStatsOps } from "./reduce-stats.js";
-import { shapeOps } from "./shape.js";
-import { unaryOps } from "./unary.js";
+import * as attention from "./attention.js";
+import * as binary from "./binary.js";
+import * as cast from "./cast.js";
+import * as compare from "./compare.js";
+import * as dropout from "./dropout.js";
+import * as embedding from "./embedding.js";
+import * as indexing from "./indexing.js";
+import * as join from "./join.js";
+import * as linear from "./linear.js";
+import * as loss from "./loss.js";
+import * as matmul from "./matmul.js";
+import * as nn from "./nn.js";
+import * as reduce from "./reduce.js";
+import * as reduceStats from "./reduce-stats.js";
+import * as shape from "./shape.js";
+import * as unary from "./unary.js";
 
 /**
- * Every primitive op of the core, by name. Composite functions (flatten, squeeze, std, split,
- * narrow…) are built from these and have no rule of their own.
+ * The registry is derived from the op modules' exports: every primitive op (a value made by
+ * `defineOp` or `defineNonDifferentiable`, carrying its `opName`) is found there, so no list is
+ * kept by hand and the names below are the compiler's. Composite functions (flatten, squeeze,
+ * std, split, narrow…) are built from these and have no rule of their own.
  */
-export type OpName =
-  // unary
-  | "neg"
-  | "abs"
-  | "exp"
-  | "log"
-  | "sqrt"
-  | "rsqrt"
-  | "square"
-  | "powScalar"
-  | "sin"
-  | "cos"
-  | "tanh"
-  | "sigmoid"
-  | "relu"
-  | "gelu"
-  | "silu"
-  | "softplus"
-  | "clamp"
-  // binary, broadcasting
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "pow"
-  | "maximum"
-  | "minimum"
-  // comparisons (no gradient) and where
-  | "eq"
-  | "ne"
-  | "lt"
-  | "le"
-  | "gt"
-  | "ge"
-  | "where"
-  // reductions
-  | "sum"
-  | "mean"
-  | "max"
-  | "min"
-  | "var"
-  | "logsumexp"
-  | "argmax"
-  | "argmin"
-  // linear algebra
-  | "matmul"
-  | "linear"
-  // shape and indexing
-  | "reshape"
-  | "transpose"
-  | "permute"
-  | "expand"
-  | "slice"
-  | "indexSelect"
-  | "gather"
-  | "concat"
-  | "stack"
-  | "pad"
-  // neural-net functions
-  | "softmax"
-  | "logSoftmax"
-  | "maskedFill"
-  | "embedding"
-  | "attention"
-  | "attentionPacked"
-  | "dropout"
-  | "nllLoss"
-  | "crossEntropy"
-  | "mseLoss"
-  // copies and casts
-  | "clone"
-  | "to";
+const modules = [
+  attention,
+  binary,
+  cast,
+  compare,
+  dropout,
+  embedding,
+  indexing,
+  join,
+  linear,
+  loss,
+  matmul,
+  nn,
+  reduce,
+  reduceStats,
+  shape,
+  unary,
+] as const;
 
-/**
- * The registry. Family objects are imported from the files that define their ops (never
- * re-aggregated elsewhere), so import cycles cannot leave an entry undefined. The mapped type makes a missing op a compile error, and lets the gradient-check
- * suite enumerate every op and insist that each differentiable one has a case.
- */
-export const opRegistry: { readonly [K in OpName]: OpInfo } = {
-  ...unaryOps,
-  ...binaryOps,
-  ...compareOps,
-  ...reduceOps,
-  ...reduceStatsOps,
-  ...matmulOps,
-  ...linearOps,
-  ...shapeOps,
-  ...indexingOps,
-  ...joinOps,
-  ...nnOps,
-  embedding: embeddingOp,
-  ...attentionOps,
-  dropout: dropoutOp,
-  ...lossOps,
-  ...castOps,
+/** The ops a module exports (distributes over a union of modules). */
+type Ops<M> = M extends unknown ? Extract<M[keyof M], OpInfo> : never;
+type AnyOp = Ops<(typeof modules)[number]>;
+
+/** Each op's name and whether it has a gradient, as literal types. */
+type Registry = {
+  readonly [O in AnyOp as O["opName"]]: OpInfo<O["opName"], O["differentiable"]>;
 };
 
-export const opNames = Object.keys(opRegistry) as OpName[];
+function isOp(v: unknown): v is OpInfo {
+  return typeof v === "function" && typeof (v as Partial<OpInfo>).opName === "string";
+}
+
+function collect(): Registry {
+  const out: Record<string, OpInfo> = {};
+  for (const m of modules) {
+    for (const v of Object.values(m)) {
+      if (!isOp(v)) continue;
+      const seen = out[v.opName];
+      if (seen !== undefined && seen !== v)
+        throw new Error(`opRegistry: two ops named '${v.opName}'`);
+      out[v.opName] = v;
+    }
+  }
+  return out as Registry;
+}
+
+/** Every primitive op by name, with whether it is differentiable. */
+export const opRegistry = collect();
+
+// Named through the registry's value, whose declared type is written out in full in the
+// published declarations (an alias over the modules' types would not survive bundling).
+/** Every primitive op of the core, by name. */
+export type OpName = keyof typeof opRegistry;
+/** The ops with a gradient: each needs a case in the gradient-check suite. */
+export type DifferentiableOpName = {
+  [K in OpName]: (typeof opRegistry)[K]["differentiable"] extends true ? K : never;
+}[OpName];
+
+export const opNames = Object.keys(opRegistry).sort() as OpName[];

@@ -1,9 +1,8 @@
-import { defineOp } from "../autograd/function.js";
+import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import { broadcastTo } from "../kernels/broadcast.js";
 import { permuteKernel } from "../kernels/permute.js";
 import { fmtShape, normalizeAxes, normalizeAxis, type Shape, shapeSize } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { sumToShape } from "./reduce.js";
 import { empty } from "./util.js";
 
 /** Resolve one -1 in a target shape and check the element count. */
@@ -36,21 +35,15 @@ export function inferShape(op: string, from: Shape, to: readonly number[]): numb
   return out;
 }
 
-// d(reshape x) = dy reshaped back. Data is shared: tensors are immutable by convention.
-const reshapeOp = defineOp<[Tensor, readonly number[]], Tensor, Shape>({
+/** x viewed with a new shape (one dim may be -1); d = dy reshaped back. Data is shared. */
+export const reshape = defineOp({
   name: "reshape",
-  forward(ctx, x, shape) {
+  forward(ctx: ForwardContext<Shape>, x: Tensor, shape: readonly number[]): Tensor {
     ctx.save(x.shape);
     return new Tensor(x.data, inferShape("reshape", x.shape, shape), x.dtype);
   },
-  backward(ctx, dy) {
-    return [new Tensor(dy.data, ctx.saved, dy.dtype)];
-  },
+  backward: (ctx, dy): GradientList => [reshape(dy, ctx.saved)],
 });
-
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  return reshapeOp(x, shape);
-}
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
@@ -93,26 +86,30 @@ function permuteCopy(x: Tensor, perm: readonly number[]): Tensor {
   return out;
 }
 
-// d(transpose x) = transpose(dy) with the same two dims (a swap is its own inverse).
-const transposeOp = defineOp<[Tensor, number, number], Tensor, number[]>({
+/** x with two dims swapped; d = dy with the same two dims swapped back. */
+export const transpose = defineOp({
   name: "transpose",
-  forward(ctx, x, dim0, dim1) {
+  forward(
+    ctx: ForwardContext<[number, number] | null>,
+    x: Tensor,
+    dim0: number,
+    dim1: number,
+  ): Tensor {
     const perm = x.shape.map((_, i) => i);
     if (x.ndim === 0) {
       normalizeAxis("transpose", dim0, 0, x.shape);
       normalizeAxis("transpose", dim1, 0, x.shape);
+      ctx.save(null);
       return new Tensor(x.data.slice(), x.shape, x.dtype);
     }
     const a = normalizeAxis("transpose", dim0, x.ndim, x.shape);
     const b = normalizeAxis("transpose", dim1, x.ndim, x.shape);
     perm[a] = b;
     perm[b] = a;
-    ctx.save(perm);
+    ctx.save([a, b]);
     return permuteCopy(x, perm);
   },
-  backward(ctx, dy) {
-    return [ctx.saved ? permuteCopy(dy, ctx.saved) : dy];
-  },
+  backward: (ctx, dy): GradientList => [ctx.saved ? transpose(dy, ...ctx.saved) : dy],
 });
 
 function checkPerm(x: Tensor, dims: readonly number[]): number[] {
@@ -130,10 +127,10 @@ function checkPerm(x: Tensor, dims: readonly number[]): number[] {
   return x.ndim === 0 ? [] : perm;
 }
 
-// d(permute x, p) = permute(dy, p⁻¹) where p⁻¹[p[i]] = i.
-const permuteOp = defineOp<[Tensor, readonly number[]], Tensor, number[]>({
+/** x with its dims reordered; d = dy permuted by the inverse p⁻¹ (p⁻¹[p[i]] = i). */
+export const permute = defineOp({
   name: "permute",
-  forward(ctx, x, dims) {
+  forward(ctx: ForwardContext<number[]>, x: Tensor, dims: readonly number[]): Tensor {
     const perm = checkPerm(x, dims);
     const inv = new Array<number>(perm.length);
     perm.forEach((p, i) => {
@@ -142,17 +139,8 @@ const permuteOp = defineOp<[Tensor, readonly number[]], Tensor, number[]>({
     ctx.save(inv);
     return permuteCopy(x, perm);
   },
-  backward(ctx, dy) {
-    return [permuteCopy(dy, ctx.saved)];
-  },
+  backward: (ctx, dy): GradientList => [permute(dy, ctx.saved)],
 });
-
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
-  return transposeOp(x, dim0, dim1);
-}
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  return permuteOp(x, dims);
-}
 
 /** Target shape of expand: -1 keeps a dim; new leading dims are allowed; non-1 dims must match. */
 function expandShape(x: Tensor, shape: readonly number[]): number[] {
@@ -173,28 +161,16 @@ function expandShape(x: Tensor, shape: readonly number[]): number[] {
   });
 }
 
-// d(expand x) = dy summed over the new leading dims and the dims that were 1 in x.
-const expandOp = defineOp<[Tensor, readonly number[]], Tensor, Shape>({
+/**
+ * x broadcast to `shape`; d = dy as it is: the engine sums a gradient down to its input's shape.
+ */
+export const expand = defineOp({
   name: "expand",
-  forward(ctx, x, shape) {
+  forward(_ctx, x: Tensor, shape: readonly number[]): Tensor {
     const outShape = expandShape(x, shape);
-    ctx.save(x.shape);
     const out = empty(outShape, x.dtype);
     if (out.size > 0) broadcastTo(x.data, x.shape, out.data, outShape);
     return out;
   },
-  backward(ctx, dy) {
-    return [sumToShape(dy, ctx.saved)];
-  },
+  backward: (_ctx, dy) => [dy],
 });
-
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  return expandOp(x, shape);
-}
-
-export const shapeOps = {
-  reshape: reshapeOp,
-  transpose: transposeOp,
-  permute: permuteOp,
-  expand: expandOp,
-};

@@ -1,38 +1,35 @@
-import { defineOp } from "../autograd/function.js";
+import {
+  type BackwardContext,
+  defineNonDifferentiable,
+  defineOp,
+  type ForwardContext,
+} from "../autograd/function.js";
 import { type DType, promoteTypes } from "../dtype.js";
 import {
-  absGrad,
   absKernel,
-  clampGrad,
   clampKernel,
-  cosGrad,
   cosKernel,
-  divGrad,
+  erfKernel,
   expKernel,
   geluGrad,
   geluKernel,
   geluTanhGrad,
   geluTanhKernel,
   logKernel,
-  mulGrad,
   negKernel,
-  powScalarGrad,
   powScalarKernel,
   reluGrad,
   reluKernel,
-  rsqrtGrad,
   rsqrtKernel,
   sigmoidGrad,
   sigmoidKernel,
+  signKernel,
   siluGrad,
   siluKernel,
-  sinGrad,
   sinKernel,
   softplusGrad,
   softplusKernel,
-  sqrtGrad,
   sqrtKernel,
-  squareGrad,
   squareKernel,
   tanhGrad,
   tanhKernel,
@@ -43,6 +40,266 @@ import { fmtShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { assertFloat, assertTensor, binaryDType, castData, empty } from "./util.js";
 
+/**
+ * Elementwise functions of one tensor. Each rule is the derivative as a formula over tensor ops
+ * (so it can be differentiated again). The activations keep a one-pass kernel for the plain
+ * backward — the formula would take three to five passes — and give the same formula as
+ * `backwardGraph` for a recorded one.
+ */
+
+function map(x: Tensor, kernel: UnaryKernel, dtype: DType = x.dtype): Tensor {
+  const out = empty(x.shape, dtype);
+  kernel(x.data, out.data);
+  return out;
+}
+
+/** dx = dy·f'(saved) in one pass, for the plain backward of an activation. */
+function fusedGrad(dy: Tensor, saved: Tensor, kernel: UnaryGradKernel): Tensor {
+  const dx = empty(saved.shape, saved.dtype);
+  kernel(castData(dy, saved.dtype).data, saved.data, dx.data);
+  return dx;
+}
+
+function checkFloat(op: string, x: Tensor): void {
+  assertTensor(op, "input", x);
+  assertFloat(op, "input", x);
+}
+
+// One tensor saved: the input x or the output y, whichever the derivative reads.
+type One = ForwardContext<Tensor>;
+type OneBack = BackwardContext<Tensor>;
+
+/** −x; d = −dy. */
+export const neg = defineOp({
+  name: "neg",
+  forward: (_ctx: ForwardContext<null>, x: Tensor): Tensor => {
+    assertTensor("neg", "input", x);
+    return map(x, negKernel);
+  },
+  backward: (_ctx, dy) => [dy.neg()],
+});
+
+/** eˣ; d = dy·y. */
+export const exp = defineOp({
+  name: "exp",
+  forward(ctx: One, x: Tensor): Tensor {
+    checkFloat("exp", x);
+    const y = map(x, expKernel);
+    ctx.save(y);
+    return y;
+  },
+  backward: (ctx, dy) => [dy.mul(ctx.saved)],
+});
+
+/** Natural log; d = dy / x. */
+export const log = defineOp({
+  name: "log",
+  forward(ctx: One, x: Tensor): Tensor {
+    checkFloat("log", x);
+    ctx.save(x);
+    return map(x, logKernel);
+  },
+  backward: (ctx, dy) => [dy.div(ctx.saved)],
+});
+
+/** −1, 0 or 1 by the sign of x (0 for NaN, as PyTorch's); no gradient (it is 0 a.e.). */
+export const sign = defineNonDifferentiable("sign", (x: Tensor): Tensor => {
+  assertTensor("sign", "input", x);
+  return map(x, signKernel);
+});
+
+/** |x|; d = dy·sign(x), 0 at x = 0 as in PyTorch. */
+export const abs = defineOp({
+  name: "abs",
+  forward(ctx: One, x: Tensor): Tensor {
+    assertTensor("abs", "input", x);
+    ctx.save(x);
+    return map(x, absKernel);
+  },
+  backward: (ctx, dy) => [dy.mul(sign(ctx.saved))],
+});
+
+/** √x; d = dy / (2y). */
+export const sqrt = defineOp({
+  name: "sqrt",
+  forward(ctx: One, x: Tensor): Tensor {
+    checkFloat("sqrt", x);
+    const y = map(x, sqrtKernel);
+    ctx.save(y);
+    return y;
+  },
+  backward: (ctx, dy) => [dy.div(ctx.saved.mul(2))],
+});
+
+/** 1/√x; d = −½·dy·y³. */
+export const rsqrt = defineOp({
+  name: "rsqrt",
+  forward(ctx: One, x: Tensor): Tensor {
+    checkFloat("rsqrt", x);
+    const y = map(x, rsqrtKernel);
+    ctx.save(y);
+    return y;
+  },
+  backward: (ctx, dy) => [dy.mul(ctx.saved.pow(3)).mul(-0.5)],
+});
+
+/** x²; d = 2x·dy. */
+export const square = defineOp({
+  name: "square",
+  forward(ctx: One, x: Tensor): Tensor {
+    assertTensor("square", "input", x);
+    ctx.save(x);
+    return map(x, squareKernel);
+  },
+  backward: (ctx, dy) => [dy.mul(ctx.saved.mul(2))],
+});
+
+/** sin x; d = dy·cos x. */
+export const sin = defineOp({
+  name: "sin",
+  forward(ctx: One, x: Tensor): Tensor {
+    checkFloat("sin", x);
+    ctx.save(x);
+    return map(x, sinKernel);
+  },
+  backward: (ctx, dy) => [dy.mul(ctx.saved.cos())],
+});
+
+/** cos x; d = −dy·sin x. */
+export const cos = defineOp({
+  name: "cos",
+  forward(ctx: One, x: Tensor): Tensor {
+    checkFloat("cos", x);
+    ctx.save(x);
+    return map(x, cosKernel);
+  },
+  backward: (ctx, dy) => [dy.mul(ctx.saved.sin()).neg()],
+});
+
+/** The error function; d = dy·2/√π·e^(−x²). */
+export const erf = defineOp({
+  name: "erf",
+  forward(ctx: One, x: Tensor): Tensor {
+    checkFloat("erf", x);
+    ctx.save(x);
+    return map(x, erfKernel);
+  },
+  backward: (ctx, dy) => [
+    dy.mul(
+      ctx.saved
+        .square()
+        .neg()
+        .exp()
+        .mul(2 / Math.sqrt(Math.PI)),
+    ),
+  ],
+});
+
+/**
+ * An activation: a one-pass kernel for the plain backward, the formula for a recorded one. All
+ * but relu produce non-integers and so reject int/bool input; relu keeps the input's dtype.
+ */
+function activation(
+  name: string,
+  kernel: UnaryKernel,
+  gradKernel: UnaryGradKernel,
+  save: "x" | "y",
+  formula: (dy: Tensor, saved: Tensor) => Tensor,
+) {
+  return {
+    forward(ctx: One, x: Tensor): Tensor {
+      if (name === "relu") assertTensor(name, "input", x);
+      else checkFloat(name, x);
+      const y = map(x, kernel);
+      ctx.save(save === "x" ? x : y);
+      return y;
+    },
+    backward: (ctx: OneBack, dy: Tensor) => [fusedGrad(dy, ctx.saved, gradKernel)],
+    backwardGraph: (ctx: OneBack, dy: Tensor) => [formula(dy, ctx.saved)],
+  };
+}
+
+/** tanh x; d = dy·(1 − y²). */
+export const tanh = defineOp({
+  name: "tanh",
+  ...activation("tanh", tanhKernel, tanhGrad, "y", (dy, y) => dy.mul(y.square().neg().add(1))),
+});
+
+/** 1/(1 + e⁻ˣ); d = dy·y·(1 − y). */
+export const sigmoid = defineOp({
+  name: "sigmoid",
+  ...activation("sigmoid", sigmoidKernel, sigmoidGrad, "y", (dy, y) =>
+    dy.mul(y.mul(y.neg().add(1))),
+  ),
+});
+
+/** max(x, 0); d = dy·[y > 0]. */
+export const relu = defineOp({
+  name: "relu",
+  ...activation("relu", reluKernel, reluGrad, "y", (dy, y) => dy.mul(y.gt(0))),
+});
+
+/** x·σ(x); d = dy·σ(x)·(1 + x·(1 − σ(x))). */
+export const silu = defineOp({
+  name: "silu",
+  ...activation("silu", siluKernel, siluGrad, "x", (dy, x) => {
+    const s = x.sigmoid();
+    return dy.mul(s.mul(x.mul(s.neg().add(1)).add(1)));
+  }),
+});
+
+const SQRT1_2 = Math.SQRT1_2;
+const GELU_K = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
+
+/**
+ * exact: d gelu = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ the normal density.
+ * tanh:  y = ½x(1 + t), t = tanh(u), u = k(x + c·x³): d = ½(1 + t) + ½x(1 − t²)·k(1 + 3c·x²).
+ */
+function geluDerivative(x: Tensor, tanhForm: boolean): Tensor {
+  if (tanhForm) {
+    const x2 = x.square();
+    const t = x.mul(x2.mul(GELU_C).add(1)).mul(GELU_K).tanh();
+    const du = x2
+      .mul(3 * GELU_C)
+      .add(1)
+      .mul(GELU_K);
+    return t
+      .add(1)
+      .add(x.mul(t.square().neg().add(1)).mul(du))
+      .mul(0.5);
+  }
+  const cdf = x.mul(SQRT1_2).erf().add(1).mul(0.5);
+  const pdf = x
+    .square()
+    .mul(-0.5)
+    .exp()
+    .mul(1 / Math.sqrt(2 * Math.PI));
+  return cdf.add(x.mul(pdf));
+}
+
+/** x·Φ(x) with the exact normal CDF, or PyTorch's tanh approximation (`approximate: "tanh"`). */
+export const gelu = defineOp({
+  name: "gelu",
+  forward(ctx: ForwardContext<[Tensor, boolean]>, x: Tensor, approximate?: "none" | "tanh") {
+    checkFloat("gelu", x);
+    const a = approximate ?? "none";
+    if (a !== "none" && a !== "tanh") {
+      throw new Error(`gelu: approximate must be "none" or "tanh", got ${String(a)}`);
+    }
+    ctx.save([x, a === "tanh"]);
+    return map(x, a === "tanh" ? geluTanhKernel : geluKernel);
+  },
+  backward(ctx, dy) {
+    const [x, tanhForm] = ctx.saved;
+    return [fusedGrad(dy, x, tanhForm ? geluTanhGrad : geluGrad)];
+  },
+  backwardGraph(ctx, dy) {
+    const [x, tanhForm] = ctx.saved;
+    return [dy.mul(geluDerivative(x, tanhForm))];
+  },
+});
+
 export interface SoftplusOptions {
   /** y = log(1 + exp(beta·x)) / beta. Default 1. */
   beta?: number;
@@ -50,83 +307,49 @@ export interface SoftplusOptions {
   threshold?: number;
 }
 
-function map(x: Tensor, kernel: UnaryKernel): Tensor {
-  const out = empty(x.shape, x.dtype);
-  kernel(x.data, out.data);
-  return out;
-}
-
-/** dx from dy and a saved tensor of the input's shape and dtype. */
-function grad(dy: Tensor, saved: Tensor, kernel: UnaryGradKernel): Tensor {
-  const dx = empty(saved.shape, saved.dtype);
-  kernel(dy.data, saved.data, dx.data);
-  return dx;
+function checkNumber(op: string, arg: string, v: unknown): asserts v is number {
+  if (typeof v !== "number") {
+    const got = v instanceof Tensor ? "a Tensor" : typeof v;
+    throw new Error(`${op}: ${arg} must be a number, got ${got}`);
+  }
 }
 
 /**
- * An elementwise op whose backward needs one tensor: the input x or the output y, whichever is
- * cheaper to use. `floatOnly` ops produce non-integers and reject int/bool input, as exp does;
- * the others (abs, square, relu) keep the input's dtype.
+ * log(1 + exp(beta·x)) / beta, taken as x where beta·x > threshold (PyTorch's softplus);
+ * d = dy·σ(beta·x) below the threshold, dy above it.
  */
-function elementwise(
-  name: string,
-  forward: UnaryKernel,
-  backward: UnaryGradKernel,
-  save: "x" | "y",
-  floatOnly: boolean,
-) {
-  return defineOp<[Tensor], Tensor, Tensor>({
-    name,
-    forward(ctx, x) {
-      assertTensor(name, "input", x);
-      if (floatOnly) assertFloat(name, "input", x);
-      const y = map(x, forward);
-      if (ctx.recording) ctx.save(save === "x" ? x : y);
-      return y;
-    },
-    backward: (ctx, dy) => [grad(dy, ctx.saved, backward)],
-  });
-}
-
-// d(-x) = -dy
-const negOp = defineOp({
-  name: "neg",
-  forward: (_ctx, x: Tensor) => map(x, negKernel),
-  backward: (_ctx, dy) => [map(dy, negKernel)],
+export const softplus = defineOp({
+  name: "softplus",
+  forward(ctx: ForwardContext<[Tensor, number, number]>, x: Tensor, options?: SoftplusOptions) {
+    checkFloat("softplus", x);
+    const beta = options?.beta ?? 1;
+    const threshold = options?.threshold ?? 20;
+    checkNumber("softplus", "beta", beta);
+    checkNumber("softplus", "threshold", threshold);
+    const y = empty(x.shape, x.dtype);
+    softplusKernel(x.data, beta, threshold, y.data);
+    ctx.save([x, beta, threshold]);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [x, beta, threshold] = ctx.saved;
+    const dx = empty(x.shape, x.dtype);
+    softplusGrad(castData(dy, x.dtype).data, x.data, beta, threshold, dx.data);
+    return [dx];
+  },
+  backwardGraph(ctx, dy) {
+    const [x, beta, threshold] = ctx.saved;
+    const bx = x.mul(beta);
+    return [dy.mul(bx.sigmoid()).where(bx.le(threshold), dy)];
+  },
 });
-// d(exp x) = dy·y
-const expOp = elementwise("exp", expKernel, mulGrad, "y", true);
-// d(log x) = dy / x
-const logOp = elementwise("log", logKernel, divGrad, "x", true);
-// d|x| = dy·sign(x), 0 at x = 0 as in PyTorch
-const absOp = elementwise("abs", absKernel, absGrad, "x", false);
-// d√x = dy / (2y)
-const sqrtOp = elementwise("sqrt", sqrtKernel, sqrtGrad, "y", true);
-// d(x^-½) = -½·dy·x^-3/2 = -½·dy·y³
-const rsqrtOp = elementwise("rsqrt", rsqrtKernel, rsqrtGrad, "y", true);
-// d(x²) = 2x·dy
-const squareOp = elementwise("square", squareKernel, squareGrad, "x", false);
-// d(sin x) = dy·cos x
-const sinOp = elementwise("sin", sinKernel, sinGrad, "x", true);
-// d(cos x) = -dy·sin x
-const cosOp = elementwise("cos", cosKernel, cosGrad, "x", true);
-// d(tanh x) = dy·(1 - y²)
-const tanhOp = elementwise("tanh", tanhKernel, tanhGrad, "y", true);
-// dσ(x) = dy·y·(1 - y)
-const sigmoidOp = elementwise("sigmoid", sigmoidKernel, sigmoidGrad, "y", true);
-// d relu(x) = dy·[x > 0] = dy·[y > 0]
-const reluOp = elementwise("relu", reluKernel, reluGrad, "y", false);
-// d(x·σ(x)) = dy·σ(x)·(1 + x·(1 - σ(x)))
-const siluOp = elementwise("silu", siluKernel, siluGrad, "x", true);
 
-// d(x^e) = dy·e·x^(e-1); zero for e = 0 (PyTorch avoids the 0·x⁻¹ NaN at x = 0 the same way)
-const powScalarOp = defineOp<[Tensor, number], Tensor, [Tensor, number]>({
+/** x ** e for a number e (`x.pow(2)` lands here); d = dy·e·x^(e−1), and 0 for e = 0. */
+export const powScalar = defineOp({
   name: "powScalar",
-  forward(ctx, x, e) {
+  forward(ctx: ForwardContext<[Tensor, number]>, x: Tensor, e: number): Tensor {
     assertTensor("powScalar", "input", x);
-    if (typeof e !== "number") {
-      throw new Error(`powScalar: exponent must be a number, got ${typeof e}`);
-    }
+    checkNumber("powScalar", "exponent", e);
     // PyTorch's promotion: int ** int stays integer, int ** float is float.
     const dtype = binaryDType(x, e);
     if (dtype === "int32" && e < 0) {
@@ -137,169 +360,51 @@ const powScalarOp = defineOp<[Tensor, number], Tensor, [Tensor, number]>({
     }
     const y = empty(x.shape, dtype);
     powScalarKernel(castData(x, dtype).data, e, y.data);
-    if (ctx.recording) ctx.save([x, e]);
+    ctx.save([x, e]);
     return y;
   },
   backward(ctx, dy) {
     const [x, e] = ctx.saved;
-    const dx = empty(x.shape, x.dtype);
-    powScalarGrad(dy.data, x.data, e, dx.data);
-    return [dx, null];
+    if (e === 0) return [null];
+    return [e === 1 ? dy : dy.mul(x.pow(e - 1).mul(e))];
   },
 });
 
-// exact:  d gelu = dy·(Φ(x) + x·φ(x))
-// tanh:   y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³);
-//         d gelu = dy·(½(1 + tanh u) + ½x(1 - tanh² u)·√(2/π)(1 + 3·0.044715x²))
-const geluOp = defineOp<[Tensor, "none" | "tanh"], Tensor, [Tensor, boolean]>({
-  name: "gelu",
-  forward(ctx, x, approximate) {
-    assertTensor("gelu", "input", x);
-    assertFloat("gelu", "input", x);
-    if (approximate !== "none" && approximate !== "tanh") {
-      throw new Error(`gelu: approximate must be "none" or "tanh", got ${String(approximate)}`);
-    }
-    const tanhForm = approximate === "tanh";
-    if (ctx.recording) ctx.save([x, tanhForm]);
-    return map(x, tanhForm ? geluTanhKernel : geluKernel);
-  },
-  backward(ctx, dy) {
-    const [x, tanhForm] = ctx.saved;
-    return [grad(dy, x, tanhForm ? geluTanhGrad : geluGrad), null];
-  },
-});
-
-// y = log(1 + e^(βx))/β, and y = x where βx > threshold:
-// dx = dy·σ(βx) below the threshold, dy above it
-const softplusOp = defineOp<[Tensor, number, number], Tensor, [Tensor, number, number]>({
-  name: "softplus",
-  forward(ctx, x, beta, threshold) {
-    assertTensor("softplus", "input", x);
-    assertFloat("softplus", "input", x);
-    const y = empty(x.shape, x.dtype);
-    softplusKernel(x.data, beta, threshold, y.data);
-    if (ctx.recording) ctx.save([x, beta, threshold]);
-    return y;
-  },
-  backward(ctx, dy) {
-    const [x, beta, threshold] = ctx.saved;
-    const dx = empty(x.shape, x.dtype);
-    softplusGrad(dy.data, x.data, beta, threshold, dx.data);
-    return [dx, null, null];
-  },
-});
-
-// d clamp(x) = dy·[min ≤ x ≤ max], bounds inclusive as in PyTorch's clamp_backward.
-// A missing bound is passed as ∓Infinity.
-const clampOp = defineOp<[Tensor, number, number], Tensor, [Tensor, number, number]>({
+/**
+ * Limit x to [min, max]; either bound may be omitted (null), not both. d = dy where
+ * min ≤ x ≤ max (bounds inclusive, as PyTorch's clamp_backward), 0 elsewhere.
+ */
+export const clamp = defineOp({
   name: "clamp",
-  forward(ctx, x, lo, hi) {
+  forward(
+    ctx: ForwardContext<Tensor>,
+    x: Tensor,
+    min?: number | null,
+    max?: number | null,
+  ): Tensor {
     assertTensor("clamp", "input", x);
+    const noMin = min === undefined || min === null;
+    const noMax = max === undefined || max === null;
+    if (noMin && noMax) throw new Error("clamp: at least one of min or max must be given");
+    if (!noMin) checkNumber("clamp", "min", min);
+    if (!noMax) checkNumber("clamp", "max", max);
+    const lo = noMin ? -Infinity : min;
+    const hi = noMax ? Infinity : max;
     // An int tensor clamped to a fractional bound becomes float32, as in PyTorch.
     let dtype: DType = x.dtype;
-    if (lo !== -Infinity) dtype = promoteTypes(dtype, binaryDType(x, lo));
-    if (hi !== Infinity) dtype = promoteTypes(dtype, binaryDType(x, hi));
+    if (!noMin) dtype = promoteTypes(dtype, binaryDType(x, lo));
+    if (!noMax) dtype = promoteTypes(dtype, binaryDType(x, hi));
     const y = empty(x.shape, dtype);
     clampKernel(castData(x, dtype).data, lo, hi, y.data);
-    if (ctx.recording) ctx.save([x, lo, hi]);
+    if (ctx.recording) {
+      // Where the gradient passes: a constant mask, computed once.
+      const pass = empty(x.shape, "bool");
+      const xd = x.data;
+      const m = pass.data;
+      for (let i = 0; i < m.length; i++) m[i] = xd[i]! >= lo && xd[i]! <= hi ? 1 : 0;
+      ctx.save(pass);
+    }
     return y;
   },
-  backward(ctx, dy) {
-    const [x, lo, hi] = ctx.saved;
-    const dx = empty(x.shape, x.dtype);
-    clampGrad(dy.data, x.data, lo, hi, dx.data);
-    return [dx, null, null];
-  },
+  backward: (ctx, dy) => [dy.mul(ctx.saved)],
 });
-
-function checkNumber(op: string, arg: string, v: unknown): asserts v is number {
-  if (typeof v !== "number") {
-    const got = v instanceof Tensor ? "a Tensor" : typeof v;
-    throw new Error(`${op}: ${arg} must be a number, got ${got}`);
-  }
-}
-
-export function neg(x: Tensor): Tensor {
-  return negOp(x);
-}
-export function exp(x: Tensor): Tensor {
-  return expOp(x);
-}
-export function log(x: Tensor): Tensor {
-  return logOp(x);
-}
-export function abs(x: Tensor): Tensor {
-  return absOp(x);
-}
-export function sqrt(x: Tensor): Tensor {
-  return sqrtOp(x);
-}
-export function rsqrt(x: Tensor): Tensor {
-  return rsqrtOp(x);
-}
-export function square(x: Tensor): Tensor {
-  return squareOp(x);
-}
-/** x ** exponent for a number exponent (`x.pow(2)` lands here). */
-export function powScalar(x: Tensor, exponent: number): Tensor {
-  return powScalarOp(x, exponent);
-}
-export function sin(x: Tensor): Tensor {
-  return sinOp(x);
-}
-export function cos(x: Tensor): Tensor {
-  return cosOp(x);
-}
-export function tanh(x: Tensor): Tensor {
-  return tanhOp(x);
-}
-export function sigmoid(x: Tensor): Tensor {
-  return sigmoidOp(x);
-}
-export function relu(x: Tensor): Tensor {
-  return reluOp(x);
-}
-/** x·Φ(x) with the exact normal CDF, or PyTorch's tanh approximation. */
-export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
-  return geluOp(x, approximate);
-}
-export function silu(x: Tensor): Tensor {
-  return siluOp(x);
-}
-/** log(1 + exp(beta·x)) / beta, taken as x where beta·x > threshold (PyTorch's softplus). */
-export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
-  const beta = options.beta ?? 1;
-  const threshold = options.threshold ?? 20;
-  checkNumber("softplus", "beta", beta);
-  checkNumber("softplus", "threshold", threshold);
-  return softplusOp(x, beta, threshold);
-}
-/** Limit x to [min, max]; either bound may be omitted (null), not both. */
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  const noMin = min === undefined || min === null;
-  const noMax = max === undefined || max === null;
-  if (noMin && noMax) throw new Error("clamp: at least one of min or max must be given");
-  if (!noMin) checkNumber("clamp", "min", min);
-  if (!noMax) checkNumber("clamp", "max", max);
-  return clampOp(x, noMin ? -Infinity : min, noMax ? Infinity : max);
-}
-
-export const unaryOps = {
-  neg: negOp,
-  abs: absOp,
-  exp: expOp,
-  log: logOp,
-  sqrt: sqrtOp,
-  rsqrt: rsqrtOp,
-  square: squareOp,
-  powScalar: powScalarOp,
-  sin: sinOp,
-  cos: cosOp,
-  tanh: tanhOp,
-  sigmoid: sigmoidOp,
-  relu: reluOp,
-  gelu: geluOp,
-  silu: siluOp,
-  softplus: softplusOp,
-  clamp: clampOp,
-};
