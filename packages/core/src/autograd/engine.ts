@@ -3,7 +3,7 @@ import { fmtShape, shapesEqual } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { enableGrad, noGrad } from "./grad-mode.js";
 import type { Node } from "./node.js";
-import { accumulate, fitTo } from "./tensor-math.js";
+import { accumulate, alias, fitTo } from "./tensor-math.js";
 
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again. Default: `createGraph`. */
@@ -127,7 +127,10 @@ function runNode(
 ): void {
   const grads = node.outputs.map((meta, i) => slots[i] ?? Tensor._empty(meta.shape, meta.dtype));
   const inputs = node.inputs;
-  const inputGrads = node.runBackward(grads, pass.create);
+  const inputGrads =
+    pass.create && node.recompose !== null
+      ? recomposedGradients(node, grads)
+      : node.runBackward(grads, pass.create);
   for (let i = 0; i < inputs.length; i++) {
     if (!node.needsGrad[i]) continue;
     const g = inputGrads[i];
@@ -147,6 +150,32 @@ function runNode(
       s[input._outputIndex] = prev === undefined ? fitted : accumulate(prev, fitted);
     }
   }
+}
+
+/**
+ * A fused op's gradients under createGraph: its composed equivalent is run again (recorded) and
+ * differentiated with a graph, so the result can be differentiated again. It runs on aliases of
+ * the inputs — each a recorded view of its input — so the nested grad() stops there: an input
+ * that itself depends on another input (an RNN's h on its W) must not pass gradient on to it a
+ * second time. Through the aliases the gradients stay connected to the real inputs.
+ */
+function recomposedGradients(node: Node, grads: Tensor[]): (Tensor | null)[] {
+  if (node.released) node.runBackward(grads, true); // throws the "graph freed" error
+  const inputs = node.inputs;
+  const aliases = inputs.map((t, i) => (node.needsGrad[i] ? alias(t) : t));
+  const outs = node.recompose!(aliases);
+  const targets = aliases.filter((_, i) => node.needsGrad[i]);
+  const used = outs.map((o, k) => [o, grads[k]!] as const).filter(([o]) => o.requiresGrad);
+  const gs =
+    used.length === 0 || targets.length === 0
+      ? []
+      : grad(
+          used.map(([o]) => o),
+          targets,
+          { gradOutputs: used.map(([, g]) => g), createGraph: true, allowUnused: true },
+        );
+  let k = 0;
+  return inputs.map((_, i) => (node.needsGrad[i] ? (gs[k++] ?? null) : null));
 }
 
 /** The backward pass over everything the roots depend on, seeded with `seeds`. */

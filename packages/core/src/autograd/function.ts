@@ -56,18 +56,31 @@ export interface OpDefinition<Args extends unknown[], Out extends Tensor | Tenso
    */
   backwardGraph?(ctx: BackwardContext<Saved>, ...gradOutputs: Tensor[]): GradientList;
   /**
-   * `backward` works on raw data and there is no `backwardGraph`: recording it (createGraph) is
-   * an error naming the op, rather than a silently wrong second derivative.
+   * For a fused op: the same computation composed from differentiable ops (flash-attention's
+   * reference path). When the backward is recorded (createGraph) and there is no
+   * `backwardGraph`, the engine re-runs this on the same inputs and differentiates it, so the
+   * gradient has a graph of its own. Tests compare the hand-derived backward with it too.
+   */
+  composed?(ctx: BackwardContext<Saved>, ...args: Args): Out;
+  /**
+   * `backward` works on raw data and there is neither `backwardGraph` nor `composed`: recording
+   * it (createGraph) is an error naming the op, rather than a silently wrong second derivative.
    */
   onceDifferentiable?: boolean;
 }
 
-export interface OpInfo {
-  readonly opName: string;
-  readonly differentiable: boolean;
+export interface OpInfo<N extends string = string, D extends boolean = boolean> {
+  readonly opName: N;
+  readonly differentiable: D;
 }
 
-export type Op<Args extends unknown[], Out> = ((...args: Args) => Out) & OpInfo;
+/** An op: a function that records itself on the tape, with its name as a literal type. */
+export type Op<
+  Args extends unknown[],
+  Out,
+  N extends string = string,
+  D extends boolean = boolean,
+> = ((...args: Args) => Out) & OpInfo<N, D>;
 
 class Context<Saved> implements ForwardContext<Saved>, BackwardContext<Saved> {
   private _saved: Saved | undefined;
@@ -109,9 +122,12 @@ function tensorNeedsGrad(t: Tensor): boolean {
  *   backward(ctx, dy) { const x = ctx.saved; return [dy.mul(x.square()).mul(3)]; },
  * });
  */
-export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], Saved = unknown>(
-  def: OpDefinition<Args, Out, Saved>,
-): Op<Args, Out> {
+export function defineOp<
+  Args extends unknown[],
+  Out extends Tensor | Tensor[],
+  Saved = unknown,
+  const N extends string = string,
+>(def: OpDefinition<Args, Out, Saved> & { name: N }): Op<Args, Out, N, true> {
   const { name } = def;
   const run = (...args: Args): Out => {
     // Find tensor inputs: plain tensor arguments and arrays of tensors.
@@ -160,7 +176,7 @@ export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], 
       ctx.createGraph = create;
       let rule = def.backward;
       if (create && def.backwardGraph !== undefined) rule = def.backwardGraph;
-      else if (create && def.onceDifferentiable) {
+      else if (create && def.onceDifferentiable && def.composed === undefined) {
         throw new Error(
           `backward: '${name}' has no differentiable backward, so its gradient cannot be ` +
             "differentiated again (createGraph)",
@@ -168,12 +184,38 @@ export function defineOp<Args extends unknown[], Out extends Tensor | Tensor[], 
       }
       return flattenGradients(name, args, flags, rule.call(def, ctx, ...grads));
     });
+    const composed = def.composed;
+    if (composed !== undefined && def.backwardGraph === undefined) {
+      // Re-running the composition needs the inputs as they were: check they were not
+      // written in place since (the rule may not have saved them itself).
+      const inputVersions = recordSaved(inputs);
+      node.recompose = (replacements) => {
+        checkSaved(name, ctx.savedVersions);
+        checkSaved(name, inputVersions);
+        ctx.createGraph = true;
+        const y = composed.call(def, ctx, ...substitute(args, flags, replacements));
+        return Array.isArray(y) ? y : [y];
+      };
+    }
     outs.forEach((t, i) => {
       if (isFloatDType(t.dtype)) t._attach(node, i);
     });
     return out;
   };
-  return Object.assign(run, { opName: name, differentiable: true });
+  return Object.assign(run, { opName: name, differentiable: true as const });
+}
+
+/** `args` with its tensors (plain or in lists, in input order) replaced by `replacements`. */
+function substitute<Args extends unknown[]>(
+  args: Args,
+  flags: readonly (boolean | readonly boolean[])[],
+  replacements: readonly Tensor[],
+): Args {
+  let k = 0;
+  return args.map((a, i) => {
+    if (Array.isArray(flags[i])) return (a as Tensor[]).map(() => replacements[k++]!);
+    return isTensor(a) ? replacements[k++]! : a;
+  }) as Args;
 }
 
 function describe(v: unknown): string {
@@ -263,12 +305,12 @@ function flattenGradients(
 }
 
 /** Define an op with no gradient (comparisons, argmax): its outputs never require grad. */
-export function defineNonDifferentiable<Args extends unknown[], Out>(
-  name: string,
+export function defineNonDifferentiable<const N extends string, Args extends unknown[], Out>(
+  name: N,
   fn: (...args: Args) => Out,
-): Op<Args, Out> {
+): Op<Args, Out, N, false> {
   return Object.assign((...args: Args) => noGrad(() => fn(...args)), {
     opName: name,
-    differentiable: false,
+    differentiable: false as const,
   });
 }

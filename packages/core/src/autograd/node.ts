@@ -37,6 +37,13 @@ export class Node {
     this.backwardFn = backwardFn;
   }
 
+  /**
+   * For a fused op with a composed equivalent: re-run that composition on the op's inputs
+   * (recorded), so a createGraph backward can differentiate it instead of the fused rule.
+   */
+  /** Re-run a fused op's composed form with its tensor inputs replaced (in input order). */
+  recompose: ((inputs: readonly Tensor[]) => Tensor[]) | null = null;
+
   get released(): boolean {
     return this.backwardFn === null;
   }
@@ -64,6 +71,7 @@ export class Node {
   /** Drop what the backward saved and the references to inputs, so the GC can free them. */
   release(): void {
     this.backwardFn = null;
+    this.recompose = null;
     this.inputs = [];
   }
 

@@ -11,6 +11,11 @@ import { reshape } from "../ops/shape.js";
 import { type Shape, shapesEqual } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 
+/** A recorded view of t (same data): a node of its own that passes gradient straight to t. */
+export function alias(t: Tensor): Tensor {
+  return reshape(t, t.shape);
+}
+
 /** a + b, for two gradients of the same tensor. */
 export function accumulate(a: Tensor, b: Tensor): Tensor {
   return add(a, b);
