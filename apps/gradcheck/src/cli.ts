@@ -21,20 +21,23 @@ if (cases.length === 0) {
 }
 
 const width = Math.min(72, Math.max(...cases.map((c) => c.name.length)));
-const header = `${"case".padEnd(width)}  ${"max abs err".padStart(11)}  ${"max rel err".padStart(11)}  result  ${"time".padStart(8)}`;
+const header = `${"case".padEnd(width)}  ${"max abs err".padStart(11)}  ${"max rel err".padStart(11)}  ${"2nd order".padStart(9)}  result  ${"time".padStart(8)}`;
 console.log(header);
 console.log("-".repeat(header.length));
 const t0 = performance.now();
 const rows: CaseResult[] = runCases(cases, (r) => {
   const name = r.case.length > width ? `${r.case.slice(0, width - 1)}…` : r.case.padEnd(width);
   console.log(
-    `${name}  ${fmt(r.maxAbsError).padStart(11)}  ${fmt(r.maxRelError).padStart(11)}  ${(r.ok ? "pass" : "FAIL").padEnd(6)}  ${`${r.ms.toFixed(0)} ms`.padStart(8)}`,
+    `${name}  ${fmt(r.maxAbsError).padStart(11)}  ${fmt(r.maxRelError).padStart(11)}  ${(r.secondOrder === undefined ? "-" : r.secondOrder.refused ? "once" : fmt(r.secondOrder.maxAbsError)).padStart(9)}  ${(r.ok ? "pass" : "FAIL").padEnd(6)}  ${`${r.ms.toFixed(0)} ms`.padStart(8)}`,
   );
   if (!r.ok && r.error) for (const line of r.error.split("\n")) console.log(`    ${line}`);
 });
 const failed = rows.filter((r) => !r.ok).length;
 console.log("-".repeat(header.length));
+const second = rows.filter((r) => r.secondOrder !== undefined && !r.secondOrder.refused).length;
+const once = rows.filter((r) => r.secondOrder?.refused).length;
 console.log(
-  `${rows.length - failed} passed, ${failed} failed (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  `${rows.length - failed} passed, ${failed} failed; ${second} also checked to second order, ` +
+    `${once} use a once-differentiable op ("once") (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
 );
 process.exitCode = failed > 0 ? 1 : 0;

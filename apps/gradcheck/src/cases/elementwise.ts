@@ -66,6 +66,7 @@ const unaryCases: GradcheckCase[] = [
     (x) => x.relu(),
     (g) => avoiding(g, S, [0]),
   ),
+  unary("erf", 89, (x) => x.erf()),
   unary("gelu", 15, (x) => x.gelu()),
   { ...unary("gelu", 16, (x) => x.gelu("tanh")), name: "gelu tanh approximation" },
   unary("silu", 17, (x) => x.silu()),

@@ -60,6 +60,39 @@ export const shapeCases: GradcheckCase[] = [
     },
   },
   {
+    name: "sliceScatter dim 1 step 2 (input and source)",
+    op: "sliceScatter",
+    group: "core",
+    build: () => ({
+      fn: (x, src) => weighted(T.sliceScatter(x, src, 1, 0, 5, 2)),
+      inputs: [rn(gen(183), [2, 5]), rn(gen(184), [2, 3])],
+    }),
+  },
+  {
+    name: "indexAdd dim 0 with repeats (input and source)",
+    op: "indexAdd",
+    group: "core",
+    build() {
+      const idx = int32([2, 0, 2, 1], [4]);
+      return {
+        fn: (x, src) => weighted(x.indexAdd(0, idx, src)),
+        inputs: [rn(gen(185), [3, 2]), rn(gen(186), [4, 2])],
+      };
+    },
+  },
+  {
+    name: "scatterAdd dim 1 with repeats (input and source)",
+    op: "scatterAdd",
+    group: "core",
+    build() {
+      const idx = int32([0, 2, 2, 1, 1, 1], [2, 3]);
+      return {
+        fn: (x, src) => weighted(x.scatterAdd(1, idx, src)),
+        inputs: [rn(gen(187), [2, 4]), rn(gen(188), [2, 3])],
+      };
+    },
+  },
+  {
     name: "gather dim 1 with repeats",
     op: "gather",
     group: "core",

@@ -17,6 +17,11 @@ export interface GradcheckCase {
   /** Layer classes (by export name) or functional ops this case covers. */
   layers?: readonly string[];
   build(): { fn: CheckFn; inputs: Tensor[] };
+  /**
+   * Also check second derivatives with gradgradcheck (fast mode). Default true; a case through
+   * a once-differentiable op is reported as such ("once"), not counted as checked.
+   */
+  secondOrder?: boolean;
   options?: Omit<GradcheckOptions, "name" | "raiseException">;
 }
 

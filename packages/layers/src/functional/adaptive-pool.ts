@@ -38,6 +38,8 @@ function eachWindow(
 // d(adaptive avg): each output spreads dy/|window| over its window.
 const adaptiveAvgPoolOp = defineOp<[Tensor, number, number], Tensor, AdaptiveGeometry>({
   name: "adaptiveAvgPool2d",
+  // A kernel backward with no recorded form yet: createGraph through it is an error.
+  onceDifferentiable: true,
   forward(ctx, x, oh, ow) {
     const g = { shape: x.shape, oh, ow };
     ctx.save(g);
@@ -74,6 +76,8 @@ const adaptiveMaxPoolOp = defineOp<
   { g: AdaptiveGeometry; argmax: Int32Array }
 >({
   name: "adaptiveMaxPool2d",
+  // A kernel backward with no recorded form yet: createGraph through it is an error.
+  onceDifferentiable: true,
   forward(ctx, x, oh, ow) {
     const g = { shape: x.shape, oh, ow };
     const w = x.shape[3]!;

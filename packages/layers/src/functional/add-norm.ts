@@ -29,6 +29,8 @@ type AddNormArgs = [Tensor, Tensor, Tensor | null, Tensor | null, readonly numbe
 function makeAddNormOp(name: string, centered: boolean) {
   return defineOp<AddNormArgs, [Tensor, Tensor], AddNormSaved>({
     name,
+    // A kernel backward with no recorded form yet: createGraph through it is an error.
+    onceDifferentiable: true,
     forward(ctx, x, residual, weight, bias, normalizedShape, eps) {
       const dtype = x.dtype as FloatDType;
       const { rows, cols } = rowsAndCols(name, x.shape, normalizedShape);

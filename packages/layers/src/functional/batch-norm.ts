@@ -45,6 +45,8 @@ type BatchNormArgs = [Tensor, Tensor | null, Tensor | null, Tensor | null, Tenso
 
 const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
   name: "batchNorm",
+  // A kernel backward with no recorded form yet: createGraph through it is an error.
+  onceDifferentiable: true,
   forward(ctx, x, weight, bias, runningMean, runningVar, mode) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;

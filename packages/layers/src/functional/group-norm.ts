@@ -25,6 +25,8 @@ type GroupNormArgs = [Tensor, Tensor | null, Tensor | null, number, number];
 
 const groupNormOp = defineOp<GroupNormArgs, Tensor, GroupNormSaved>({
   name: "groupNorm",
+  // A kernel backward with no recorded form yet: createGraph through it is an error.
+  onceDifferentiable: true,
   forward(ctx, x, weight, bias, groups, eps) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;

@@ -1,4 +1,4 @@
-import { defineOp, fmtShape, type Tensor, zeros } from "@tapegrad/core";
+import { defineOp, fmtShape, type GradientList, type Tensor, zeros } from "@tapegrad/core";
 
 /** One sliding window over an (N, C, H, W) image: the geometry unfold, fold and the convs share. */
 export interface Geometry {
@@ -110,11 +110,7 @@ export const unfoldOp = defineOp<[Tensor, Geometry], Tensor, Geometry>({
     im2col(x.data, g, out.data);
     return out;
   },
-  backward(ctx, dcols) {
-    const dx = imageOf(ctx.saved, dcols.dtype);
-    col2im(dcols.data, ctx.saved, dx.data);
-    return [dx];
-  },
+  backward: (ctx, dcols): GradientList => [foldOp(dcols, ctx.saved)],
 });
 
 export const foldOp = defineOp<[Tensor, Geometry], Tensor, Geometry>({
@@ -125,11 +121,7 @@ export const foldOp = defineOp<[Tensor, Geometry], Tensor, Geometry>({
     col2im(cols.data, g, out.data);
     return out;
   },
-  backward(ctx, dy) {
-    const dcols = colsOf(ctx.saved, dy.dtype);
-    im2col(dy.data, ctx.saved, dcols.data);
-    return [dcols];
-  },
+  backward: (ctx, dy): GradientList => [unfoldOp(dy, ctx.saved)],
 });
 
 export interface UnfoldOptions {

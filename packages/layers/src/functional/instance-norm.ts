@@ -49,6 +49,8 @@ type InstanceNormArgs = [Tensor, Tensor | null, Tensor | null, Tensor | null, Te
 
 const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSaved>({
   name: "instanceNorm",
+  // A kernel backward with no recorded form yet: createGraph through it is an error.
+  onceDifferentiable: true,
   forward(ctx, x, weight, bias, runningMean, runningVar, mode) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;

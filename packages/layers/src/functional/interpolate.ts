@@ -105,6 +105,8 @@ interface ResampleSaved {
  */
 const resampleOp = defineOp<[Tensor, Axis, Axis], Tensor, ResampleSaved>({
   name: "interpolate",
+  // A kernel backward with no recorded form yet: createGraph through it is an error.
+  onceDifferentiable: true,
   forward(ctx, x, ay, ax) {
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const oh = ay.i0.length;

@@ -98,6 +98,8 @@ type RowNormArgs = [Tensor, Tensor | null, Tensor | null, readonly number[], num
 export function makeRowNormOp(name: string, centered: boolean) {
   return defineOp<RowNormArgs, Tensor, RowNormSaved>({
     name,
+    // A kernel backward with no recorded form yet: createGraph through it is an error.
+    onceDifferentiable: true,
     forward(ctx, x, weight, bias, normalizedShape, eps) {
       const dtype = x.dtype as FloatDType;
       const { rows, cols } = rowsAndCols(name, x.shape, normalizedShape);

@@ -29,6 +29,8 @@ function windowOf(ch: number, c: number, size: number): [number, number] {
 // y_c = x_c·b_c^(−β) with b_c = k + (α/size)·Σ_{c'∈W(c)} x_{c'}², on each (sample, position).
 const lrnOp = defineOp<[Tensor, LrnParams], Tensor, LrnSaved>({
   name: "localResponseNorm",
+  // A kernel backward with no recorded form yet: createGraph through it is an error.
+  onceDifferentiable: true,
   forward(ctx, x, p) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;

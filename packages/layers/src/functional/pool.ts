@@ -108,6 +108,8 @@ function poolGeometry(
 const maxPoolOp = defineOp<[Tensor, PoolGeometry], Tensor, { g: PoolGeometry; argmax: Int32Array }>(
   {
     name: "maxPool2d",
+    // A kernel backward with no recorded form yet: createGraph through it is an error.
+    onceDifferentiable: true,
     forward(ctx, x, g) {
       const out = zeros([g.n, g.c, g.oh, g.ow], { dtype: x.dtype });
       const argmax = new Int32Array(out.size);
@@ -185,6 +187,8 @@ function avgDivisors(g: PoolGeometry, includePad: boolean, override: number | nu
 // d(avgpool): each output spreads dy/divisor over the input positions of its window.
 const avgPoolOp = defineOp<[Tensor, PoolGeometry, Float64Array], Tensor, AvgSaved>({
   name: "avgPool2d",
+  // A kernel backward with no recorded form yet: createGraph through it is an error.
+  onceDifferentiable: true,
   forward(ctx, x, g, divisor) {
     ctx.save({ g, divisor });
     const out = zeros([g.n, g.c, g.oh, g.ow], { dtype: x.dtype });

@@ -1,4 +1,4 @@
-import { allocArray, defineOp, type FloatDType, Tensor } from "@tapegrad/core";
+import { allocArray, concat, defineOp, type FloatDType, Tensor } from "@tapegrad/core";
 
 interface SplitSaved {
   shape: readonly number[];
@@ -61,6 +61,8 @@ export const splitOp = defineOp<[Tensor, number, readonly number[]], Tensor[], S
     });
     return [new Tensor(dx, shape, dtype), null, null];
   },
+  // Recorded (createGraph): the pieces' gradients joined back along dim, as one concat op.
+  backwardGraph: (ctx, ...grads) => [concat(grads, ctx.saved.dim)],
 });
 
 /** `count` equal pieces of `x` along `dim` (dim's size divisible by count), as one op. */
