@@ -9,6 +9,9 @@ describe("gradcheck cases", () => {
     it(`${c.group}: ${c.name}`, () => {
       const r = runCase(c);
       expect(r.ok, `gradcheck '${c.name}' failed:\n${r.error ?? ""}`).toBe(true);
+      // Every op and layer has gradients of gradients: checked, not refused as once-differentiable.
+      expect(r.secondOrder?.refused, `'${c.name}' to second order`).toBeUndefined();
+      expect(r.secondOrder?.ok, `'${c.name}' to second order`).toBe(true);
     });
   }
 });

@@ -18,6 +18,7 @@ import * as N from "./ops/nn.js";
 import * as R from "./ops/reduce.js";
 import type { VarOptions } from "./ops/reduce-stats.js";
 import * as RS from "./ops/reduce-stats.js";
+import type { Dims } from "./ops/reduced.js";
 import * as S from "./ops/shape.js";
 import * as Sp from "./ops/split.js";
 import type { SoftplusOptions } from "./ops/unary.js";
@@ -25,8 +26,6 @@ import * as U from "./ops/unary.js";
 import { castData } from "./ops/util.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "./shape.js";
 import { Tensor, type TensorLike } from "./tensor.js";
-
-type Dims = number | readonly number[] | null;
 
 function shapeArgs(args: (number | readonly number[])[]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];

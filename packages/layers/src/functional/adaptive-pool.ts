@@ -1,6 +1,7 @@
-import { defineOp, fmtShape, type Tensor, zeros } from "@tapegrad/core";
+import { defineOp, fmtShape, type GradientList, type Tensor, zeros } from "@tapegrad/core";
 import { checkTensor } from "../check.js";
 import { pair } from "./im2col.js";
+import { linearPair, routeScatter } from "./linear-pair.js";
 
 interface AdaptiveGeometry {
   shape: readonly number[];
@@ -35,16 +36,14 @@ function eachWindow(
   }
 }
 
-// d(adaptive avg): each output spreads dy/|window| over its window.
-const adaptiveAvgPoolOp = defineOp<[Tensor, number, number], Tensor, AdaptiveGeometry>({
-  name: "adaptiveAvgPool2d",
-  // A kernel backward with no recorded form yet: createGraph through it is an error.
-  onceDifferentiable: true,
-  forward(ctx, x, oh, ow) {
-    const g = { shape: x.shape, oh, ow };
-    ctx.save(g);
+// Adaptive average pooling is linear in x: it and its adjoint (each output spreading
+// dy/|window| over its window) are each other's backward.
+const [adaptiveAvgPoolOp] = linearPair<AdaptiveGeometry>(
+  "adaptiveAvgPool2d",
+  "adaptiveAvgPool2dAdjoint",
+  (x, g) => {
     const w = x.shape[3]!;
-    const out = zeros([x.shape[0]!, x.shape[1]!, oh, ow], { dtype: x.dtype });
+    const out = zeros([x.shape[0]!, x.shape[1]!, g.oh, g.ow], { dtype: x.dtype });
     eachWindow(g, (k, base, y0, y1, x0, x1) => {
       let s = 0;
       for (let iy = y0; iy < y1; iy++)
@@ -53,8 +52,7 @@ const adaptiveAvgPoolOp = defineOp<[Tensor, number, number], Tensor, AdaptiveGeo
     });
     return out;
   },
-  backward(ctx, dy) {
-    const g = ctx.saved;
+  (dy, g) => {
     const w = g.shape[3]!;
     const dx = zeros(g.shape, { dtype: dy.dtype });
     eachWindow(g, (k, base, y0, y1, x0, x1) => {
@@ -64,9 +62,9 @@ const adaptiveAvgPoolOp = defineOp<[Tensor, number, number], Tensor, AdaptiveGeo
           dx.data[base + iy * w + ix] = dx.data[base + iy * w + ix]! + v;
       }
     });
-    return [dx];
+    return dx;
   },
-});
+);
 
 // d(adaptive max) routes each output's gradient to the position that won its window (the first
 // on ties, as PyTorch; a NaN wins).
@@ -76,8 +74,6 @@ const adaptiveMaxPoolOp = defineOp<
   { g: AdaptiveGeometry; argmax: Int32Array }
 >({
   name: "adaptiveMaxPool2d",
-  // A kernel backward with no recorded form yet: createGraph through it is an error.
-  onceDifferentiable: true,
   forward(ctx, x, oh, ow) {
     const g = { shape: x.shape, oh, ow };
     const w = x.shape[3]!;
@@ -102,12 +98,9 @@ const adaptiveMaxPoolOp = defineOp<
     ctx.save({ g, argmax });
     return out;
   },
-  backward(ctx, dy) {
+  backward: (ctx, dy): GradientList => {
     const { g, argmax } = ctx.saved;
-    const dx = zeros(g.shape, { dtype: dy.dtype });
-    for (let k = 0; k < argmax.length; k++)
-      dx.data[argmax[k]!] = dx.data[argmax[k]!]! + dy.data[k]!;
-    return [dx];
+    return [routeScatter(dy, { inShape: g.shape, outShape: dy.shape, from: argmax })];
   },
 });
 
@@ -127,7 +120,7 @@ function adaptiveArgs(op: string, x: Tensor, outputSize: number | readonly numbe
 /** Average over PyTorch's adaptive windows (torch.nn.functional.adaptive_avg_pool2d). */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly number[]): Tensor {
   const [oh, ow] = adaptiveArgs("adaptiveAvgPool2d", x, outputSize);
-  return adaptiveAvgPoolOp(x, oh, ow);
+  return adaptiveAvgPoolOp(x, { shape: x.shape, oh, ow });
 }
 
 /** Maximum over PyTorch's adaptive windows (torch.nn.functional.adaptive_max_pool2d). */

@@ -8,6 +8,7 @@ import {
   Tensor,
 } from "@tapegrad/core";
 import { checkFloatInput, checkParam, fromAccumulator, rowsAndCols } from "./layer-norm.js";
+import { rowNormComposed } from "./norm-composed.js";
 
 // Fused residual add + norm, after flash-attention's layer_norm (flash_attn/ops/triton): one
 // forward sweep computes sum = x + residual and its statistics, saving sum, μ and rstd; one
@@ -29,8 +30,6 @@ type AddNormArgs = [Tensor, Tensor, Tensor | null, Tensor | null, readonly numbe
 function makeAddNormOp(name: string, centered: boolean) {
   return defineOp<AddNormArgs, [Tensor, Tensor], AddNormSaved>({
     name,
-    // A kernel backward with no recorded form yet: createGraph through it is an error.
-    onceDifferentiable: true,
     forward(ctx, x, residual, weight, bias, normalizedShape, eps) {
       const dtype = x.dtype as FloatDType;
       const { rows, cols } = rowsAndCols(name, x.shape, normalizedShape);
@@ -77,6 +76,10 @@ function makeAddNormOp(name: string, centered: boolean) {
         null,
         null,
       ];
+    },
+    composed(_ctx, x, residual, weight, bias, normalizedShape, eps): [Tensor, Tensor] {
+      const sum = x.add(residual);
+      return [rowNormComposed(sum, weight, bias, normalizedShape, eps, centered), sum];
     },
   });
 }

@@ -6,6 +6,7 @@ import {
   normalizeChannels,
 } from "../kernels/channel-norm-kernels.js";
 import { checkFloatInput, checkParam, floatArray, fromAccumulator } from "./layer-norm.js";
+import { batchNormComposed } from "./norm-composed.js";
 
 export interface BatchNormOptions {
   /** Normalize with batch statistics (and update the running ones). Default false, as PyTorch. */
@@ -45,8 +46,6 @@ type BatchNormArgs = [Tensor, Tensor | null, Tensor | null, Tensor | null, Tenso
 
 const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
   name: "batchNorm",
-  // A kernel backward with no recorded form yet: createGraph through it is an error.
-  onceDifferentiable: true,
   forward(ctx, x, weight, bias, runningMean, runningVar, mode) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;
@@ -124,6 +123,14 @@ const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
       null,
     ];
   },
+  composed: (_ctx, x, weight, bias, runningMean, runningVar, mode) =>
+    batchNormComposed(
+      x,
+      weight,
+      bias,
+      mode.batchStats ? null : { mean: runningMean!, var: runningVar! },
+      mode.eps,
+    ),
 });
 
 function checkRunning(op: string, name: string, t: Tensor | null | undefined, c: number) {

@@ -8,6 +8,7 @@ import {
 } from "@tapegrad/core";
 import { groupNormBackward, normalizeGroups } from "../kernels/channel-norm-kernels.js";
 import { checkFloatInput, checkParam, floatArray, fromAccumulator } from "./layer-norm.js";
+import { groupNormComposed } from "./norm-composed.js";
 
 interface GroupNormSaved {
   x: Tensor;
@@ -25,8 +26,6 @@ type GroupNormArgs = [Tensor, Tensor | null, Tensor | null, number, number];
 
 const groupNormOp = defineOp<GroupNormArgs, Tensor, GroupNormSaved>({
   name: "groupNorm",
-  // A kernel backward with no recorded form yet: createGraph through it is an error.
-  onceDifferentiable: true,
   forward(ctx, x, weight, bias, groups, eps) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;
@@ -81,6 +80,7 @@ const groupNormOp = defineOp<GroupNormArgs, Tensor, GroupNormSaved>({
       null,
     ];
   },
+  composed: (_ctx, x, weight, bias, groups, eps) => groupNormComposed(x, weight, bias, groups, eps),
 });
 
 /**

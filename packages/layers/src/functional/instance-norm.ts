@@ -14,6 +14,7 @@ import {
   normalizeGroups,
 } from "../kernels/channel-norm-kernels.js";
 import { checkFloatInput, checkParam, floatArray, fromAccumulator } from "./layer-norm.js";
+import { instanceNormComposed } from "./norm-composed.js";
 
 export interface InstanceNormFunctionalOptions {
   /**
@@ -49,8 +50,6 @@ type InstanceNormArgs = [Tensor, Tensor | null, Tensor | null, Tensor | null, Te
 
 const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSaved>({
   name: "instanceNorm",
-  // A kernel backward with no recorded form yet: createGraph through it is an error.
-  onceDifferentiable: true,
   forward(ctx, x, weight, bias, runningMean, runningVar, mode) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;
@@ -132,6 +131,14 @@ const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSaved>({
       null,
     ];
   },
+  composed: (_ctx, x, weight, bias, runningMean, runningVar, mode) =>
+    instanceNormComposed(
+      x,
+      weight,
+      bias,
+      mode.inputStats ? null : { mean: runningMean!, var: runningVar! },
+      mode.eps,
+    ),
 });
 
 function checkRunning(op: string, name: string, t: Tensor | null | undefined, c: number) {

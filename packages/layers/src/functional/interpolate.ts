@@ -1,5 +1,6 @@
-import { defineOp, fmtShape, type Tensor, zeros } from "@tapegrad/core";
+import { fmtShape, type Tensor, zeros } from "@tapegrad/core";
 import { checkTensor } from "../check.js";
+import { linearPair } from "./linear-pair.js";
 
 export type InterpolateMode = "nearest" | "linear" | "bilinear";
 
@@ -100,18 +101,17 @@ interface ResampleSaved {
 
 /**
  * y[p, oy, ox] = Σ_{a,b ∈ {0,1}} ly_a[oy]·lx_b[ox]·x[p, iy_a[oy], ix_b[ox]] over every plane p.
- * It is linear in x, so the backward scatters dy with the same weights:
- *   dx[p, iy_a[oy], ix_b[ox]] += ly_a[oy]·lx_b[ox]·dy[p, oy, ox].
+ * It is linear in x: it and its adjoint, which scatters dy with the same weights,
+ *   dx[p, iy_a[oy], ix_b[ox]] += ly_a[oy]·lx_b[ox]·dy[p, oy, ox],
+ * are each other's backward.
  */
-const resampleOp = defineOp<[Tensor, Axis, Axis], Tensor, ResampleSaved>({
-  name: "interpolate",
-  // A kernel backward with no recorded form yet: createGraph through it is an error.
-  onceDifferentiable: true,
-  forward(ctx, x, ay, ax) {
+const [resampleOp] = linearPair<ResampleSaved>(
+  "interpolate",
+  "interpolateAdjoint",
+  (x, { ay, ax }) => {
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const oh = ay.i0.length;
     const ow = ax.i0.length;
-    ctx.save({ shape: x.shape, ay, ax });
     const out = zeros([n, c, oh, ow], { dtype: x.dtype });
     const src = x.data;
     const dst = out.data;
@@ -136,8 +136,7 @@ const resampleOp = defineOp<[Tensor, Axis, Axis], Tensor, ResampleSaved>({
     }
     return out;
   },
-  backward(ctx, dy) {
-    const { shape, ay, ax } = ctx.saved;
+  (dy, { shape, ay, ax }) => {
     const [n, c, h, w] = shape as [number, number, number, number];
     const oh = ay.i0.length;
     const ow = ax.i0.length;
@@ -164,9 +163,9 @@ const resampleOp = defineOp<[Tensor, Axis, Axis], Tensor, ResampleSaved>({
         }
       }
     }
-    return [dx];
+    return dx;
   },
-});
+);
 
 function perAxis(
   name: string,
@@ -247,8 +246,12 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
       : linearAxis(inSizes[i]!, outSizes[i]!, scales[i]!, alignCorners ?? false);
   const [n, c] = x.shape as [number, number];
   if (dims === 1) {
-    const y = resampleOp(x.reshape(n, c, 1, inSizes[0]!), identityAxis(), axis(0));
+    const y = resampleOp(x.reshape(n, c, 1, inSizes[0]!), {
+      shape: [n, c, 1, inSizes[0]!],
+      ay: identityAxis(),
+      ax: axis(0),
+    });
     return y.reshape(n, c, outSizes[0]!);
   }
-  return resampleOp(x, axis(0), axis(1));
+  return resampleOp(x, { shape: x.shape, ay: axis(0), ax: axis(1) });
 }

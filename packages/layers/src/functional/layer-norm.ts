@@ -8,6 +8,7 @@ import {
   kernels,
   Tensor,
 } from "@tapegrad/core";
+import { rowNormComposed } from "./norm-composed.js";
 
 // ---- argument checks and small helpers shared by the functional norms ----
 
@@ -98,8 +99,6 @@ type RowNormArgs = [Tensor, Tensor | null, Tensor | null, readonly number[], num
 export function makeRowNormOp(name: string, centered: boolean) {
   return defineOp<RowNormArgs, Tensor, RowNormSaved>({
     name,
-    // A kernel backward with no recorded form yet: createGraph through it is an error.
-    onceDifferentiable: true,
     forward(ctx, x, weight, bias, normalizedShape, eps) {
       const dtype = x.dtype as FloatDType;
       const { rows, cols } = rowsAndCols(name, x.shape, normalizedShape);
@@ -142,6 +141,8 @@ export function makeRowNormOp(name: string, centered: boolean) {
         null,
       ];
     },
+    composed: (_ctx, x, weight, bias, normalizedShape, eps) =>
+      rowNormComposed(x, weight, bias, normalizedShape, eps, centered),
   });
 }
 

@@ -1,5 +1,6 @@
 import { defineOp, type FloatArray, type FloatDType, fmtShape, Tensor } from "@tapegrad/core";
 import { checkFloatInput, floatArray } from "./layer-norm.js";
+import { localResponseNormComposed } from "./norm-composed.js";
 
 interface LrnParams {
   size: number;
@@ -29,8 +30,6 @@ function windowOf(ch: number, c: number, size: number): [number, number] {
 // y_c = x_c·b_c^(−β) with b_c = k + (α/size)·Σ_{c'∈W(c)} x_{c'}², on each (sample, position).
 const lrnOp = defineOp<[Tensor, LrnParams], Tensor, LrnSaved>({
   name: "localResponseNorm",
-  // A kernel backward with no recorded form yet: createGraph through it is an error.
-  onceDifferentiable: true,
   forward(ctx, x, p) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;
@@ -90,6 +89,7 @@ const lrnOp = defineOp<[Tensor, LrnParams], Tensor, LrnSaved>({
     }
     return [new Tensor(dx, x.shape, dtype), null];
   },
+  composed: (_ctx, x, p) => localResponseNormComposed(x, p),
 });
 
 /**

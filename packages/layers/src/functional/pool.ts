@@ -1,7 +1,8 @@
-import { defineOp, fmtShape, type Tensor, zeros } from "@tapegrad/core";
+import { defineOp, fmtShape, type GradientList, type Tensor, zeros } from "@tapegrad/core";
 import { checkTensor } from "../check.js";
 import { single } from "./conv.js";
 import { pair } from "./im2col.js";
+import { linearPair, routeScatter } from "./linear-pair.js";
 
 /** One pooling window over (N, C, H, W), resolved per axis ([H, W]). */
 interface PoolGeometry {
@@ -108,8 +109,6 @@ function poolGeometry(
 const maxPoolOp = defineOp<[Tensor, PoolGeometry], Tensor, { g: PoolGeometry; argmax: Int32Array }>(
   {
     name: "maxPool2d",
-    // A kernel backward with no recorded form yet: createGraph through it is an error.
-    onceDifferentiable: true,
     forward(ctx, x, g) {
       const out = zeros([g.n, g.c, g.oh, g.ow], { dtype: x.dtype });
       const argmax = new Int32Array(out.size);
@@ -144,15 +143,10 @@ const maxPoolOp = defineOp<[Tensor, PoolGeometry], Tensor, { g: PoolGeometry; ar
       ctx.save({ g, argmax });
       return out;
     },
-    backward(ctx, dy) {
+    backward: (ctx, dy): GradientList => {
       const { g, argmax } = ctx.saved;
-      const dx = zeros([g.n, g.c, g.h, g.w], { dtype: dy.dtype });
-      const d = dx.data;
-      for (let k = 0; k < argmax.length; k++) {
-        const at = argmax[k]!;
-        if (at >= 0) d[at] = d[at]! + dy.data[k]!;
-      }
-      return [dx];
+      const inShape = [g.n, g.c, g.h, g.w];
+      return [routeScatter(dy, { inShape, outShape: dy.shape, from: argmax })];
     },
   },
 );
@@ -184,13 +178,12 @@ function avgDivisors(g: PoolGeometry, includePad: boolean, override: number | nu
   return out;
 }
 
-// d(avgpool): each output spreads dy/divisor over the input positions of its window.
-const avgPoolOp = defineOp<[Tensor, PoolGeometry, Float64Array], Tensor, AvgSaved>({
-  name: "avgPool2d",
-  // A kernel backward with no recorded form yet: createGraph through it is an error.
-  onceDifferentiable: true,
-  forward(ctx, x, g, divisor) {
-    ctx.save({ g, divisor });
+// Average pooling is linear in x: it and its adjoint (each output spreading dy/divisor over its
+// window) are each other's backward.
+const [avgPoolOp] = linearPair<AvgSaved>(
+  "avgPool2d",
+  "avgPool2dAdjoint",
+  (x, { g, divisor }) => {
     const out = zeros([g.n, g.c, g.oh, g.ow], { dtype: x.dtype });
     const src = x.data;
     const dst = out.data;
@@ -213,8 +206,7 @@ const avgPoolOp = defineOp<[Tensor, PoolGeometry, Float64Array], Tensor, AvgSave
     }
     return out;
   },
-  backward(ctx, dy) {
-    const { g, divisor } = ctx.saved;
+  (dy, { g, divisor }) => {
     const dx = zeros([g.n, g.c, g.h, g.w], { dtype: dy.dtype });
     const d = dx.data;
     let k = 0;
@@ -233,9 +225,9 @@ const avgPoolOp = defineOp<[Tensor, PoolGeometry, Float64Array], Tensor, AvgSave
         }
       }
     }
-    return [dx];
+    return dx;
   },
-});
+);
 
 function checkInput(op: string, x: unknown, dims: 1 | 2): Tensor {
   checkTensor(op, "input", x);
@@ -278,7 +270,7 @@ export function avgPool2d(
     throw new Error(`${op}: divisorOverride must be a positive integer, got ${override}`);
   }
   const g = poolGeometry(op, x, k, s, p, [1, 1], options.ceilMode ?? false, false);
-  return avgPoolOp(x, g, avgDivisors(g, options.countIncludePad ?? true, override));
+  return avgPoolOp(x, { g, divisor: avgDivisors(g, options.countIncludePad ?? true, override) });
 }
 
 /** 1-D max pooling over [N, C, L] (torch.nn.functional.max_pool1d). */
@@ -305,9 +297,8 @@ export function avgPool1d(x: Tensor, kernelSize: number, options: AvgPool1dOptio
   const [n, c, l] = x.shape as [number, number, number];
   const x4 = x.reshape(n, c, 1, l);
   const g = poolGeometry(op, x4, [1, k], [1, s], [0, p], [1, 1], options.ceilMode ?? false, true);
-  return avgPoolOp(x4, g, avgDivisors(g, options.countIncludePad ?? true, null)).reshape(
-    n,
-    c,
-    g.ow,
-  );
+  return avgPoolOp(x4, {
+    g,
+    divisor: avgDivisors(g, options.countIncludePad ?? true, null),
+  }).reshape(n, c, g.ow);
 }
