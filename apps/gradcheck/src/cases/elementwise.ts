@@ -3,12 +3,12 @@ import { avoiding, bool, type GradcheckCase, gen, onGrid, positive, rn } from ".
 
 const S = [2, 3, 4];
 
-function unary(
-  op: T.OpName,
+function unary<K extends T.OpName>(
+  op: K,
   seed: number,
   fn: (x: T.Tensor) => T.Tensor,
   make?: (g: T.Generator) => T.Tensor,
-): GradcheckCase {
+): GradcheckCase<K> {
   return {
     name: `${op}`,
     op,
@@ -21,7 +21,7 @@ function unary(
 }
 
 // Kinks and singularities are kept away from the inputs by construction.
-const unaryCases: GradcheckCase[] = [
+const unaryCases = [
   unary("neg", 1, (x) => x.neg()),
   unary(
     "abs",
@@ -96,15 +96,15 @@ const unaryCases: GradcheckCase[] = [
     ),
     name: "clamp max only",
   },
-];
+] satisfies readonly GradcheckCase[];
 
-function binary(
-  op: T.OpName,
+function binary<K extends T.OpName>(
+  op: K,
   seed: number,
   fn: (a: T.Tensor, b: T.Tensor) => T.Tensor,
   make: (g: T.Generator) => [T.Tensor, T.Tensor] = (g) => [rn(g, [3, 1, 4]), rn(g, [2, 4])],
   suffix = "broadcast [3,1,4]·[2,4]",
-): GradcheckCase {
+): GradcheckCase<K> {
   return {
     name: `${op} ${suffix}`,
     op,
@@ -116,7 +116,7 @@ function binary(
   };
 }
 
-const binaryCases: GradcheckCase[] = [
+const binaryCases = [
   binary("add", 31, (a, b) => a.add(b)),
   binary(
     "add",
@@ -195,6 +195,6 @@ const binaryCases: GradcheckCase[] = [
       };
     },
   },
-];
+] satisfies readonly GradcheckCase[];
 
-export const elementwiseCases: GradcheckCase[] = [...unaryCases, ...binaryCases];
+export const elementwiseCases = [...unaryCases, ...binaryCases];

@@ -10,11 +10,12 @@ import { poolCases } from "./pool.js";
 import { recurrentCases } from "./recurrent.js";
 import { reduceCases } from "./reduce.js";
 import { shapeCases } from "./shape.js";
+import type { DifferentiableOpName } from "@tapegrad/core";
 import type { GradcheckCase } from "./types.js";
 
 export type { CheckFn, GradcheckCase } from "./types.js";
 
-export const coreCases: GradcheckCase[] = [
+const core = [
   ...elementwiseCases,
   ...reduceCases,
   ...shapeCases,
@@ -22,6 +23,13 @@ export const coreCases: GradcheckCase[] = [
   ...nnCases,
   ...lossCases,
 ];
+
+/** The differentiable ops no core case covers: `never`, or this file does not compile. */
+type MissingCases = Exclude<DifferentiableOpName, NonNullable<(typeof core)[number]["op"]>>;
+/** A case for every differentiable op: a new op without one is a compile error naming it. */
+const everyOpHasACase: [MissingCases] extends [never] ? true : { missing: MissingCases } = true;
+
+export const coreCases: GradcheckCase[] = everyOpHasACase ? core : [];
 
 export const layerCases: GradcheckCase[] = [
   ...normCases,

@@ -1,16 +1,16 @@
 import * as T from "@tapegrad/core";
 import { bool, type GradcheckCase, gen, int32, positive, rn } from "./types.js";
 
-function c(
-  op: T.OpName,
+function c<K extends T.OpName>(
+  op: K,
   name: string,
   build: GradcheckCase["build"],
   options?: GradcheckCase["options"],
-): GradcheckCase {
+): GradcheckCase<K> {
   return { name, op, group: "core", build, ...(options ? { options } : {}) };
 }
 
-export const linalgCases: GradcheckCase[] = [
+export const linalgCases = [
   c("matmul", "matmul 2-D [3,4]·[4,2]", () => {
     const g = gen(101);
     return { fn: (a, b) => a.matmul(b), inputs: [rn(g, [3, 4]), rn(g, [4, 2])] };
@@ -51,9 +51,9 @@ export const linalgCases: GradcheckCase[] = [
     const g = gen(106);
     return { fn: (x, w) => T.linear(x, w), inputs: [rn(g, [4]), rn(g, [3, 4])] };
   }),
-];
+] satisfies readonly GradcheckCase[];
 
-export const nnCases: GradcheckCase[] = [
+export const nnCases = [
   c("attention", "attention 2 heads, L 3 ≠ S 4, float key mask, weights used", () => {
     const g = gen(116);
     const mask = rn(g, [2, 1, 1, 4], { grad: false });
@@ -125,9 +125,9 @@ export const nnCases: GradcheckCase[] = [
     fn: (x) => T.dropout(x, 0.4, true, new T.Generator(7)),
     inputs: [rn(gen(119), [3, 5])],
   })),
-];
+] satisfies readonly GradcheckCase[];
 
-export const lossCases: GradcheckCase[] = [
+export const lossCases = [
   c("nllLoss", "nllLoss mean over logSoftmax", () => {
     const t = int32([0, 3, 2], [3]);
     return { fn: (x) => T.nllLoss(x.logSoftmax(1), t), inputs: [rn(gen(121), [3, 4])] };
@@ -178,4 +178,4 @@ export const lossCases: GradcheckCase[] = [
       inputs: [rn(g, [2, 3]), rn(g, [2, 3])],
     };
   }),
-];
+] satisfies readonly GradcheckCase[];

@@ -3,13 +3,13 @@ import { distinct, type GradcheckCase, gen, rn } from "./types.js";
 
 type Reducer = (x: T.Tensor) => T.Tensor;
 
-function reduce(
-  op: T.OpName,
+function reduce<K extends T.OpName>(
+  op: K,
   seed: number,
   label: string,
   fn: Reducer,
   make?: (g: T.Generator) => T.Tensor,
-): GradcheckCase {
+): GradcheckCase<K> {
   return {
     name: `${op} ${label}`,
     op,
@@ -24,7 +24,7 @@ function reduce(
 // max/min use distinct values (0.1 apart) so no tie sits within a finite-difference step.
 const X = (g: T.Generator) => distinct(g, [2, 3, 4]);
 
-export const reduceCases: GradcheckCase[] = [
+export const reduceCases = [
   reduce("sum", 51, "all", (x) => x.sum()),
   reduce("sum", 52, "dim 1", (x) => x.sum(1)),
   reduce("sum", 53, "dims [0,-1] keepdim", (x) => x.sum([0, -1], true)),
@@ -54,4 +54,4 @@ export const reduceCases: GradcheckCase[] = [
     group: "core",
     build: () => ({ fn: (x) => x.std(2), inputs: [rn(gen(68), [2, 3, 4])] }),
   },
-];
+] satisfies readonly GradcheckCase[];

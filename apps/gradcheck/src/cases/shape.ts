@@ -1,16 +1,16 @@
 import * as T from "@tapegrad/core";
 import { type GradcheckCase, gen, int32, rn } from "./types.js";
 
-function one(
-  op: T.OpName | undefined,
+function one<K extends T.OpName>(
+  op: K | null,
   seed: number,
   name: string,
   shape: number[],
   fn: (x: T.Tensor) => T.Tensor | T.Tensor[],
-): GradcheckCase {
+): GradcheckCase<K> {
   return {
     name,
-    ...(op ? { op } : {}),
+    ...(op !== null ? { op } : {}),
     group: "core",
     build: () => ({ fn, inputs: [rn(gen(seed), shape)] }),
   };
@@ -24,7 +24,7 @@ function weighted(y: T.Tensor): T.Tensor {
   return y.mul(w);
 }
 
-export const shapeCases: GradcheckCase[] = [
+export const shapeCases = [
   one("reshape", 71, "reshape [2,3,4] → [4,-1]", [2, 3, 4], (x) => weighted(x.reshape(4, -1))),
   one("transpose", 72, "transpose dims 0,-1", [2, 3, 4], (x) => weighted(x.transpose(0, -1))),
   one("permute", 73, "permute [2,0,1]", [2, 3, 4], (x) => weighted(x.permute(2, 0, 1))),
@@ -33,12 +33,12 @@ export const shapeCases: GradcheckCase[] = [
   one("slice", 76, "slice dim -1 step 2, negative start", [2, 3, 5], (x) =>
     weighted(x.slice(-1, -4, null, 2)),
   ),
-  one(undefined, 77, "narrow / split / chunk (composites of slice)", [4, 6], (x) => {
+  one<never>(null, 77, "narrow / split / chunk (composites of slice)", [4, 6], (x) => {
     const [a, b] = x.split([2, 4], 1) as [T.Tensor, T.Tensor];
     const c = x.chunk(2, 0)[1]!;
     return [weighted(a), b.narrow(0, 1, 2).mul(3), c.square()];
   }),
-  one(undefined, 78, "flatten / squeeze / unsqueeze (composites of reshape)", [2, 1, 3], (x) =>
+  one<never>(null, 78, "flatten / squeeze / unsqueeze (composites of reshape)", [2, 1, 3], (x) =>
     weighted(x.squeeze(1).unsqueeze(0).flatten()),
   ),
   {
@@ -165,4 +165,4 @@ export const shapeCases: GradcheckCase[] = [
     }),
     options: { eps: 1e-3, atol: 1e-3, rtol: 1e-3 },
   },
-];
+] satisfies readonly GradcheckCase[];

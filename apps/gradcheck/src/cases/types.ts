@@ -9,10 +9,13 @@ import {
 
 export type CheckFn = (...inputs: Tensor[]) => Tensor | Tensor[];
 
-export interface GradcheckCase {
+export interface GradcheckCase<K extends OpName = OpName> {
   name: string;
-  /** The registry op this case covers (the coverage test insists every differentiable op has one). */
-  op?: OpName;
+  /**
+   * The registry op this case covers. The compiler insists every differentiable op has a case
+   * (see index.ts): keep the literal, i.e. build case lists with `satisfies`, not a type annotation.
+   */
+  op?: K;
   group: "core" | "layers";
   /** Layer classes (by export name) or functional ops this case covers. */
   layers?: readonly string[];

@@ -38,7 +38,7 @@ function eachWindow(
 
 // Adaptive average pooling is linear in x: it and its adjoint (each output spreading
 // dy/|window| over its window) are each other's backward.
-const [adaptiveAvgPoolOp] = linearPair<AdaptiveGeometry>(
+export const [adaptiveAvgPoolOp, adaptiveAvgPoolAdjointOp] = linearPair<AdaptiveGeometry>(
   "adaptiveAvgPool2d",
   "adaptiveAvgPool2dAdjoint",
   (x, g) => {
@@ -68,7 +68,7 @@ const [adaptiveAvgPoolOp] = linearPair<AdaptiveGeometry>(
 
 // d(adaptive max) routes each output's gradient to the position that won its window (the first
 // on ties, as PyTorch; a NaN wins).
-const adaptiveMaxPoolOp = defineOp<
+export const adaptiveMaxPoolOp = defineOp<
   [Tensor, number, number],
   Tensor,
   { g: AdaptiveGeometry; argmax: Int32Array }

@@ -84,8 +84,8 @@ function makeAddNormOp(name: string, centered: boolean) {
   });
 }
 
-const addLayerNormOp = makeAddNormOp("addLayerNorm", true);
-const addRmsNormOp = makeAddNormOp("addRmsNorm", false);
+export const addLayerNormOp = makeAddNormOp("addLayerNorm", true);
+export const addRmsNormOp = makeAddNormOp("addRmsNorm", false);
 
 function checkPair(op: string, x: Tensor, residual: Tensor): FloatDType {
   const dtype = checkFloatInput(op, x);

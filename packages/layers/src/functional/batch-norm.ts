@@ -44,7 +44,7 @@ interface Mode {
 /** (x, weight, bias, runningMean, runningVar, mode), already checked. */
 type BatchNormArgs = [Tensor, Tensor | null, Tensor | null, Tensor | null, Tensor | null, Mode];
 
-const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
+export const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
   name: "batchNorm",
   forward(ctx, x, weight, bias, runningMean, runningVar, mode) {
     const dtype = x.dtype as FloatDType;

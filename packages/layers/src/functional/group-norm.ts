@@ -24,7 +24,7 @@ interface GroupNormSaved {
 /** (x, weight, bias, numGroups, eps), already checked. */
 type GroupNormArgs = [Tensor, Tensor | null, Tensor | null, number, number];
 
-const groupNormOp = defineOp<GroupNormArgs, Tensor, GroupNormSaved>({
+export const groupNormOp = defineOp<GroupNormArgs, Tensor, GroupNormSaved>({
   name: "groupNorm",
   forward(ctx, x, weight, bias, groups, eps) {
     const dtype = x.dtype as FloatDType;

@@ -33,4 +33,5 @@ export {
   maxPool2d,
   type Pool2dOptions,
 } from "./pool.js";
+export { layerOpRegistry } from "./registry.js";
 export { rmsNorm } from "./rms-norm.js";

@@ -48,7 +48,7 @@ interface Mode {
 /** (x, weight, bias, runningMean, runningVar, mode), already checked. */
 type InstanceNormArgs = [Tensor, Tensor | null, Tensor | null, Tensor | null, Tensor | null, Mode];
 
-const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSaved>({
+export const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSaved>({
   name: "instanceNorm",
   forward(ctx, x, weight, bias, runningMean, runningVar, mode) {
     const dtype = x.dtype as FloatDType;

@@ -105,7 +105,7 @@ interface ResampleSaved {
  *   dx[p, iy_a[oy], ix_b[ox]] += ly_a[oy]·lx_b[ox]·dy[p, oy, ox],
  * are each other's backward.
  */
-const [resampleOp] = linearPair<ResampleSaved>(
+export const [resampleOp, resampleAdjointOp] = linearPair<ResampleSaved>(
   "interpolate",
   "interpolateAdjoint",
   (x, { ay, ax }) => {

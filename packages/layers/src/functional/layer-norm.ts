@@ -146,7 +146,7 @@ export function makeRowNormOp(name: string, centered: boolean) {
   });
 }
 
-const layerNormOp = makeRowNormOp("layerNorm", true);
+export const layerNormOp = makeRowNormOp("layerNorm", true);
 
 /**
  * Layer normalization over the trailing `normalizedShape` dims, as torch.nn.functional.layer_norm:

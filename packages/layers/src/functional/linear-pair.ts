@@ -4,6 +4,7 @@ import {
   type FloatDType,
   type ForwardContext,
   type GradientList,
+  type Op,
   Tensor,
 } from "@tapegrad/core";
 
@@ -20,7 +21,7 @@ export function linearPair<P>(
   adjointName: string,
   map: LinearMap<P>,
   adjoint: LinearMap<P>,
-): [(x: Tensor, p: P) => Tensor, (dy: Tensor, p: P) => Tensor] {
+): [Op<[Tensor, P], Tensor, string, true>, Op<[Tensor, P], Tensor, string, true>] {
   const forwardOp = defineOp<[Tensor, P], Tensor, P>({
     name,
     forward(ctx: ForwardContext<P>, x, p) {

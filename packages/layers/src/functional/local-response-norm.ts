@@ -28,7 +28,7 @@ function windowOf(ch: number, c: number, size: number): [number, number] {
 }
 
 // y_c = x_c·b_c^(−β) with b_c = k + (α/size)·Σ_{c'∈W(c)} x_{c'}², on each (sample, position).
-const lrnOp = defineOp<[Tensor, LrnParams], Tensor, LrnSaved>({
+export const lrnOp = defineOp<[Tensor, LrnParams], Tensor, LrnSaved>({
   name: "localResponseNorm",
   forward(ctx, x, p) {
     const dtype = x.dtype as FloatDType;

@@ -106,50 +106,52 @@ function poolGeometry(
 
 // d(maxpool) routes each output's gradient to the input position that won (the first on ties,
 // as PyTorch; a NaN wins).
-const maxPoolOp = defineOp<[Tensor, PoolGeometry], Tensor, { g: PoolGeometry; argmax: Int32Array }>(
-  {
-    name: "maxPool2d",
-    forward(ctx, x, g) {
-      const out = zeros([g.n, g.c, g.oh, g.ow], { dtype: x.dtype });
-      const argmax = new Int32Array(out.size);
-      const src = x.data;
-      const dst = out.data;
-      let k = 0;
-      for (let plane = 0; plane < g.n * g.c; plane++) {
-        const base = plane * g.h * g.w;
-        for (let oy = 0; oy < g.oh; oy++) {
-          for (let ox = 0; ox < g.ow; ox++, k++) {
-            let best = Number.NEGATIVE_INFINITY;
-            let at = -1;
-            search: for (let ky = 0; ky < g.k[0]; ky++) {
-              const iy = oy * g.s[0] - g.p[0] + ky * g.d[0];
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.k[1]; kx++) {
-                const ix = ox * g.s[1] - g.p[1] + kx * g.d[1];
-                if (ix < 0 || ix >= g.w) continue;
-                const v = src[base + iy * g.w + ix]!;
-                if (v > best || at < 0 || v !== v) {
-                  best = v;
-                  at = base + iy * g.w + ix;
-                  if (v !== v) break search;
-                }
+export const maxPoolOp = defineOp<
+  [Tensor, PoolGeometry],
+  Tensor,
+  { g: PoolGeometry; argmax: Int32Array }
+>({
+  name: "maxPool2d",
+  forward(ctx, x, g) {
+    const out = zeros([g.n, g.c, g.oh, g.ow], { dtype: x.dtype });
+    const argmax = new Int32Array(out.size);
+    const src = x.data;
+    const dst = out.data;
+    let k = 0;
+    for (let plane = 0; plane < g.n * g.c; plane++) {
+      const base = plane * g.h * g.w;
+      for (let oy = 0; oy < g.oh; oy++) {
+        for (let ox = 0; ox < g.ow; ox++, k++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          search: for (let ky = 0; ky < g.k[0]; ky++) {
+            const iy = oy * g.s[0] - g.p[0] + ky * g.d[0];
+            if (iy < 0 || iy >= g.h) continue;
+            for (let kx = 0; kx < g.k[1]; kx++) {
+              const ix = ox * g.s[1] - g.p[1] + kx * g.d[1];
+              if (ix < 0 || ix >= g.w) continue;
+              const v = src[base + iy * g.w + ix]!;
+              if (v > best || at < 0 || v !== v) {
+                best = v;
+                at = base + iy * g.w + ix;
+                if (v !== v) break search;
               }
             }
-            dst[k] = best;
-            argmax[k] = at;
           }
+          dst[k] = best;
+          argmax[k] = at;
         }
       }
-      ctx.save({ g, argmax });
-      return out;
-    },
-    backward: (ctx, dy): GradientList => {
-      const { g, argmax } = ctx.saved;
-      const inShape = [g.n, g.c, g.h, g.w];
-      return [routeScatter(dy, { inShape, outShape: dy.shape, from: argmax })];
-    },
+    }
+    ctx.save({ g, argmax });
+    return out;
   },
-);
+  backward: (ctx, dy): GradientList => {
+    const { g, argmax } = ctx.saved;
+    const inShape = [g.n, g.c, g.h, g.w];
+    return [routeScatter(dy, { inShape, outShape: dy.shape, from: argmax })];
+  },
+});
 
 interface AvgSaved {
   g: PoolGeometry;
@@ -180,7 +182,7 @@ function avgDivisors(g: PoolGeometry, includePad: boolean, override: number | nu
 
 // Average pooling is linear in x: it and its adjoint (each output spreading dy/divisor over its
 // window) are each other's backward.
-const [avgPoolOp] = linearPair<AvgSaved>(
+export const [avgPoolOp, avgPoolAdjointOp] = linearPair<AvgSaved>(
   "avgPool2d",
   "avgPool2dAdjoint",
   (x, { g, divisor }) => {

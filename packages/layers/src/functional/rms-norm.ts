@@ -1,7 +1,7 @@
 import { fmtShape, machineEpsilon, type Tensor } from "@tapegrad/core";
 import { checkFloatInput, checkParam, makeRowNormOp, rowsAndCols } from "./layer-norm.js";
 
-const rmsNormOp = makeRowNormOp("rmsNorm", false);
+export const rmsNormOp = makeRowNormOp("rmsNorm", false);
 
 /**
  * Root-mean-square normalization over the trailing `normalizedShape` dims, as
