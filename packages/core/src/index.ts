@@ -116,4 +116,4 @@ export {
   shapesEqual,
   stridesOf,
 } from "./shape.js";
-export { type NestedArray, Tensor, type TensorLike } from "./tensor.js";
+export { isTensor, type NestedArray, Tensor, type TensorLike } from "./tensor.js";

@@ -61,6 +61,7 @@ export {
   type GroupNormOptions,
   LayerNorm,
   type LayerNormOptions,
+  type NormForwardOptions,
   RMSNorm,
   type RMSNormOptions,
 } from "./modules/norm.js";

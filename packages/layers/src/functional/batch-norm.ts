@@ -5,10 +5,12 @@ import {
   channelMeanVar,
   normalizeChannels,
 } from "../kernels/channel-norm-kernels.js";
-import { checkFloatInput, checkParam, floatArray, fromAccumulator } from "./layer-norm.js";
+import { channelGradList, channelGrads } from "./channel-grads.js";
+import { checkFloatInput, checkParam, floatArray } from "./layer-norm.js";
 import { batchNormComposed } from "./norm-composed.js";
 
-export interface BatchNormOptions {
+/** Options of the functional batchNorm (the module's are BatchNormOptions). */
+export interface BatchNormFunctionalOptions {
   /** Normalize with batch statistics (and update the running ones). Default false, as PyTorch. */
   training?: boolean;
   /**
@@ -98,10 +100,7 @@ export const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
   // Running statistics are constants: dx = γ·invstd·dy.  Both: dγ = Σ dy·x̂, dβ = Σ dy.
   backward(ctx, dy) {
     const { x, weight, mean, invstd, n, c, s, training } = ctx.saved;
-    const dtype = x.dtype as FloatDType;
-    const dx = ctx.needsInputGrad(0) ? floatArray(dtype, x.size) : null;
-    const dweight = weight !== null && ctx.needsInputGrad(1) ? new Float64Array(c) : null;
-    const dbias = ctx.needsInputGrad(2) ? new Float64Array(c) : null;
+    const grads = channelGrads(ctx, x, weight, c);
     batchNormBackward(
       x.data as FloatArray,
       dy.data as FloatArray,
@@ -112,16 +111,9 @@ export const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
       invstd,
       (weight?.data as FloatArray | undefined) ?? null,
       training,
-      { dx, dweight, dbias },
+      grads,
     );
-    return [
-      dx === null ? null : new Tensor(dx, x.shape, dtype),
-      dweight === null ? null : fromAccumulator(dweight, [c], dtype),
-      dbias === null ? null : fromAccumulator(dbias, [c], dtype),
-      null,
-      null,
-      null,
-    ];
+    return channelGradList(grads, x, 2); // runningMean, runningVar: constants
   },
   composed: (_ctx, x, weight, bias, runningMean, runningVar, mode) =>
     batchNormComposed(
@@ -159,7 +151,7 @@ export function batchNorm(
   runningVar: Tensor | null,
   weight?: Tensor | null,
   bias?: Tensor | null,
-  options: BatchNormOptions = {},
+  options: BatchNormFunctionalOptions = {},
 ): Tensor {
   const op = "batchNorm";
   const dtype = checkFloatInput(op, x);

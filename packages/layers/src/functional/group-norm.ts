@@ -7,7 +7,8 @@ import {
   Tensor,
 } from "@tapegrad/core";
 import { groupNormBackward, normalizeGroups } from "../kernels/channel-norm-kernels.js";
-import { checkFloatInput, checkParam, floatArray, fromAccumulator } from "./layer-norm.js";
+import { channelGradList, channelGrads } from "./channel-grads.js";
+import { checkFloatInput, checkParam, floatArray } from "./layer-norm.js";
 import { groupNormComposed } from "./norm-composed.js";
 
 interface GroupNormSaved {
@@ -56,10 +57,7 @@ export const groupNormOp = defineOp<GroupNormArgs, Tensor, GroupNormSaved>({
   //   dx = rstd·(g − mean(g) − x̂·mean(g·x̂)),  dγ[c] = Σ_{n,s} dy·x̂,  dβ[c] = Σ_{n,s} dy.
   backward(ctx, dy) {
     const { x, weight, mean, rstd, n, c, s, groups } = ctx.saved;
-    const dtype = x.dtype as FloatDType;
-    const dx = ctx.needsInputGrad(0) ? floatArray(dtype, x.size) : null;
-    const dweight = weight !== null && ctx.needsInputGrad(1) ? new Float64Array(c) : null;
-    const dbias = ctx.needsInputGrad(2) ? new Float64Array(c) : null;
+    const grads = channelGrads(ctx, x, weight, c);
     groupNormBackward(
       x.data as FloatArray,
       dy.data as FloatArray,
@@ -70,15 +68,9 @@ export const groupNormOp = defineOp<GroupNormArgs, Tensor, GroupNormSaved>({
       mean,
       rstd,
       (weight?.data as FloatArray | undefined) ?? null,
-      { dx, dweight, dbias },
+      grads,
     );
-    return [
-      dx === null ? null : new Tensor(dx, x.shape, dtype),
-      dweight === null ? null : fromAccumulator(dweight, [c], dtype),
-      dbias === null ? null : fromAccumulator(dbias, [c], dtype),
-      null,
-      null,
-    ];
+    return channelGradList(grads, x);
   },
   composed: (_ctx, x, weight, bias, groups, eps) => groupNormComposed(x, weight, bias, groups, eps),
 });

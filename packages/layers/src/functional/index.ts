@@ -1,6 +1,6 @@
 export { adaptiveAvgPool2d, adaptiveMaxPool2d } from "./adaptive-pool.js";
 export { addLayerNorm, addRmsNorm } from "./add-norm.js";
-export { type BatchNormOptions, batchNorm } from "./batch-norm.js";
+export { type BatchNormFunctionalOptions, batchNorm } from "./batch-norm.js";
 export { dropout1d, dropout2d } from "./channel-dropout.js";
 export {
   type Conv1dOptions,

@@ -13,7 +13,8 @@ import {
   normalizeChannels,
   normalizeGroups,
 } from "../kernels/channel-norm-kernels.js";
-import { checkFloatInput, checkParam, floatArray, fromAccumulator } from "./layer-norm.js";
+import { channelGradList, channelGrads } from "./channel-grads.js";
+import { checkFloatInput, checkParam, floatArray } from "./layer-norm.js";
 import { instanceNormComposed } from "./norm-composed.js";
 
 export interface InstanceNormFunctionalOptions {
@@ -110,11 +111,7 @@ export const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSav
   // Both: dγ[c] = Σ_{n,s} dy·x̂,  dβ[c] = Σ_{n,s} dy.
   backward(ctx, dy) {
     const { x, weight, mean, rstd, n, c, s, inputStats } = ctx.saved;
-    const dtype = x.dtype as FloatDType;
-    const dx = ctx.needsInputGrad(0) ? floatArray(dtype, x.size) : null;
-    const dweight = weight !== null && ctx.needsInputGrad(1) ? new Float64Array(c) : null;
-    const dbias = ctx.needsInputGrad(2) ? new Float64Array(c) : null;
-    const grads = { dx, dweight, dbias };
+    const grads = channelGrads(ctx, x, weight, c);
     const xd = x.data as FloatArray;
     const w = (weight?.data as FloatArray | undefined) ?? null;
     if (inputStats) {
@@ -122,14 +119,7 @@ export const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSav
     } else {
       batchNormBackward(xd, dy.data as FloatArray, n, c, s, mean, rstd, w, false, grads);
     }
-    return [
-      dx === null ? null : new Tensor(dx, x.shape, dtype),
-      dweight === null ? null : fromAccumulator(dweight, [c], dtype),
-      dbias === null ? null : fromAccumulator(dbias, [c], dtype),
-      null,
-      null,
-      null,
-    ];
+    return channelGradList(grads, x, 2); // runningMean, runningVar: constants
   },
   composed: (_ctx, x, weight, bias, runningMean, runningVar, mode) =>
     instanceNormComposed(

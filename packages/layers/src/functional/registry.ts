@@ -1,16 +1,14 @@
 import type { OpInfo } from "@tapegrad/core";
 import * as adaptivePool from "./adaptive-pool.js";
-import * as addNorm from "./add-norm.js";
 import * as batchNorm from "./batch-norm.js";
 import * as groupNorm from "./group-norm.js";
 import * as im2col from "./im2col.js";
 import * as instanceNorm from "./instance-norm.js";
 import * as interpolate from "./interpolate.js";
-import * as layerNorm from "./layer-norm.js";
 import * as linearPair from "./linear-pair.js";
 import * as lrn from "./local-response-norm.js";
 import * as pool from "./pool.js";
-import * as rmsNorm from "./rms-norm.js";
+import * as rowNorm from "./row-norm.js";
 import * as splitOp from "./split-op.js";
 
 /**
@@ -20,17 +18,15 @@ import * as splitOp from "./split-op.js";
  */
 const modules = [
   adaptivePool,
-  addNorm,
   batchNorm,
   groupNorm,
   im2col,
   instanceNorm,
   interpolate,
-  layerNorm,
   linearPair,
   lrn,
   pool,
-  rmsNorm,
+  rowNorm,
   splitOp,
 ];
 

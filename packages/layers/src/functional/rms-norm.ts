@@ -1,7 +1,6 @@
 import { fmtShape, machineEpsilon, type Tensor } from "@tapegrad/core";
-import { checkFloatInput, checkParam, makeRowNormOp, rowsAndCols } from "./layer-norm.js";
-
-export const rmsNormOp = makeRowNormOp("rmsNorm", false);
+import { checkFloatInput, checkParam, rowsAndCols } from "./norm-checks.js";
+import { rmsNormOp } from "./row-norm.js";
 
 /**
  * Root-mean-square normalization over the trailing `normalizedShape` dims, as
@@ -24,5 +23,5 @@ export function rmsNorm(
     `normalizedShape ${fmtShape(shape)}`,
     dtype,
   );
-  return rmsNormOp(x, w, null, shape, eps ?? machineEpsilon(dtype));
+  return rmsNormOp(x, null, w, null, shape, eps ?? machineEpsilon(dtype))[0]!;
 }

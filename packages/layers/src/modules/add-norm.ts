@@ -1,5 +1,4 @@
 import type { Tensor } from "@tapegrad/core";
-import { addLayerNorm, addRmsNorm } from "../functional/index.js";
 import { type FactoryOptions, Module, type UnaryModule } from "../module.js";
 import { LayerNorm, RMSNorm } from "./norm.js";
 
@@ -33,10 +32,7 @@ export function fusedAddNorm(
   x: Tensor,
   residual: Tensor,
 ): [Tensor, Tensor] {
-  if (norm instanceof LayerNorm) {
-    return addLayerNorm(x, residual, norm.normalizedShape, norm.weight, norm.bias, norm.eps);
-  }
-  return addRmsNorm(x, residual, norm.normalizedShape, norm.weight, norm.eps);
+  return norm.addAndNorm(x, residual);
 }
 
 /**
@@ -60,6 +56,6 @@ export class AddNorm extends Module {
   }
   forward(x: Tensor): Tensor {
     if (this.placement === "pre") return x.add(this.sublayer.forward(this.norm.forward(x)));
-    return fusedAddNorm(this.norm, this.sublayer.forward(x), x)[0];
+    return this.norm.forward(this.sublayer.forward(x), { residual: x });
   }
 }

@@ -7,12 +7,24 @@ import {
   zeros,
 } from "@tapegrad/core";
 import { checkShapeArg, checkSize } from "../check.js";
-import { batchNorm, groupNorm, layerNorm, rmsNorm } from "../functional/index.js";
+import {
+  addLayerNorm,
+  addRmsNorm,
+  batchNorm,
+  groupNorm,
+  layerNorm,
+  rmsNorm,
+} from "../functional/index.js";
 import { type FactoryOptions, Module } from "../module.js";
 import { reprFields, reprValue } from "../repr.js";
 
 function shapeOf(normalizedShape: number | readonly number[]): number[] {
   return typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+}
+
+/** A residual to add before normalizing: `norm.forward(F(x), { residual: x })` is post-norm. */
+export interface NormForwardOptions {
+  residual?: Tensor | null;
 }
 
 export interface LayerNormOptions extends FactoryOptions {
@@ -42,8 +54,14 @@ export class LayerNorm extends Module {
       affine && (options.bias ?? true) ? zeros(this.normalizedShape, { dtype }) : null,
     );
   }
-  forward(x: Tensor): Tensor {
+  /** norm(x), or norm(x + residual) in one fused pass when a residual is given. */
+  forward(x: Tensor, options: NormForwardOptions = {}): Tensor {
+    if (options.residual) return this.addAndNorm(x, options.residual)[0];
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
+  }
+  /** [norm(x + residual), x + residual] in one pass: the sum is a pre-norm residual stream. */
+  addAndNorm(x: Tensor, residual: Tensor): [Tensor, Tensor] {
+    return addLayerNorm(x, residual, this.normalizedShape, this.weight, this.bias, this.eps);
   }
   override extraRepr(): string {
     const fields = { eps: this.eps, elementwiseAffine: this.weight !== null };
@@ -72,8 +90,14 @@ export class RMSNorm extends Module {
       (options.elementwiseAffine ?? true) ? ones(this.normalizedShape, { dtype }) : null,
     );
   }
-  forward(x: Tensor): Tensor {
+  /** norm(x), or norm(x + residual) in one fused pass when a residual is given. */
+  forward(x: Tensor, options: NormForwardOptions = {}): Tensor {
+    if (options.residual) return this.addAndNorm(x, options.residual)[0];
     return rmsNorm(x, this.normalizedShape, this.weight, this.eps);
+  }
+  /** [norm(x + residual), x + residual] in one pass: the sum is a pre-norm residual stream. */
+  addAndNorm(x: Tensor, residual: Tensor): [Tensor, Tensor] {
+    return addRmsNorm(x, residual, this.normalizedShape, this.weight, this.eps);
   }
   /** The eps in effect for inputs of `dtype`. */
   epsFor(dtype: FloatDType): number {
@@ -148,17 +172,18 @@ abstract class BatchNormBase extends Module {
       );
     }
     const training = this.training || this.runningMean === null;
-    let momentum = this.momentum;
     if (this.training && this.numBatchesTracked !== null) {
       this.numBatchesTracked.data[0] = this.numBatchesTracked.data[0]! + 1;
       this.numBatchesTracked.markModified();
-      // momentum null: a cumulative moving average, factor 1/num_batches_tracked.
-      if (momentum === null) momentum = 1 / this.numBatchesTracked.data[0]!;
     }
+    // momentum null (a cumulative average) is the functional batchNorm's to resolve, from the count.
     return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, {
       training,
-      momentum: momentum ?? 0.1,
+      momentum: this.momentum,
       eps: this.eps,
+      ...(this.numBatchesTracked === null
+        ? {}
+        : { numBatchesTracked: this.numBatchesTracked.data[0]! }),
     });
   }
   override extraRepr(): string {
