@@ -15,11 +15,26 @@ const REPO = "https://github.com/tapegrad/tapegrad";
 const packages = ["core", "layers", "optim", "data"];
 const license = readFileSync(join(root, "LICENSE"), "utf8");
 const work = mkdtempSync(join(tmpdir(), "tapegrad-packs-"));
+/** @type {string[]} */
 const problems = [];
+/** @type {(cmd: string, args: string[], cwd: string) => string} */
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * What a command that `run` threw for had printed (or the error itself, if it printed nothing).
+ * @param {unknown} e
+ */
+const printed = (e) => {
+  const { stdout = "", stderr = "" } = /** @type {{ stdout?: string; stderr?: string }} */ (e);
+  return `${stdout}${stderr}` || String(e);
+};
 
+/**
+ * @param {string} name
+ * @param {Record<string, any>} pkg the packed package.json
+ */
 function checkManifest(name, pkg) {
+  /** @param {string} msg */
   const bad = (msg) => problems.push(`${name}: ${msg}`);
   const text = JSON.stringify(pkg);
   if (text.includes("workspace:")) bad("the packed manifest still has a workspace: range");
@@ -40,7 +55,12 @@ function checkManifest(name, pkg) {
   }
 }
 
+/**
+ * @param {string} name
+ * @param {string} dir the unpacked tarball
+ */
 function checkFiles(name, dir) {
+  /** @param {string} msg */
   const bad = (msg) => problems.push(`${name}: ${msg}`);
   let packedLicense = "";
   try {
@@ -52,11 +72,12 @@ function checkFiles(name, dir) {
   const readme = readFileSync(join(dir, "README.md"), "utf8");
   // npmjs.com resolves no relative link: every Markdown link must be absolute or an anchor.
   for (const m of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
-    const href = m[1];
+    const href = m[1] ?? "";
     if (!/^(https:\/\/|#)/.test(href)) bad(`README link "${href}" is relative`);
   }
 }
 
+/** @type {string[]} */
 const tarballs = [];
 for (const p of packages) {
   const dir = join(root, "packages", p);
@@ -64,10 +85,9 @@ for (const p of packages) {
   const out = join(work, p);
   mkdirSync(out);
   run("pnpm", ["pack", "--pack-destination", out], dir);
-  const tgz = join(
-    out,
-    readdirSync(out).find((f) => f.endsWith(".tgz")),
-  );
+  const packed = readdirSync(out).find((f) => f.endsWith(".tgz"));
+  if (packed === undefined) throw new Error(`check-packs: pnpm pack wrote no tarball for ${name}`);
+  const tgz = join(out, packed);
   run("tar", ["-xzf", tgz, "-C", out], root);
   const pkg = JSON.parse(readFileSync(join(out, "package", "package.json"), "utf8"));
   const before = problems.length;
@@ -80,7 +100,7 @@ for (const p of packages) {
       console.log(`${name}: manifest, LICENSE, README links and attw (all profiles) ok`);
     }
   } catch (e) {
-    problems.push(`${name}: attw found problems\n${e.stdout}${e.stderr}`);
+    problems.push(`${name}: attw found problems\n${printed(e)}`);
   }
   tarballs.push(tgz);
 }
@@ -117,7 +137,7 @@ try {
   if (shape !== "2x1") problems.push(`installed tarballs: Linear(2, 1) on a batch gave ${shape}`);
   else console.log("npm install of the four tarballs: every entry loads with require and import");
 } catch (e) {
-  problems.push(`installing the tarballs with npm failed\n${e.stdout ?? ""}${e.stderr ?? e}`);
+  problems.push(`installing the tarballs with npm failed\n${printed(e)}`);
 }
 
 rmSync(work, { recursive: true, force: true });
