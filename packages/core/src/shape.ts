@@ -57,12 +57,6 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   return out;
 }
 
-export function broadcastMany(op: string, shapes: Shape[]): number[] {
-  let out: number[] = [];
-  for (const s of shapes) out = broadcastShapes(op, out, s);
-  return out;
-}
-
 /** Normalize a possibly negative axis against ndim; throws with the op's name. */
 export function normalizeAxis(op: string, axis: number, ndim: number, shape?: Shape): number {
   if (!Number.isInteger(axis)) {

@@ -1,4 +1,3 @@
-import type { TypedArray } from "../dtype.js";
 import type { BinaryRowKernel } from "./broadcast.js";
 
 // One row kernel per op: the loop body is the op, so V8 keeps each loop monomorphic.
@@ -53,9 +52,3 @@ export const minimumRow: BinaryRowKernel = (o, oo, a, ao, as, b, bo, bs, n) => {
     o[oo + i] = x !== x || y !== y ? Number.NaN : x <= y ? x : y;
   }
 };
-
-/** Elementwise map of one array into another of the same length (for casts and copies). */
-export function copyInto(dst: TypedArray, src: TypedArray): void {
-  if (dst.constructor === src.constructor) (dst as Float64Array).set(src as Float64Array);
-  else for (let i = 0; i < src.length; i++) dst[i] = src[i]!;
-}

@@ -34,11 +34,3 @@ export const selectElseRow: BinaryRowKernel = (o, oo, c, co, cs, b, bo, bs, n) =
     for (let i = 0; i < n; i++) if (c[co + i * cs] === 0) o[oo + i] = v;
   } else for (let i = 0; i < n; i++) if (c[co + i * cs] === 0) o[oo + i] = b[bo + i * bs]!;
 };
-
-/** `o = c ? g : 0`, and below `o = c ? 0 : g`: where's gradient masked by its condition. */
-export const maskTrueRow: BinaryRowKernel = (o, oo, g, go, gs, c, co, cs, n) => {
-  for (let i = 0; i < n; i++) o[oo + i] = c[co + i * cs] !== 0 ? g[go + i * gs]! : 0;
-};
-export const maskFalseRow: BinaryRowKernel = (o, oo, g, go, gs, c, co, cs, n) => {
-  for (let i = 0; i < n; i++) o[oo + i] = c[co + i * cs] === 0 ? g[go + i * gs]! : 0;
-};

@@ -130,24 +130,6 @@ export function sumPlanned(src: TypedArray, plan: ReducePlan, acc: Float64Array)
   }
 }
 
-/**
- * Max or min over `axes` into `out`, starting from `init` (∓Infinity; what an empty reduction
- * yields). NaN propagates, as in PyTorch: once the running value is NaN no comparison replaces it.
- * The running values live in a float64 buffer so an int32 output is not clamped by the fill.
- */
-export function reduceAxes(
-  src: TypedArray,
-  shape: Shape,
-  axes: readonly number[],
-  out: TypedArray,
-  init: number,
-  kind: "max" | "min",
-): void {
-  const acc = new Float64Array(out.length).fill(init);
-  extremePlanned(src, planReduce(shape, axes), acc, kind);
-  for (let i = 0; i < out.length; i++) out[i] = acc[i]!;
-}
-
 /** acc[o] = max (or min) of acc[o] and each of its inputs, following `plan`. */
 export function extremePlanned(
   src: TypedArray,

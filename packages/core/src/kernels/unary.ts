@@ -144,36 +144,6 @@ export function clampKernel(a: TypedArray, lo: number, hi: number, o: TypedArray
 
 // ---- gradients ----
 
-export function mulGrad(dy: TypedArray, s: TypedArray, dx: TypedArray): void {
-  for (let i = 0; i < dy.length; i++) dx[i] = dy[i]! * s[i]!;
-}
-export function divGrad(dy: TypedArray, s: TypedArray, dx: TypedArray): void {
-  for (let i = 0; i < dy.length; i++) dx[i] = dy[i]! / s[i]!;
-}
-export function absGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
-  for (let i = 0; i < dy.length; i++) {
-    const v = x[i]!;
-    dx[i] = v > 0 ? dy[i]! : v < 0 ? -dy[i]! : 0;
-  }
-}
-export function sqrtGrad(dy: TypedArray, y: TypedArray, dx: TypedArray): void {
-  for (let i = 0; i < dy.length; i++) dx[i] = dy[i]! / (2 * y[i]!);
-}
-export function rsqrtGrad(dy: TypedArray, y: TypedArray, dx: TypedArray): void {
-  for (let i = 0; i < dy.length; i++) {
-    const v = y[i]!;
-    dx[i] = -0.5 * dy[i]! * v * v * v;
-  }
-}
-export function squareGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
-  for (let i = 0; i < dy.length; i++) dx[i] = 2 * x[i]! * dy[i]!;
-}
-export function sinGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
-  for (let i = 0; i < dy.length; i++) dx[i] = dy[i]! * Math.cos(x[i]!);
-}
-export function cosGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): void {
-  for (let i = 0; i < dy.length; i++) dx[i] = -dy[i]! * Math.sin(x[i]!);
-}
 export function tanhGrad(dy: TypedArray, y: TypedArray, dx: TypedArray): void {
   for (let i = 0; i < dy.length; i++) {
     const v = y[i]!;
@@ -231,12 +201,6 @@ export function geluTanhGrad(dy: TypedArray, x: TypedArray, dx: TypedArray): voi
     dx[i] = dy[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * inner);
   }
 }
-export function powScalarGrad(dy: TypedArray, x: TypedArray, e: number, dx: TypedArray): void {
-  if (e === 0) dx.fill(0);
-  else if (e === 1) (dx as Float64Array).set(dy as Float64Array);
-  else if (e === 2) squareGrad(dy, x, dx);
-  else for (let i = 0; i < dy.length; i++) dx[i] = dy[i]! * e * x[i]! ** (e - 1);
-}
 export function softplusGrad(
   dy: TypedArray,
   x: TypedArray,
@@ -251,17 +215,5 @@ export function softplusGrad(
       const e = Math.exp(-Math.abs(z));
       dx[i] = dy[i]! * (z >= 0 ? 1 / (1 + e) : e / (1 + e));
     }
-  }
-}
-export function clampGrad(
-  dy: TypedArray,
-  x: TypedArray,
-  lo: number,
-  hi: number,
-  dx: TypedArray,
-): void {
-  for (let i = 0; i < dy.length; i++) {
-    const v = x[i]!;
-    dx[i] = v >= lo && v <= hi ? dy[i]! : 0;
   }
 }
