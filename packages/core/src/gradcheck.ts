@@ -1,7 +1,7 @@
 import { noGrad } from "./autograd/grad-mode.js";
 import { Generator } from "./random.js";
 import { fmtShape, stridesOf } from "./shape.js";
-import { Tensor } from "./tensor.js";
+import { isTensor, Tensor } from "./tensor.js";
 
 export interface GradcheckOptions {
   /** Name used in reports and errors. */
@@ -55,8 +55,7 @@ function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
   const out = fn(...inputs);
   const list = Array.isArray(out) ? out : [out];
   for (const o of list) {
-    if (!(o instanceof Tensor))
-      throw new Error("gradcheck: fn must return a Tensor or an array of Tensors");
+    if (!isTensor(o)) throw new Error("gradcheck: fn must return a Tensor or an array of Tensors");
   }
   return list.filter((o) => o.dtype === "float32" || o.dtype === "float64");
 }
@@ -115,7 +114,7 @@ export function gradcheck(
   const gen = new Generator(options.seed ?? 0);
   const checked: number[] = [];
   inputs.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new Error(`gradcheck: input ${i} is not a Tensor`);
+    if (!isTensor(t)) throw new Error(`gradcheck: input ${i} is not a Tensor`);
     if (!t.requiresGrad) return;
     if (t.dtype !== "float64" && !options.allowFloat32) {
       throw new Error(

@@ -25,7 +25,7 @@ import type { SoftplusOptions } from "./ops/unary.js";
 import * as U from "./ops/unary.js";
 import { castData } from "./ops/util.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "./shape.js";
-import { Tensor, type TensorLike } from "./tensor.js";
+import { isTensor, Tensor, type TensorLike } from "./tensor.js";
 
 function shapeArgs(args: (number | readonly number[])[]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
@@ -35,7 +35,7 @@ function shapeArgs(args: (number | readonly number[])[]): number[] {
 const tensorMethods = {
   /** Backpropagate from this tensor. A non-scalar needs an explicit upstream gradient. */
   backward(this: Tensor, gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
-    if (gradient !== undefined && !(gradient instanceof Tensor)) {
+    if (gradient !== undefined && !isTensor(gradient)) {
       runBackward(this, undefined, gradient);
     } else {
       runBackward(this, gradient, options);
@@ -48,7 +48,7 @@ const tensorMethods = {
    */
   copy_<T extends Tensor>(this: T, src: Tensor): T {
     this._checkInPlace("copy_");
-    if (!(src instanceof Tensor)) {
+    if (!isTensor(src)) {
       throw new Error(`copy_: src must be a Tensor, got ${src === null ? "null" : typeof src}`);
     }
     let fits: boolean;

@@ -6,7 +6,7 @@
  */
 import { allocArray, type DType, type TypedArray } from "./dtype.js";
 import { fmtShape } from "./shape.js";
-import { Tensor } from "./tensor.js";
+import { isTensor, Tensor } from "./tensor.js";
 
 // lib is ES2022 without DOM; both classes exist in every browser and in Node >= 11.
 declare const TextEncoder: new () => { encode(s: string): Uint8Array };
@@ -84,7 +84,7 @@ export function encodeSafetensors(
   for (const name of names) {
     if (name === METADATA_KEY) fail(`'${METADATA_KEY}' is reserved and cannot name a tensor`);
     const t = record[name];
-    if (!(t instanceof Tensor)) fail(`'${name}' is not a Tensor`);
+    if (!isTensor(t)) fail(`'${name}' is not a Tensor`);
     if (t.dtype === "bool") {
       // A raw write can put any byte in a bool tensor; such a file could not be read back.
       const i = t.data.findIndex((v) => v !== 0 && v !== 1);

@@ -50,8 +50,9 @@ export class Tensor {
   readonly [TENSOR_BRAND] = true;
 
   /**
-   * `x instanceof Tensor` asks for the brand, not this class's prototype, so a tensor made by
-   * another copy of core in the same process (the CJS build beside the ESM one) is a Tensor here.
+   * `x instanceof Tensor` asks for the brand (it is `isTensor(x)`), not this class's prototype,
+   * so a tensor made by another copy of core in the same process (the CJS build beside the ESM
+   * one) is a Tensor here.
    */
   static [Symbol.hasInstance](x: unknown): boolean {
     return isTensor(x);
@@ -154,7 +155,7 @@ export class Tensor {
       );
     }
     this._checkInPlace("set_");
-    if (!(source instanceof Tensor)) {
+    if (!isTensor(source)) {
       throw new Error(
         `set_: source must be a Tensor, got ${source === null ? "null" : typeof source}`,
       );

@@ -41,6 +41,11 @@ describe("the ESM and CJS builds of core loaded together (issue 9)", () => {
     expect(x instanceof cjs.Tensor).toBe(true);
     expect(cjs.tensor([1]) instanceof esm.Tensor).toBe(true);
     expect({ data: new Float32Array(1), shape: [1] } instanceof esm.Tensor).toBe(false);
+    // isTensor, which every package uses in place of instanceof, answers the same way.
+    expect(esm.isTensor(cjs.tensor([1]))).toBe(true);
+    expect(cjs.isTensor(x)).toBe(true);
+    expect(esm.isTensor({ data: new Float32Array(1), shape: [1] })).toBe(false);
+    expect(cjs.isTensor(null)).toBe(false);
     // A graph that crosses copies twice: nodes of both copies in one tape, replayed in order.
     const y = cjs.mul(x, x);
     const z = esm.sum(esm.mul(y, cjs.tensor([1, 10, 100])));

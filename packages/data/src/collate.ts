@@ -1,4 +1,4 @@
-import { fmtShape, stack, Tensor, tensor } from "@tapegrad/core";
+import { fmtShape, isTensor, stack, type Tensor, tensor } from "@tapegrad/core";
 
 /**
  * What `defaultCollate` makes of a list of examples of type T: tensors are stacked along a new
@@ -18,7 +18,7 @@ export type Collated<T> = T extends Tensor
           : T[];
 
 function describe(v: unknown): string {
-  if (v instanceof Tensor) return `a Tensor ${fmtShape(v.shape)}`;
+  if (isTensor(v)) return `a Tensor ${fmtShape(v.shape)}`;
   if (Array.isArray(v)) return `an array of ${v.length}`;
   return v === null ? "null" : typeof v;
 }
@@ -28,7 +28,7 @@ function collate(samples: readonly unknown[], path: string): unknown {
   const mismatch = samples.findIndex(
     (s) =>
       typeof s !== typeof first ||
-      s instanceof Tensor !== first instanceof Tensor ||
+      isTensor(s) !== isTensor(first) ||
       Array.isArray(s) !== Array.isArray(first),
   );
   if (mismatch >= 0) {
@@ -36,7 +36,7 @@ function collate(samples: readonly unknown[], path: string): unknown {
       `defaultCollate: example ${mismatch}${path} is ${describe(samples[mismatch])} but example 0${path} is ${describe(first)}`,
     );
   }
-  if (first instanceof Tensor) {
+  if (isTensor(first)) {
     const tensors = samples as Tensor[];
     const bad = tensors.findIndex(
       (t) =>

@@ -1,4 +1,4 @@
-import { fmtShape, type Generator, Tensor } from "@tapegrad/core";
+import { fmtShape, type Generator, isTensor, Tensor } from "@tapegrad/core";
 import { randperm } from "./random.js";
 
 /** What a map-style dataset offers: a size and the example at an index. */
@@ -45,7 +45,7 @@ export class TensorDataset<T extends Tensor[]> extends Dataset<T> {
     super();
     if (tensors.length === 0) throw new Error("TensorDataset: needs at least one tensor");
     for (const [i, t] of tensors.entries()) {
-      if (!(t instanceof Tensor)) throw new Error(`TensorDataset: argument ${i} is not a Tensor`);
+      if (!isTensor(t)) throw new Error(`TensorDataset: argument ${i} is not a Tensor`);
       if (t.ndim === 0) throw new Error(`TensorDataset: tensor ${i} is a scalar; it has no rows`);
     }
     const n = tensors[0]!.shape[0]!;

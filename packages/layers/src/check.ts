@@ -2,7 +2,7 @@
  * Argument checks for layer constructors and calls, so a bad size is reported by the layer that
  * was given it (`Linear: inFeatures must be …`), not by whichever tensor factory it reached first.
  */
-import { Tensor } from "@tapegrad/core";
+import { isTensor, type Tensor } from "@tapegrad/core";
 
 function shown(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
@@ -38,13 +38,12 @@ function kind(v: unknown): string {
 
 /** A tensor argument: plain arrays are not converted, they are an error naming the argument. */
 export function checkTensor(op: string, arg: string, value: unknown): asserts value is Tensor {
-  if (!(value instanceof Tensor))
-    throw new Error(`${op}: ${arg} must be a Tensor, got ${kind(value)}`);
+  if (!isTensor(value)) throw new Error(`${op}: ${arg} must be a Tensor, got ${kind(value)}`);
 }
 
 /** An optional tensor argument: a Tensor, null or undefined. */
 export function checkOptionalTensor(op: string, arg: string, value: unknown): void {
-  if (value !== null && value !== undefined && !(value instanceof Tensor)) {
+  if (value !== null && value !== undefined && !isTensor(value)) {
     throw new Error(`${op}: ${arg} must be a Tensor (or null), got ${kind(value)}`);
   }
 }

@@ -3,8 +3,9 @@ import {
   type FloatDType,
   fmtShape,
   isFloatDType,
+  isTensor,
   noGrad,
-  Tensor,
+  type Tensor,
 } from "@tapegrad/core";
 import { isParameter, Parameter, ParameterMap } from "./parameter.js";
 
@@ -105,7 +106,7 @@ export abstract class Module {
   registerParameter(name: string, value: Tensor | null): Tensor | null {
     this.checkName("registerParameter", name);
     if (value !== null) {
-      if (!(value instanceof Tensor)) {
+      if (!isTensor(value)) {
         throw new Error(`registerParameter: parameter '${name}' must be a Tensor or null`);
       }
       if (!isFloatDType(value.dtype)) {
@@ -137,7 +138,7 @@ export abstract class Module {
     options: { persistent?: boolean } = {},
   ): Tensor | null {
     this.checkName("registerBuffer", name);
-    if (value !== null && !(value instanceof Tensor)) {
+    if (value !== null && !isTensor(value)) {
       throw new Error(`registerBuffer: buffer '${name}' must be a Tensor or null`);
     }
     this._buffers.set(name, value);
@@ -193,7 +194,7 @@ export abstract class Module {
     const registering = value instanceof Module || isParameter(value);
     if (alias === undefined && !this.isRegisteredName(key) && !registering) return; // plain field
     const what = () =>
-      value instanceof Tensor ? "a plain Tensor" : `a ${value === null ? "null" : typeof value}`;
+      isTensor(value) ? "a plain Tensor" : `a ${value === null ? "null" : typeof value}`;
     if (isParameter(value)) {
       this.unregister(name, "parameter");
       this.registerParameter(name, value);
@@ -216,7 +217,7 @@ export abstract class Module {
       }
       this._modules.set(name, null);
     } else if (this._buffers.has(name)) {
-      if (value !== null && !(value instanceof Tensor)) {
+      if (value !== null && !isTensor(value)) {
         throw new Error(
           `${this.constructor.name}: cannot assign ${what()} to buffer '${name}'; expected a Tensor or null`,
         );
@@ -420,8 +421,7 @@ export abstract class Module {
     for (const [key, dst] of Object.entries(own)) {
       const src = record[key];
       if (src === undefined) continue;
-      if (!(src instanceof Tensor))
-        throw new Error(`loadStateDict: value for '${key}' is not a Tensor`);
+      if (!isTensor(src)) throw new Error(`loadStateDict: value for '${key}' is not a Tensor`);
       if (src.shape.length !== dst.shape.length || src.shape.some((d, i) => d !== dst.shape[i])) {
         throw new Error(
           `loadStateDict: shape mismatch for '${key}': checkpoint has ${fmtShape(src.shape)}, ` +

@@ -1,4 +1,4 @@
-import { isFloatDType, Tensor } from "@tapegrad/core";
+import { isFloatDType, isTensor, Tensor } from "@tapegrad/core";
 
 const PARAMETER = Symbol.for("tapegrad.layers.Parameter");
 
@@ -20,7 +20,7 @@ export class Parameter extends Tensor {
   }
 
   constructor(data: Tensor, requiresGrad = true) {
-    if (!(data instanceof Tensor)) {
+    if (!isTensor(data)) {
       throw new Error(`Parameter: data must be a Tensor, got ${typeof data}`);
     }
     if (!isFloatDType(data.dtype)) {
@@ -46,5 +46,5 @@ export class ParameterMap extends Map<string, Tensor | null> {
 
 /** A Parameter, or a tensor that some module registered as a parameter. */
 export function isParameter(value: unknown): value is Tensor {
-  return value instanceof Parameter || (value instanceof Tensor && registered.has(value));
+  return value instanceof Parameter || (isTensor(value) && registered.has(value));
 }

@@ -4,9 +4,10 @@ import {
   encodeCheckpoint,
   fmtShape,
   type Generator,
+  isTensor,
   Generator as ScratchGenerator,
   shapesEqual,
-  Tensor,
+  type Tensor,
 } from "@tapegrad/core";
 import type { Module } from "./module.js";
 
@@ -99,7 +100,7 @@ function checkModelState(model: Module, record: Record<string, Tensor>): void {
   }
   for (const [key, dst] of Object.entries(own)) {
     const src = record[key];
-    if (!(src instanceof Tensor)) fail(`model.${key} is not a Tensor`);
+    if (!isTensor(src)) fail(`model.${key} is not a Tensor`);
     if (!shapesEqual(src.shape, dst.shape)) {
       fail(
         `loadStateDict: shape mismatch for '${key}': checkpoint has ${fmtShape(src.shape)}, ` +

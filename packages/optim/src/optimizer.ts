@@ -1,4 +1,4 @@
-import { type FloatDType, fmtShape, isFloatDType, Tensor } from "@tapegrad/core";
+import { type FloatDType, fmtShape, isFloatDType, isTensor, Tensor } from "@tapegrad/core";
 
 /** Hyperparameters every optimizer has; subclasses add their own. */
 export interface BaseOptions {
@@ -76,10 +76,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     if (!Array.isArray(params) || params.length === 0) {
       throw new Error(`${this.optimizerName}: optimizer got an empty parameter list`);
     }
-    const groups: ParamGroupInput<O>[] =
-      params[0] instanceof Tensor
-        ? [{ params: params as Tensor[] } as ParamGroupInput<O>]
-        : (params as ParamGroupInput<O>[]);
+    const groups: ParamGroupInput<O>[] = isTensor(params[0])
+      ? [{ params: params as Tensor[] } as ParamGroupInput<O>]
+      : (params as ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -97,7 +96,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     }
     const seen = new Set<Tensor>(this.paramGroups.flatMap((g) => g.params));
     for (const [i, p] of group.params.entries()) {
-      if (!(p instanceof Tensor)) {
+      if (!isTensor(p)) {
         throw new Error(
           `${this.optimizerName}: params[${i}] of group ${this.paramGroups.length} is not a Tensor`,
         );
@@ -273,7 +272,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           `${where}: ${key} refers to parameter ${i}, but there are ${params.length}`,
         );
       }
-      if (!(t instanceof Tensor)) throw new Error(`${where}: ${key} is not a Tensor`);
+      if (!isTensor(t)) throw new Error(`${where}: ${key} is not a Tensor`);
       if (t.size !== p.size || t.ndim !== p.ndim || t.shape.some((d, k) => d !== p.shape[k])) {
         throw new Error(
           `${where}: ${key} has shape ${fmtShape(t.shape)} but parameter ${i} has shape ${fmtShape(p.shape)}`,

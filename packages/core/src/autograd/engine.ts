@@ -1,6 +1,6 @@
 import { copyToFresh, type FloatArray, trackFreshArrays } from "../dtype.js";
 import { fmtShape, shapesEqual } from "../shape.js";
-import { Tensor } from "../tensor.js";
+import { isTensor, Tensor } from "../tensor.js";
 import { enableGrad, noGrad } from "./grad-mode.js";
 import type { Node } from "./node.js";
 import { accumulate, alias, fitTo } from "./tensor-math.js";
@@ -249,7 +249,7 @@ function seedFor(op: string, root: Tensor, gradient: Tensor | null | undefined):
     g.data.fill(1);
     return g;
   }
-  if (!(gradient instanceof Tensor)) {
+  if (!isTensor(gradient)) {
     throw new Error(`${op}: the upstream gradient must be a Tensor, got ${typeof gradient}`);
   }
   if (!shapesEqual(gradient.shape, root.shape)) {
@@ -312,14 +312,14 @@ export function grad(
   inputs: Tensor | readonly Tensor[],
   options: GradOptions = {},
 ): (Tensor | null)[] {
-  const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
-  const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  const outs = isTensor(outputs) ? [outputs] : [...outputs];
+  const ins = isTensor(inputs) ? [inputs] : [...inputs];
   if (outs.length === 0) throw new Error("grad: no outputs given");
   const given = options.gradOutputs;
   const gradOuts: (Tensor | null | undefined)[] =
     given === undefined || given === null
       ? outs.map(() => undefined)
-      : given instanceof Tensor
+      : isTensor(given)
         ? [given]
         : [...given];
   if (gradOuts.length !== outs.length) {
@@ -331,7 +331,7 @@ export function grad(
     requireGrad("grad", o, `output ${k}`);
   });
   ins.forEach((t, k) => {
-    if (!(t instanceof Tensor)) throw new Error(`grad: input ${k} is not a Tensor`);
+    if (!isTensor(t)) throw new Error(`grad: input ${k} is not a Tensor`);
     requireGrad("grad", t, `input ${k}`);
   });
   const pass = newPass(options);
