@@ -12,7 +12,7 @@ async function main(argv: string[]): Promise<void> {
     case "train":
       return (await import("./commands/train.js")).trainCommand(positionals, values);
     case "evaluate":
-      return (await import("./commands/inference.js")).evaluateCommand(positionals, values);
+      return (await import("./commands/evaluate.js")).evaluateCommand(positionals, values);
     case "predict":
       return (await import("./commands/predict.js")).predictCommand(positionals, values);
     case "compare":

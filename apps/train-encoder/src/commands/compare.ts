@@ -9,8 +9,8 @@ import { cards, escapeHtml, figure, page, table } from "../report/html.js";
 import { renderSvg } from "../report/render.js";
 import { pct, writeRunReport } from "../report/run-report.js";
 import { comparisonSpec } from "../report/specs.js";
+import { APP_DIR, shown, timestamp } from "../run-dir.js";
 import { train } from "../train.js";
-import { APP_DIR, shown, timestamp } from "./train.js";
 
 interface Variant {
   id: string;

@@ -4,8 +4,8 @@ import { batchOf } from "../data/dataset.js";
 import type { MnistSplit } from "../data/mnist.js";
 import { namesSplit } from "../data/names.js";
 import { UserError } from "../errors.js";
+import { loadForInference } from "../inference.js";
 import { probabilities } from "../metrics.js";
-import { loadForInference } from "./inference.js";
 
 const SHADES = " .:-=+*#%@";
 

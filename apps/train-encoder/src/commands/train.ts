@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import {
   buildConfig,
   checkConfig,
@@ -10,29 +9,16 @@ import {
   pathFlag,
 } from "../args.js";
 import { LAST, readRunCheckpoint, resolveCheckpointPath } from "../checkpoint.js";
+import { checkFlagsMatch } from "../checkpoint-flags.js";
 import type { Config } from "../config.js";
 import { classNamesOf } from "../data/index.js";
 import { UserError } from "../errors.js";
 import { pct, writeRunReport } from "../report/run-report.js";
+import { APP_DIR, shown, timestamp } from "../run-dir.js";
 import { train } from "../train.js";
-import { checkFlagsMatch } from "./inference.js";
-
-/** The app's own folder: default runs go to apps/train-encoder/runs, which git ignores. */
-export const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Within an epoch, the live report is rewritten at most this often. */
 const REPORT_EVERY_SECONDS = 10;
-
-export function timestamp(d = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
-/** A path as the user should type it: relative to where they ran the command. */
-export function shown(path: string): string {
-  const rel = relative(process.env.INIT_CWD ?? process.cwd(), path);
-  return rel.startsWith("..") ? path : rel || ".";
-}
 
 export async function trainCommand(positionals: string[], values: Parsed["values"]): Promise<void> {
   if (positionals.length > 0) throw new UserError(`train: unexpected argument '${positionals[0]}'`);
