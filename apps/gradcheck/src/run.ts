@@ -1,5 +1,5 @@
 import { type GradcheckReport, gradcheck, gradgradcheck } from "@tapegrad/core";
-import { allCases, type GradcheckCase } from "./cases/index.js";
+import type { GradcheckCase } from "./cases/index.js";
 
 export interface CaseResult {
   case: string;
@@ -13,17 +13,6 @@ export interface CaseResult {
   ms: number;
   /** The failures gradcheck listed, or the message of what threw (e.g. "not implemented yet"). */
   error?: string;
-}
-
-export function selectCases(
-  filter?: string,
-  cases: readonly GradcheckCase[] = allCases,
-): GradcheckCase[] {
-  if (!filter) return [...cases];
-  const f = filter.toLowerCase();
-  return cases.filter(
-    (c) => c.name.toLowerCase().includes(f) || (c.op ?? "").toLowerCase().includes(f),
-  );
 }
 
 /**
