@@ -3,11 +3,11 @@ import { promoteTypes } from "../dtype.js";
 import { type BinaryRowKernel, broadcastBinary, broadcastTo } from "../kernels/broadcast.js";
 import { eqRow, geRow, gtRow, leRow, ltRow, neRow, selectElseRow } from "../kernels/compare.js";
 import { broadcastShapes, fmtShape } from "../shape.js";
-import { Tensor, type TensorLike } from "../tensor.js";
+import { isTensor, type Tensor, type TensorLike } from "../tensor.js";
 import { asTensor, binaryDType, castData, empty } from "./util.js";
 
 function checkOperand(op: string, arg: string, x: unknown): void {
-  if (!(x instanceof Tensor) && typeof x !== "number") {
+  if (!isTensor(x) && typeof x !== "number") {
     throw new Error(
       `${op}: ${arg} must be a Tensor or a number, got ${x === null ? "null" : typeof x}`,
     );
@@ -88,7 +88,7 @@ export const whereOp = defineOp({
 
 /** `condition ? a : b` elementwise with broadcasting; gradients flow to a and b. */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (!(condition instanceof Tensor)) {
+  if (!isTensor(condition)) {
     const got = condition === null ? "null" : typeof condition;
     throw new Error(`where: condition must be a bool Tensor, got ${got}`);
   }

@@ -37,7 +37,7 @@ import {
   type UnaryKernel,
 } from "../kernels/unary.js";
 import { fmtShape } from "../shape.js";
-import { Tensor } from "../tensor.js";
+import { isTensor, type Tensor } from "../tensor.js";
 import { assertFloat, assertTensor, binaryDType, castData, empty } from "./util.js";
 
 /**
@@ -309,7 +309,7 @@ export interface SoftplusOptions {
 
 function checkNumber(op: string, arg: string, v: unknown): asserts v is number {
   if (typeof v !== "number") {
-    const got = v instanceof Tensor ? "a Tensor" : typeof v;
+    const got = isTensor(v) ? "a Tensor" : typeof v;
     throw new Error(`${op}: ${arg} must be a number, got ${got}`);
   }
 }

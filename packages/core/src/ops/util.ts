@@ -7,7 +7,7 @@ import {
   promoteTypes,
 } from "../dtype.js";
 import { type Shape, shapeSize } from "../shape.js";
-import { Tensor, type TensorLike } from "../tensor.js";
+import { isTensor, Tensor, type TensorLike } from "../tensor.js";
 
 /** A fresh zero-filled tensor. */
 export function empty(shape: Shape, dtype: DType): Tensor {
@@ -24,7 +24,7 @@ function scalarDType(x: number, other: DType): DType {
 
 /** Wrap a number as a 0-d tensor whose dtype follows `like`; tensors pass through. */
 export function asTensor(x: TensorLike, like: DType): Tensor {
-  if (x instanceof Tensor) return x;
+  if (isTensor(x)) return x;
   if (typeof x !== "number") {
     throw new Error(`expected a Tensor or a number, got ${typeof x}`);
   }
@@ -36,9 +36,9 @@ export function asTensor(x: TensorLike, like: DType): Tensor {
 
 /** Result dtype of a binary op on two operands (numbers follow the tensor). */
 export function binaryDType(a: TensorLike, b: TensorLike): DType {
-  if (a instanceof Tensor && b instanceof Tensor) return promoteTypes(a.dtype, b.dtype);
-  if (a instanceof Tensor) return promoteTypes(a.dtype, asTensor(b, a.dtype).dtype);
-  if (b instanceof Tensor) return promoteTypes(b.dtype, asTensor(a, b.dtype).dtype);
+  if (isTensor(a) && isTensor(b)) return promoteTypes(a.dtype, b.dtype);
+  if (isTensor(a)) return promoteTypes(a.dtype, asTensor(b, a.dtype).dtype);
+  if (isTensor(b)) return promoteTypes(b.dtype, asTensor(a, b.dtype).dtype);
   return "float32";
 }
 
@@ -61,7 +61,7 @@ export function assertFloat(op: string, arg: string, t: Tensor): void {
 }
 
 export function assertTensor(op: string, arg: string, t: unknown): asserts t is Tensor {
-  if (!(t instanceof Tensor)) {
+  if (!isTensor(t)) {
     const got = t === null ? "null" : Array.isArray(t) ? "an array" : typeof t;
     throw new Error(`${op}: ${arg} must be a Tensor, got ${got}`);
   }

@@ -1,5 +1,12 @@
 import type { FloatArray } from "@tapegrad/core";
-import { defineOp, type FloatDType, fmtShape, isFloatDType, Tensor } from "@tapegrad/core";
+import {
+  defineOp,
+  type FloatDType,
+  fmtShape,
+  isFloatDType,
+  isTensor,
+  Tensor,
+} from "@tapegrad/core";
 import {
   batchNormBackward,
   channelMeanVar,
@@ -127,7 +134,7 @@ export const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
 
 function checkRunning(op: string, name: string, t: Tensor | null | undefined, c: number) {
   if (t === null || t === undefined) return null;
-  if (!(t instanceof Tensor) || !isFloatDType(t.dtype)) {
+  if (!isTensor(t) || !isFloatDType(t.dtype)) {
     throw new Error(`${op}: ${name} must be a float tensor or null`);
   }
   if (t.shape.length !== 1 || t.shape[0] !== c) {

@@ -4,6 +4,7 @@ import {
   type FloatDType,
   fmtShape,
   isFloatDType,
+  isTensor,
   Tensor,
 } from "@tapegrad/core";
 import {
@@ -133,7 +134,7 @@ export const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSav
 
 function checkRunning(op: string, name: string, t: Tensor | null | undefined, c: number) {
   if (t === null || t === undefined) return null;
-  if (!(t instanceof Tensor) || !isFloatDType(t.dtype)) {
+  if (!isTensor(t) || !isFloatDType(t.dtype)) {
     throw new Error(`${op}: ${name} must be a float tensor or null`);
   }
   if (t.shape.length !== 1 || t.shape[0] !== c) {
