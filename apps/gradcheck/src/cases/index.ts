@@ -1,3 +1,4 @@
+import type { DifferentiableOpName } from "@tapegrad/core";
 import { attentionCases } from "./attention.js";
 import { blockCases } from "./blocks.js";
 import { basicLayerCases, convCases } from "./conv.js";
@@ -10,7 +11,6 @@ import { poolCases } from "./pool.js";
 import { recurrentCases } from "./recurrent.js";
 import { reduceCases } from "./reduce.js";
 import { shapeCases } from "./shape.js";
-import type { DifferentiableOpName } from "@tapegrad/core";
 import type { GradcheckCase } from "./types.js";
 
 export type { CheckFn, GradcheckCase } from "./types.js";
