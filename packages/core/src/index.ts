@@ -65,8 +65,11 @@ export { type AttentionOptions, attention, attentionPacked } from "./ops/attenti
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
 export { eq, ge, gt, le, lt, ne, where } from "./ops/compare.js";
+export { cumprod, cumsum } from "./ops/cumulative.js";
 export { dropout } from "./ops/dropout.js";
+export { atan2, erfinv, expm1, log1p } from "./ops/elementwise-more.js";
 export { type EmbeddingOptions, embedding } from "./ops/embedding.js";
+export { maxDim, minDim } from "./ops/extreme-indices.js";
 export {
   gather,
   indexAdd,
@@ -77,6 +80,15 @@ export {
 } from "./ops/indexing.js";
 export { concat, pad, stack } from "./ops/join.js";
 export { type LinearActivation, linear } from "./ops/linear.js";
+export {
+  isfinite,
+  isinf,
+  isnan,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
+} from "./ops/logical.js";
 export {
   type CrossEntropyOptions,
   crossEntropy,
@@ -102,7 +114,9 @@ export {
   opNames,
   opRegistry,
 } from "./ops/registry.js";
+export { ceil, floor, round, trunc } from "./ops/rounding.js";
 export { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from "./ops/shape.js";
+export { argsort, sort, topk } from "./ops/sort.js";
 export { chunk, narrow, split } from "./ops/split.js";
 // Ops as functions.
 export * from "./ops/unary.js";

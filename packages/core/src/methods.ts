@@ -11,15 +11,21 @@ import type { DType } from "./dtype.js";
 import * as B from "./ops/binary.js";
 import * as Cast from "./ops/cast.js";
 import * as C from "./ops/compare.js";
+import * as Cum from "./ops/cumulative.js";
+import * as EM from "./ops/elementwise-more.js";
+import * as EI from "./ops/extreme-indices.js";
 import * as I from "./ops/indexing.js";
 import * as J from "./ops/join.js";
+import * as L from "./ops/logical.js";
 import * as M from "./ops/matmul.js";
 import * as N from "./ops/nn.js";
 import * as R from "./ops/reduce.js";
 import type { VarOptions } from "./ops/reduce-stats.js";
 import * as RS from "./ops/reduce-stats.js";
 import type { Dims } from "./ops/reduced.js";
+import * as Rnd from "./ops/rounding.js";
 import * as S from "./ops/shape.js";
+import * as Srt from "./ops/sort.js";
 import * as Sp from "./ops/split.js";
 import type { SoftplusOptions } from "./ops/unary.js";
 import * as U from "./ops/unary.js";
@@ -200,11 +206,13 @@ const tensorMethods = {
   min(this: Tensor, dim?: Dims, keepdim = false): Tensor {
     return R.min(this, dim, keepdim);
   },
-  var(this: Tensor, dim?: Dims, options?: VarOptions): Tensor {
-    return RS.variance(this, dim, options);
+  /** Variance; the third argument is `keepdim` or `{ correction, keepdim }`. */
+  var(this: Tensor, dim?: Dims, keepdimOrOptions?: boolean | VarOptions): Tensor {
+    return RS.variance(this, dim, keepdimOrOptions);
   },
-  std(this: Tensor, dim?: Dims, options?: VarOptions): Tensor {
-    return RS.std(this, dim, options);
+  /** Standard deviation; the third argument is `keepdim` or `{ correction, keepdim }`. */
+  std(this: Tensor, dim?: Dims, keepdimOrOptions?: boolean | VarOptions): Tensor {
+    return RS.std(this, dim, keepdimOrOptions);
   },
   logsumexp(this: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
     return RS.logsumexp(this, dim, keepdim);
@@ -289,6 +297,86 @@ const tensorMethods = {
   },
   maskedFill(this: Tensor, mask: Tensor, value: number): Tensor {
     return N.maskedFill(this, mask, value);
+  },
+
+  // ---- rounding, more elementwise, logical, cumulative, sorting ----
+  /** The largest integer ≤ each entry; gradient 0. */
+  floor(this: Tensor): Tensor {
+    return Rnd.floor(this);
+  },
+  /** The smallest integer ≥ each entry; gradient 0. */
+  ceil(this: Tensor): Tensor {
+    return Rnd.ceil(this);
+  },
+  /** Round half to even, to `decimals` places (default 0); gradient 0. */
+  round(this: Tensor, decimals = 0): Tensor {
+    return Rnd.round(this, decimals);
+  },
+  /** Drop the fractional part (towards 0); gradient 0. */
+  trunc(this: Tensor): Tensor {
+    return Rnd.trunc(this);
+  },
+  log1p(this: Tensor): Tensor {
+    return EM.log1p(this);
+  },
+  expm1(this: Tensor): Tensor {
+    return EM.expm1(this);
+  },
+  erfinv(this: Tensor): Tensor {
+    return EM.erfinv(this);
+  },
+  /** atan2(this, other) with broadcasting: the angle of the point (other, this). */
+  atan2(this: Tensor, other: TensorLike): Tensor {
+    return EM.atan2(this, other);
+  },
+  logicalAnd(this: Tensor, other: TensorLike | boolean): Tensor {
+    return L.logicalAnd(this, other);
+  },
+  logicalOr(this: Tensor, other: TensorLike | boolean): Tensor {
+    return L.logicalOr(this, other);
+  },
+  logicalXor(this: Tensor, other: TensorLike | boolean): Tensor {
+    return L.logicalXor(this, other);
+  },
+  logicalNot(this: Tensor): Tensor {
+    return L.logicalNot(this);
+  },
+  isnan(this: Tensor): Tensor {
+    return L.isnan(this);
+  },
+  isfinite(this: Tensor): Tensor {
+    return L.isfinite(this);
+  },
+  isinf(this: Tensor): Tensor {
+    return L.isinf(this);
+  },
+  /** Running sum along `dim`. */
+  cumsum(this: Tensor, dim: number): Tensor {
+    return Cum.cumsum(this, dim);
+  },
+  /** Running product along `dim`; its gradient is exact with zeros in the input. */
+  cumprod(this: Tensor, dim: number): Tensor {
+    return Cum.cumprod(this, dim);
+  },
+  /** `[values, indices]` sorted along `dim` (stable; ties keep their order). */
+  sort(this: Tensor, dim = -1, descending = false): [Tensor, Tensor] {
+    return Srt.sort(this, dim, descending);
+  },
+  /** The indices that sort along `dim` (int32, stable). */
+  argsort(this: Tensor, dim = -1, descending = false): Tensor {
+    return Srt.argsort(this, dim, descending);
+  },
+  /** `[values, indices]` of the k largest (or smallest) entries along `dim`. */
+  topk(this: Tensor, k: number, dim = -1, largest = true, sorted = true): [Tensor, Tensor] {
+    return Srt.topk(this, k, dim, largest, sorted);
+  },
+  /** `[values, indices]` of the max along `dim`, as PyTorch's `x.max(dim, keepdim)`. */
+  maxDim(this: Tensor, dim: number, keepdim = false): [Tensor, Tensor] {
+    return EI.maxDim(this, dim, keepdim);
+  },
+  /** `[values, indices]` of the min along `dim`, as PyTorch's `x.min(dim, keepdim)`. */
+  minDim(this: Tensor, dim: number, keepdim = false): [Tensor, Tensor] {
+    return EI.minDim(this, dim, keepdim);
   },
 };
 

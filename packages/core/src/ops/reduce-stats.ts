@@ -87,14 +87,38 @@ export const logsumexpOp = defineOp({
   },
 });
 
-/** Variance over `dim` (all dims when null), with Bessel's correction by default. */
-export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+/**
+ * The third argument of var/std: `keepdim` as a boolean, the same place as in sum/mean/max, or
+ * the options object (`{ correction, keepdim }`). Note that PyTorch's legacy positional third
+ * argument is `unbiased`; here a boolean is always `keepdim` (pass `{ correction: 0 }` for the
+ * biased variance).
+ */
+function varOptions(op: string, keepdimOrOptions: boolean | VarOptions | undefined): VarOptions {
+  if (keepdimOrOptions === undefined) return {};
+  if (typeof keepdimOrOptions === "boolean") return { keepdim: keepdimOrOptions };
+  if (typeof keepdimOrOptions !== "object" || keepdimOrOptions === null) {
+    throw new Error(
+      `${op}: the third argument must be keepdim (a boolean) or { correction, keepdim }, got ${keepdimOrOptions === null ? "null" : typeof keepdimOrOptions}`,
+    );
+  }
+  return keepdimOrOptions;
+}
+
+/**
+ * Variance over `dim` (all dims when null), with Bessel's correction by default. The third
+ * argument is `keepdim` (a boolean, as for mean) or `{ correction, keepdim }`.
+ */
+export function variance(x: Tensor, dim?: Dims, keepdimOrOptions?: boolean | VarOptions): Tensor {
+  const options = varOptions("var", keepdimOrOptions);
   return varOp(x, dim, options.correction ?? 1, options.keepdim ?? false);
 }
 
-/** sqrt(var): a composite, so its gradient is var's times d sqrt (inf where var is 0). */
-export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
-  return variance(x, dim, options).sqrt();
+/**
+ * sqrt(var): a composite, so its gradient is var's times d sqrt (inf where var is 0). The third
+ * argument is `keepdim` (a boolean) or `{ correction, keepdim }`, as for var.
+ */
+export function std(x: Tensor, dim?: Dims, keepdimOrOptions?: boolean | VarOptions): Tensor {
+  return variance(x, dim, varOptions("std", keepdimOrOptions)).sqrt();
 }
 
 /** log Σ exp(x) over `dim`, stable for large inputs; all −∞ gives −∞ (no NaN). */

@@ -3,17 +3,22 @@ import * as attention from "./attention.js";
 import * as binary from "./binary.js";
 import * as cast from "./cast.js";
 import * as compare from "./compare.js";
+import * as cumulative from "./cumulative.js";
 import * as dropout from "./dropout.js";
+import * as elementwiseMore from "./elementwise-more.js";
 import * as embedding from "./embedding.js";
 import * as indexing from "./indexing.js";
 import * as join from "./join.js";
 import * as linear from "./linear.js";
+import * as logical from "./logical.js";
 import * as loss from "./loss.js";
 import * as matmul from "./matmul.js";
 import * as nn from "./nn.js";
 import * as reduce from "./reduce.js";
 import * as reduceStats from "./reduce-stats.js";
+import * as rounding from "./rounding.js";
 import * as shape from "./shape.js";
+import * as sort from "./sort.js";
 import * as unary from "./unary.js";
 
 /**
@@ -39,6 +44,12 @@ const modules = [
   reduceStats,
   shape,
   unary,
+  // Issue 11 (part A): rounding, more elementwise, logical, cumulative, sorting.
+  cumulative,
+  elementwiseMore,
+  logical,
+  rounding,
+  sort,
 ] as const;
 
 /** The ops a module exports (distributes over a union of modules). */
