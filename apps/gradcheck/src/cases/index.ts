@@ -7,6 +7,7 @@ import { elementwiseCases } from "./elementwise.js";
 import { instanceNormCases } from "./instance-norm.js";
 import { linalgCases, lossCases, nnCases } from "./nn.js";
 import { normCases } from "./norms.js";
+import { opsMoreCases } from "./ops-more.js";
 import { poolCases } from "./pool.js";
 import { recurrentCases } from "./recurrent.js";
 import { reduceCases } from "./reduce.js";
@@ -22,6 +23,7 @@ const core = [
   ...linalgCases,
   ...nnCases,
   ...lossCases,
+  ...opsMoreCases,
 ];
 
 /** The differentiable ops no core case covers: `never`, or this file does not compile. */
