@@ -61,12 +61,20 @@ export {
 export * as kernels from "./kernels/public.js";
 export { getNumThreads, setNumThreads } from "./kernels/wasm/pool.js";
 export type { KernelFlavor } from "./kernels/wasm/runtime.js";
+export { flip, repeat, roll, tile } from "./ops/arrange.js";
 export { type AttentionOptions, attention, attentionPacked } from "./ops/attention.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
 export { eq, ge, gt, le, lt, ne, where } from "./ops/compare.js";
 export { cumprod, cumsum } from "./ops/cumulative.js";
+export {
+  cosineSimilarity,
+  type NormOrder,
+  norm,
+  pairwiseDistance,
+} from "./ops/distance.js";
 export { dropout } from "./ops/dropout.js";
+export { einsum, outer } from "./ops/einsum.js";
 export { atan2, erfinv, expm1, log1p } from "./ops/elementwise-more.js";
 export { type EmbeddingOptions, embedding } from "./ops/embedding.js";
 export { maxDim, minDim } from "./ops/extreme-indices.js";
@@ -115,9 +123,12 @@ export {
   opRegistry,
 } from "./ops/registry.js";
 export { ceil, floor, round, trunc } from "./ops/rounding.js";
+export { bernoulli, multinomial, randperm } from "./ops/sampling.js";
+export { maskedSelect, oneHot, scatter, select } from "./ops/scatter.js";
 export { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from "./ops/shape.js";
 export { argsort, sort, topk } from "./ops/sort.js";
 export { chunk, narrow, split } from "./ops/split.js";
+export { tril, triu } from "./ops/triangular.js";
 // Ops as functions.
 export * from "./ops/unary.js";
 export { defaultGenerator, Generator, manualSeed } from "./random.js";

@@ -8,10 +8,13 @@
 import { type BackwardOptions, backward as runBackward } from "./autograd/engine.js";
 import { noGrad } from "./autograd/grad-mode.js";
 import type { DType } from "./dtype.js";
+import * as Ar from "./ops/arrange.js";
 import * as B from "./ops/binary.js";
 import * as Cast from "./ops/cast.js";
 import * as C from "./ops/compare.js";
 import * as Cum from "./ops/cumulative.js";
+import * as Dist from "./ops/distance.js";
+import * as Ein from "./ops/einsum.js";
 import * as EM from "./ops/elementwise-more.js";
 import * as EI from "./ops/extreme-indices.js";
 import * as I from "./ops/indexing.js";
@@ -24,12 +27,16 @@ import type { VarOptions } from "./ops/reduce-stats.js";
 import * as RS from "./ops/reduce-stats.js";
 import type { Dims } from "./ops/reduced.js";
 import * as Rnd from "./ops/rounding.js";
+import * as Samp from "./ops/sampling.js";
+import * as Sc from "./ops/scatter.js";
 import * as S from "./ops/shape.js";
 import * as Srt from "./ops/sort.js";
 import * as Sp from "./ops/split.js";
+import * as Tri from "./ops/triangular.js";
 import type { SoftplusOptions } from "./ops/unary.js";
 import * as U from "./ops/unary.js";
 import { castData } from "./ops/util.js";
+import type { Generator } from "./random.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "./shape.js";
 import { isTensor, Tensor, type TensorLike } from "./tensor.js";
 
@@ -377,6 +384,86 @@ const tensorMethods = {
   /** `[values, indices]` of the min along `dim`, as PyTorch's `x.min(dim, keepdim)`. */
   minDim(this: Tensor, dim: number, keepdim = false): [Tensor, Tensor] {
     return EI.minDim(this, dim, keepdim);
+  },
+
+  // ---- issue 11 (part B): rearranging, scatter/select, norms, sampling ----
+  /** Reversed along `dims` (torch.flip). */
+  flip(this: Tensor, ...dims: (number | readonly number[])[]): Tensor {
+    return Ar.flip(this, shapeArgs(dims));
+  },
+  /** Shifted circularly by `shifts` along `dims`; without dims, as a flat list (torch.roll). */
+  roll(
+    this: Tensor,
+    shifts: number | readonly number[],
+    dims?: number | readonly number[] | null,
+  ): Tensor {
+    return Ar.roll(this, shifts, dims);
+  },
+  /** Tiled `sizes[k]` times along dim k; extra leading sizes add dims (Tensor.repeat). */
+  repeat(this: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
+    return Ar.repeat(this, shapeArgs(sizes));
+  },
+  /** Tiled like repeat, but short `dims` are padded with 1s on the left (torch.tile). */
+  tile(this: Tensor, ...dims: (number | readonly number[])[]): Tensor {
+    return Ar.tile(this, shapeArgs(dims));
+  },
+  /** The lower triangle of the last two dims, zero above diagonal `diagonal`. */
+  tril(this: Tensor, diagonal = 0): Tensor {
+    return Tri.tril(this, diagonal);
+  },
+  /** The upper triangle of the last two dims, zero below diagonal `diagonal`. */
+  triu(this: Tensor, diagonal = 0): Tensor {
+    return Tri.triu(this, diagonal);
+  },
+  /** The slice at `index` of dim `dim`, with that dim removed (negative index from the end). */
+  select(this: Tensor, dim: number, index: number): Tensor {
+    return Sc.select(this, dim, index);
+  },
+  /** A copy of this tensor with `source` written at the positions `index` names (scatter). */
+  scatter(this: Tensor, dim: number, index: Tensor, source: Tensor | number): Tensor {
+    return Sc.scatter(this, dim, index, source);
+  },
+  /** The elements where the bool `mask` is true, as a 1-D tensor (masked_select, `x[mask]`). */
+  maskedSelect(this: Tensor, mask: Tensor): Tensor {
+    return Sc.maskedSelect(this, mask);
+  },
+  /** One-hot encoding of this int32 tensor of class indices (F.one_hot). */
+  oneHot(this: Tensor, numClasses = -1): Tensor {
+    return Sc.oneHot(this, numClasses);
+  },
+  /** Outer product with another 1-D tensor. */
+  outer(this: Tensor, other: Tensor): Tensor {
+    return Ein.outer(this, other);
+  },
+  /** Vector p-norm over `dim` (all dims when null); p may be Infinity, -Infinity, 0 or "fro". */
+  norm(
+    this: Tensor,
+    p: Dist.NormOrder = 2,
+    dim?: number | readonly number[] | null,
+    keepdim = false,
+  ): Tensor {
+    return Dist.norm(this, p, dim, keepdim);
+  },
+  /** 0/1 draws with this tensor's values as probabilities (torch.bernoulli). */
+  bernoulli(this: Tensor, generator?: Generator): Tensor {
+    return Samp.bernoulli(this, generator);
+  },
+  /** Category indices drawn from this tensor's rows of weights (torch.multinomial). */
+  multinomial(
+    this: Tensor,
+    numSamples: number,
+    replacement = false,
+    generator?: Generator,
+  ): Tensor {
+    return Samp.multinomial(this, numSamples, replacement, generator);
+  },
+  /** Fill in place with normal values (Box–Muller; see sampling's draw order). Bumps the version. */
+  normal_<T extends Tensor>(this: T, mean = 0, std = 1, generator?: Generator): T {
+    return Samp.fillNormal_(this, mean, std, generator);
+  },
+  /** Fill in place with uniform values in [from, to). Bumps the version. */
+  uniform_<T extends Tensor>(this: T, from = 0, to = 1, generator?: Generator): T {
+    return Samp.fillUniform_(this, from, to, generator);
   },
 };
 

@@ -238,7 +238,7 @@ export const indexAdd = defineOp({
 });
 
 /** Check a gather/scatter index: same rank as the input, no larger off `dim`, in range. */
-function checkGatherIndex(op: string, shape: Shape, dim: number, index: Tensor): number {
+export function checkGatherIndex(op: string, shape: Shape, dim: number, index: Tensor): number {
   const idx = checkIndex(op, index);
   const nd = shape.length;
   const d = normalizeAxis(op, dim, nd, shape);

@@ -1,9 +1,11 @@
 import type { OpInfo } from "../autograd/function.js";
+import * as arrange from "./arrange.js";
 import * as attention from "./attention.js";
 import * as binary from "./binary.js";
 import * as cast from "./cast.js";
 import * as compare from "./compare.js";
 import * as cumulative from "./cumulative.js";
+import * as distance from "./distance.js";
 import * as dropout from "./dropout.js";
 import * as elementwiseMore from "./elementwise-more.js";
 import * as embedding from "./embedding.js";
@@ -17,8 +19,11 @@ import * as nn from "./nn.js";
 import * as reduce from "./reduce.js";
 import * as reduceStats from "./reduce-stats.js";
 import * as rounding from "./rounding.js";
+import * as sampling from "./sampling.js";
+import * as scatter from "./scatter.js";
 import * as shape from "./shape.js";
 import * as sort from "./sort.js";
+import * as triangular from "./triangular.js";
 import * as unary from "./unary.js";
 
 /**
@@ -50,6 +55,12 @@ const modules = [
   logical,
   rounding,
   sort,
+  // issue 11 (part B)
+  arrange,
+  distance,
+  sampling,
+  scatter,
+  triangular,
 ] as const;
 
 /** The ops a module exports (distributes over a union of modules). */

@@ -1,0 +1,184 @@
+/**
+ * Random sampling from the seeded generator: randperm, multinomial, bernoulli, and the in-place
+ * fills behind `x.normal_()` / `x.uniform_()`. None has a gradient.
+ *
+ * Draw order (what makes a seed reproduce the same numbers on every machine): every value comes
+ * from `Generator.random()` (two 32-bit draws, 53 bits) unless said otherwise, consumed in the
+ * order given in each function's doc, row-major over tensors. Changing that order is a breaking
+ * change of the random streams.
+ */
+import { defineNonDifferentiable } from "../autograd/function.js";
+import { isFloatDType } from "../dtype.js";
+import { defaultGenerator, type Generator } from "../random.js";
+import { fmtShape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { assertTensor, empty } from "./util.js";
+
+function checkCount(op: string, arg: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(`${op}: ${arg} must be a non-negative integer, got ${n}`);
+  }
+}
+
+/**
+ * A random permutation of 0 … n−1 (torch.randperm), int32. Fisher–Yates from the end: for
+ * i = n−1 down to 1, swap position i with j = floor(random()·(i+1)) — n−1 draws.
+ */
+export const randperm = defineNonDifferentiable(
+  "randperm",
+  (n: number, options: { generator?: Generator } = {}): Tensor => {
+    checkCount("randperm", "n", n);
+    const gen = options.generator ?? defaultGenerator;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(gen.random() * (i + 1));
+      const t = out[i]!;
+      out[i] = out[j]!;
+      out[j] = t;
+    }
+    return new Tensor(out, [n], "int32");
+  },
+);
+
+/** Index of the first category whose running sum of weights exceeds u (linear scan). */
+function pick(w: Float64Array, u: number): number {
+  let acc = 0;
+  let last = -1;
+  for (let k = 0; k < w.length; k++) {
+    const v = w[k]!;
+    if (v <= 0) continue;
+    acc += v;
+    last = k;
+    if (u < acc) return k;
+  }
+  // u landed past the last sum by rounding: the last category with weight.
+  return last;
+}
+
+/**
+ * Draw `numSamples` category indices per row of `probs` (1-D: one distribution; 2-D: one per
+ * row), with probabilities proportional to the non-negative weights (torch.multinomial), int32.
+ * Each draw takes one random() u and picks the category where u·(total weight) falls in the
+ * running sum; rows are drawn in order, samples within a row in order. Without replacement,
+ * a drawn category's weight is removed before the next draw of that row.
+ */
+export const multinomial = defineNonDifferentiable(
+  "multinomial",
+  (
+    probs: Tensor,
+    numSamples: number,
+    replacement: boolean = false,
+    generator?: Generator,
+  ): Tensor => {
+    assertTensor("multinomial", "input", probs);
+    if (!isFloatDType(probs.dtype)) {
+      throw new Error(`multinomial: input must be a float tensor, got ${probs.dtype}`);
+    }
+    if (probs.ndim !== 1 && probs.ndim !== 2) {
+      throw new Error(`multinomial: input must be 1-D or 2-D, got shape ${fmtShape(probs.shape)}`);
+    }
+    checkCount("multinomial", "numSamples", numSamples);
+    if (numSamples === 0) throw new Error("multinomial: numSamples must be at least 1");
+    const gen = generator ?? defaultGenerator;
+    const rows = probs.ndim === 1 ? 1 : probs.shape[0]!;
+    const cats = probs.shape[probs.ndim - 1]!;
+    const out = new Int32Array(rows * numSamples);
+    const w = new Float64Array(cats);
+    for (let r = 0; r < rows; r++) {
+      let total = 0;
+      let positive = 0;
+      for (let k = 0; k < cats; k++) {
+        const v = probs.data[r * cats + k]!;
+        if (!(v >= 0) || !Number.isFinite(v)) {
+          throw new Error(
+            `multinomial: probabilities must be finite and non-negative, got ${v} in row ${r} (input ${fmtShape(probs.shape)})`,
+          );
+        }
+        w[k] = v;
+        total += v;
+        if (v > 0) positive++;
+      }
+      if (total <= 0) {
+        throw new Error(`multinomial: row ${r} of input ${fmtShape(probs.shape)} sums to 0`);
+      }
+      if (!replacement && numSamples > positive) {
+        throw new Error(
+          `multinomial: cannot draw ${numSamples} samples without replacement from row ${r}, ` +
+            `which has ${positive} categories of non-zero probability`,
+        );
+      }
+      for (let s = 0; s < numSamples; s++) {
+        if (!replacement && s > 0) {
+          // Re-sum rather than subtract, so rounding cannot build up over many draws.
+          total = 0;
+          for (let k = 0; k < cats; k++) total += w[k]!;
+        }
+        const k = pick(w, gen.random() * total);
+        out[r * numSamples + s] = k;
+        if (!replacement) w[k] = 0;
+      }
+    }
+    return new Tensor(out, probs.ndim === 1 ? [numSamples] : [rows, numSamples], "int32");
+  },
+);
+
+/**
+ * 1 with probability p, else 0, per element of the probability tensor `p` (torch.bernoulli), in
+ * p's dtype. One random() per element in row-major order: the element is 1 when it is < p.
+ */
+export const bernoulli = defineNonDifferentiable(
+  "bernoulli",
+  (p: Tensor, generator?: Generator): Tensor => {
+    assertTensor("bernoulli", "input", p);
+    if (!isFloatDType(p.dtype)) {
+      throw new Error(`bernoulli: input must be a float tensor of probabilities, got ${p.dtype}`);
+    }
+    const gen = generator ?? defaultGenerator;
+    const out = empty(p.shape, p.dtype);
+    const pd = p.data;
+    for (let i = 0; i < pd.length; i++) {
+      const v = pd[i]!;
+      if (!(v >= 0 && v <= 1)) {
+        throw new Error(
+          `bernoulli: probabilities must be in [0, 1], got ${v} at flat index ${i} (input ${fmtShape(p.shape)})`,
+        );
+      }
+    }
+    for (let i = 0; i < pd.length; i++) out.data[i] = gen.random() < pd[i]! ? 1 : 0;
+    return out;
+  },
+);
+
+function checkFillTarget(op: string, x: Tensor): void {
+  if (!isFloatDType(x.dtype)) {
+    throw new Error(`${op}: only float tensors can be filled with random values, got ${x.dtype}`);
+  }
+  x._checkInPlace(op);
+}
+
+/**
+ * Fill x in place with normal values of the given mean and std (x.normal_()): Box–Muller, two
+ * random() per pair of elements, both values used, in row-major order. Bumps the version counter.
+ */
+export function fillNormal_<T extends Tensor>(x: T, mean = 0, std = 1, generator?: Generator): T {
+  checkFillTarget("normal_", x);
+  if (!Number.isFinite(mean) || !Number.isFinite(std) || std < 0) {
+    throw new Error(`normal_: expects a finite mean and std >= 0, got mean ${mean}, std ${std}`);
+  }
+  (generator ?? defaultGenerator).fillNormal(x.data, mean, std);
+  return x.markModified();
+}
+
+/**
+ * Fill x in place with uniform values in [from, to) (x.uniform_()): one draw per element in
+ * row-major order (24 bits for float32, 53 for float64). Bumps the version counter.
+ */
+export function fillUniform_<T extends Tensor>(x: T, from = 0, to = 1, generator?: Generator): T {
+  checkFillTarget("uniform_", x);
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) {
+    throw new Error(`uniform_: expects a finite range from <= to, got from ${from}, to ${to}`);
+  }
+  (generator ?? defaultGenerator).fillUniform(x.data, from, to);
+  return x.markModified();
+}

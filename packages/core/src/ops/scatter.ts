@@ -1,0 +1,231 @@
+/**
+ * Writing values at positions and reading positions out: scatter (overwrite, the non-adding
+ * sibling of scatterAdd), maskedSelect (boolean-mask reads), select (one index along a dim) and
+ * oneHot. Only scatter needs a rule of its own; the others are built from indexSelect, slice and
+ * reshape, whose rules already scatter gradients back.
+ */
+import {
+  defineNonDifferentiable,
+  defineOp,
+  type ForwardContext,
+  type GradientList,
+} from "../autograd/function.js";
+import {
+  broadcastShapes,
+  fmtShape,
+  normalizeAxis,
+  type Shape,
+  shapesEqual,
+  stridesOf,
+} from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { checkGatherIndex, gather, indexSelect, slice } from "./indexing.js";
+import { expand, reshape } from "./shape.js";
+import { assertTensor, castData, empty } from "./util.js";
+
+/**
+ * out[p with coordinate dim replaced by index[p]] = src[p] for every position p of `index`
+ * (walked in row-major order, so of repeated targets the last write wins).
+ */
+function scatterInto(out: Tensor, dim: number, index: Tensor, src: Tensor): void {
+  const nd = index.ndim;
+  const size = index.size;
+  if (size === 0) return;
+  const dst = out.data;
+  const s = src.data;
+  const idx = index.data as Int32Array;
+  if (nd === 0) {
+    dst[idx[0]!] = s[0]!;
+    return;
+  }
+  const xStrides = stridesOf(out.shape);
+  const ishape = index.shape;
+  const pos = new Array<number>(nd).fill(0);
+  let base = 0; // offset in `out` of p with coordinate `dim` set to 0
+  for (let p = 0; p < size; p++) {
+    dst[base + idx[p]! * xStrides[dim]!] = s[p]!;
+    for (let d = nd - 1; d >= 0; d--) {
+      pos[d]! += 1;
+      if (d !== dim) base += xStrides[d]!;
+      if (pos[d]! < ishape[d]!) break;
+      if (d !== dim) base -= pos[d]! * xStrides[d]!;
+      pos[d] = 0;
+    }
+  }
+}
+
+interface ScatterSaved {
+  dim: number;
+  index: Tensor;
+}
+
+/**
+ * x with src[p] written at (p with dim replaced by index[p]) (torch.scatter, no reduction). `src`
+ * has the index's shape. d x = dy with the written positions zeroed; d src = dy gathered at the
+ * index. With repeated targets the last write in row-major order wins, while every src element
+ * aimed there still gets dy's value as gradient — as in PyTorch, keep targets unique where the
+ * gradient of src matters.
+ */
+export const scatterOp = defineOp({
+  name: "scatter",
+  forward(
+    ctx: ForwardContext<ScatterSaved>,
+    x: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+  ): Tensor {
+    const d = checkGatherIndex("scatter", x.shape, dim, index);
+    if (!shapesEqual(src.shape, index.shape)) {
+      throw new Error(
+        `scatter: source ${fmtShape(src.shape)} must have the index's shape ${fmtShape(index.shape)}`,
+      );
+    }
+    const out = empty(x.shape, x.dtype);
+    out.data.set(x.data);
+    scatterInto(out, d, index, castData(src, x.dtype));
+    ctx.save({ dim: d, index });
+    return out;
+  },
+  backward(ctx, dy): GradientList {
+    const { dim, index } = ctx.saved;
+    return [
+      ctx.needsInputGrad(0) ? scatterOp(dy, dim, index, empty(index.shape, dy.dtype)) : null,
+      null,
+      null,
+      ctx.needsInputGrad(3) ? gather(dy, dim, index) : null,
+    ];
+  },
+});
+
+/**
+ * torch.scatter(x, dim, index, src): a copy of x with `src`'s values written at the positions
+ * `index` names along `dim` (see {@link scatterOp}). `src` may be a number (written everywhere
+ * the index points) or a tensor at least as large as the index in every dim; only its leading
+ * index-shaped block is read, as in PyTorch.
+ */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  assertTensor("scatter", "input", x);
+  assertTensor("scatter", "index", index);
+  if (typeof src === "number") {
+    const t = empty(index.shape, x.dtype);
+    t.data.fill(x.dtype === "bool" ? Number(src !== 0) : src);
+    return scatterOp(x, dim, index, t);
+  }
+  assertTensor("scatter", "source", src);
+  if (src.dtype !== x.dtype) {
+    throw new Error(
+      `scatter: source dtype ${src.dtype} must match the input's ${x.dtype} (cast one with .to())`,
+    );
+  }
+  if (src.ndim !== index.ndim || index.shape.some((n, k) => n > src.shape[k]!)) {
+    throw new Error(
+      `scatter: source ${fmtShape(src.shape)} must be at least as large as index ${fmtShape(index.shape)} in every dim`,
+    );
+  }
+  let s = src;
+  index.shape.forEach((n, k) => {
+    if (s.shape[k] !== n) s = slice(s, k, 0, n);
+  });
+  return scatterOp(x, dim, index, s);
+}
+
+/** Flat positions (int32) of the true elements of a bool tensor, in row-major order. */
+function truePositions(mask: Tensor): Tensor {
+  const m = mask.data;
+  let k = 0;
+  for (let i = 0; i < m.length; i++) if (m[i] !== 0) k++;
+  const idx = new Int32Array(k);
+  k = 0;
+  for (let i = 0; i < m.length; i++) if (m[i] !== 0) idx[k++] = i;
+  return new Tensor(idx, [idx.length], "int32");
+}
+
+/**
+ * The elements of x where `mask` is true, as a 1-D tensor in row-major order
+ * (torch.masked_select, PyTorch's `x[mask]` for a mask of x's shape). x and the bool mask
+ * broadcast against each other. Built from indexSelect, so d x = dy scattered back to the
+ * selected positions (summed over broadcast copies).
+ */
+export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
+  assertTensor("maskedSelect", "input", x);
+  assertTensor("maskedSelect", "mask", mask);
+  if (mask.dtype !== "bool") {
+    throw new Error(
+      `maskedSelect: mask must be a bool tensor, got ${mask.dtype} ${fmtShape(mask.shape)}`,
+    );
+  }
+  let shape: Shape;
+  try {
+    shape = broadcastShapes("maskedSelect", x.shape, mask.shape);
+  } catch {
+    throw new Error(
+      `maskedSelect: mask ${fmtShape(mask.shape)} and input ${fmtShape(x.shape)} cannot be broadcast together`,
+    );
+  }
+  const full = shapesEqual(x.shape, shape) ? x : expand(x, [...shape]);
+  const m = shapesEqual(mask.shape, shape) ? mask : expand(mask, [...shape]);
+  const flat = reshape(full, [full.size]);
+  return indexSelect(flat, 0, truePositions(m));
+}
+
+/**
+ * x[..., i, ...]: the slice at index `index` of dim `dim`, with that dim removed
+ * (torch.select; a negative index counts from the end). Its gradient puts dy back in that slice.
+ */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  assertTensor("select", "input", x);
+  if (x.ndim === 0) throw new Error("select: cannot select from a 0-d tensor");
+  const d = normalizeAxis("select", dim, x.ndim, x.shape);
+  const n = x.shape[d]!;
+  if (!Number.isInteger(index) || index < -n || index >= n) {
+    throw new Error(
+      `select: index ${index} is out of range for dim ${dim} of size ${n} (input ${fmtShape(x.shape)})`,
+    );
+  }
+  const i = index < 0 ? index + n : index;
+  const part = slice(x, d, i, i + 1);
+  return reshape(
+    part,
+    x.shape.filter((_, k) => k !== d),
+  );
+}
+
+/**
+ * One-hot encoding (F.one_hot): an int32 tensor of shape [...indices.shape, numClasses] with 1
+ * at each index and 0 elsewhere. `numClasses` −1 means one more than the largest index.
+ * No gradient (the output is integer, like PyTorch's int64).
+ */
+export const oneHot = defineNonDifferentiable(
+  "oneHot",
+  (indices: Tensor, numClasses: number = -1): Tensor => {
+    assertTensor("oneHot", "indices", indices);
+    if (indices.dtype !== "int32") {
+      throw new Error(
+        `oneHot: indices must be an int32 tensor, got ${indices.dtype} ${fmtShape(indices.shape)}`,
+      );
+    }
+    if (!Number.isInteger(numClasses) || numClasses < -1) {
+      throw new Error(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
+    }
+    const idx = indices.data as Int32Array;
+    let classes = numClasses;
+    if (classes === -1) {
+      if (idx.length === 0) {
+        throw new Error("oneHot: cannot infer numClasses from an empty indices tensor; pass it");
+      }
+      classes = idx.reduce((a, b) => Math.max(a, b), 0) + 1;
+    }
+    for (let i = 0; i < idx.length; i++) {
+      const v = idx[i]!;
+      if (v < 0 || v >= classes) {
+        throw new Error(
+          `oneHot: index ${v} is out of range for numClasses ${classes} (indices ${fmtShape(indices.shape)})`,
+        );
+      }
+    }
+    const out = empty([...indices.shape, classes], "int32");
+    for (let i = 0; i < idx.length; i++) out.data[i * classes + idx[i]!] = 1;
+    return out;
+  },
+);
