@@ -9,6 +9,7 @@ import { linalgCases, lossCases, nnCases } from "./nn.js";
 import { normCases } from "./norms.js";
 import { opsMoreCases } from "./ops-more.js";
 import { poolCases } from "./pool.js";
+import { rearrangeCases } from "./rearrange.js";
 import { recurrentCases } from "./recurrent.js";
 import { reduceCases } from "./reduce.js";
 import { shapeCases } from "./shape.js";
@@ -24,6 +25,8 @@ const core = [
   ...nnCases,
   ...lossCases,
   ...opsMoreCases,
+  // issue 11 (part B)
+  ...rearrangeCases,
 ];
 
 /** The differentiable ops no core case covers: `never`, or this file does not compile. */
