@@ -13,6 +13,7 @@ import * as B from "./ops/binary.js";
 import * as Cast from "./ops/cast.js";
 import * as C from "./ops/compare.js";
 import * as Cum from "./ops/cumulative.js";
+import type { NormOrder } from "./ops/distance.js";
 import * as Dist from "./ops/distance.js";
 import * as Ein from "./ops/einsum.js";
 import * as EM from "./ops/elementwise-more.js";
@@ -438,7 +439,7 @@ const tensorMethods = {
   /** Vector p-norm over `dim` (all dims when null); p may be Infinity, -Infinity, 0 or "fro". */
   norm(
     this: Tensor,
-    p: Dist.NormOrder = 2,
+    p: NormOrder = 2,
     dim?: number | readonly number[] | null,
     keepdim = false,
   ): Tensor {

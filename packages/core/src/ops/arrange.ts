@@ -130,7 +130,11 @@ export const rollOp = defineOp({
   ],
 });
 
-/** torch.roll(x, shifts, dims): see {@link rollOp}. Dims may repeat (their shifts add up). */
+/**
+ * x shifted circularly by `shifts[k]` along `dims[k]` (torch.roll): elements pushed off the end
+ * come back at the start; dims may repeat (their shifts add up). Without `dims`, x is rolled as a
+ * flat list and keeps its shape. Its gradient rolls dy back by −shifts.
+ */
 export function roll(
   x: Tensor,
   shifts: number | readonly number[],

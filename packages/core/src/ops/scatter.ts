@@ -100,7 +100,8 @@ export const scatterOp = defineOp({
 
 /**
  * torch.scatter(x, dim, index, src): a copy of x with `src`'s values written at the positions
- * `index` names along `dim` (see {@link scatterOp}). `src` may be a number (written everywhere
+ * `index` names along `dim`; of repeated targets the last write in row-major order wins. Its
+ * gradient: dy with the written positions zeroed for x, dy gathered at the index for src. `src` may be a number (written everywhere
  * the index points) or a tensor at least as large as the index in every dim; only its leading
  * index-shaped block is read, as in PyTorch.
  */
