@@ -88,6 +88,39 @@ export {
 } from "./ops/indexing.js";
 export { concat, pad, stack } from "./ops/join.js";
 export { type LinearActivation, linear } from "./ops/linear.js";
+// Issue 11: activations and losses composed from ops (one block, for easy rebases).
+export {
+  celu,
+  elu,
+  hardsigmoid,
+  hardswish,
+  leakyRelu,
+  logSigmoid,
+  mish,
+  prelu,
+  selu,
+  softsign,
+} from "./ops/activations.js";
+export {
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+} from "./ops/loss-binary.js";
+export { type KlDivOptions, klDiv } from "./ops/loss-kl.js";
+export {
+  cosineEmbeddingLoss,
+  type MarginLossOptions,
+  marginRankingLoss,
+} from "./ops/loss-margin.js";
+export {
+  type HuberLossOptions,
+  huberLoss,
+  l1Loss,
+  type RegressionLossOptions,
+  type SmoothL1LossOptions,
+  smoothL1Loss,
+} from "./ops/loss-regression.js";
 export {
   isfinite,
   isinf,

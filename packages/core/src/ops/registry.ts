@@ -14,6 +14,7 @@ import * as join from "./join.js";
 import * as linear from "./linear.js";
 import * as logical from "./logical.js";
 import * as loss from "./loss.js";
+import * as lossBinary from "./loss-binary.js";
 import * as matmul from "./matmul.js";
 import * as nn from "./nn.js";
 import * as reduce from "./reduce.js";
@@ -43,6 +44,7 @@ const modules = [
   join,
   linear,
   loss,
+  lossBinary,
   matmul,
   nn,
   reduce,
