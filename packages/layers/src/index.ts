@@ -21,6 +21,21 @@ export {
   Tanh,
 } from "./modules/activation.js";
 export {
+  CELU,
+  ELU,
+  Hardsigmoid,
+  Hardswish,
+  LeakyReLU,
+  LogSigmoid,
+  LogSoftmax,
+  Mish,
+  PReLU,
+  SELU,
+  Softmax,
+  Softplus,
+  Softsign,
+} from "./modules/activation-more.js";
+export {
   AddNorm,
   type AddNormOptions,
   fusedAddNorm,

@@ -1,4 +1,6 @@
 import type { DifferentiableOpName } from "@tapegrad/core";
+import { activationModuleCases } from "./activation-modules.js";
+import { activationCases, lossMoreCases } from "./activations-losses.js";
 import { attentionCases } from "./attention.js";
 import { blockCases } from "./blocks.js";
 import { basicLayerCases, convCases } from "./conv.js";
@@ -25,8 +27,9 @@ const core = [
   ...nnCases,
   ...lossCases,
   ...opsMoreCases,
-  // issue 11 (part B)
   ...rearrangeCases,
+  ...activationCases,
+  ...lossMoreCases,
 ];
 
 /** The differentiable ops no core case covers: `never`, or this file does not compile. */
@@ -46,6 +49,7 @@ export const layerCases: GradcheckCase[] = [
   ...attentionCases,
   ...recurrentCases,
   ...decoderCases,
+  ...activationModuleCases,
 ];
 
 export const allCases: GradcheckCase[] = [...coreCases, ...layerCases];

@@ -15,9 +15,13 @@ export class ReLU extends Module {
   }
 }
 
+/** x·Φ(x) (torch.nn.GELU); `approximate: "tanh"` is PyTorch's tanh approximation. */
 export class GELU extends Module {
   constructor(readonly approximate: "none" | "tanh" = "none") {
     super();
+    if (approximate !== "none" && approximate !== "tanh") {
+      throw new Error(`GELU: approximate must be "none" or "tanh", got ${String(approximate)}`);
+    }
   }
   forward(x: Tensor): Tensor {
     return x.gelu(this.approximate);
