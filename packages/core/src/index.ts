@@ -62,6 +62,18 @@ export * as kernels from "./kernels/public.js";
 export { getNumThreads, setNumThreads } from "./kernels/wasm/pool.js";
 export type { KernelFlavor } from "./kernels/wasm/runtime.js";
 export { flip, repeat, roll, tile } from "./ops/arrange.js";
+export {
+  celu,
+  elu,
+  hardsigmoid,
+  hardswish,
+  leakyRelu,
+  logSigmoid,
+  mish,
+  prelu,
+  selu,
+  softsign,
+} from "./ops/activations.js";
 export { type AttentionOptions, attention, attentionPacked } from "./ops/attention.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
@@ -88,19 +100,23 @@ export {
 } from "./ops/indexing.js";
 export { concat, pad, stack } from "./ops/join.js";
 export { type LinearActivation, linear } from "./ops/linear.js";
-// Issue 11: activations and losses composed from ops (one block, for easy rebases).
 export {
-  celu,
-  elu,
-  hardsigmoid,
-  hardswish,
-  leakyRelu,
-  logSigmoid,
-  mish,
-  prelu,
-  selu,
-  softsign,
-} from "./ops/activations.js";
+  isfinite,
+  isinf,
+  isnan,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
+} from "./ops/logical.js";
+export {
+  type CrossEntropyOptions,
+  crossEntropy,
+  mseLoss,
+  type NllLossOptions,
+  nllLoss,
+  type Reduction,
+} from "./ops/loss.js";
 export {
   type BinaryCrossEntropyOptions,
   type BinaryCrossEntropyWithLogitsOptions,
@@ -121,23 +137,6 @@ export {
   type SmoothL1LossOptions,
   smoothL1Loss,
 } from "./ops/loss-regression.js";
-export {
-  isfinite,
-  isinf,
-  isnan,
-  logicalAnd,
-  logicalNot,
-  logicalOr,
-  logicalXor,
-} from "./ops/logical.js";
-export {
-  type CrossEntropyOptions,
-  crossEntropy,
-  mseLoss,
-  type NllLossOptions,
-  nllLoss,
-  type Reduction,
-} from "./ops/loss.js";
 export { matmul, matmulNT } from "./ops/matmul.js";
 export { logSoftmax, maskedFill, softmax } from "./ops/nn.js";
 export { argmax, argmin, max, mean, min, sum } from "./ops/reduce.js";

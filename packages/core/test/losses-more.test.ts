@@ -53,8 +53,7 @@ describe(`losses match PyTorch ${fixture.torch} (values and gradients)`, () => {
   });
 });
 
-const f64 = (v: number[], requiresGrad = false) =>
-  tensor(v, { dtype: "float64", requiresGrad });
+const f64 = (v: number[], requiresGrad = false) => tensor(v, { dtype: "float64", requiresGrad });
 
 describe("binaryCrossEntropyWithLogits is stable for large logits", () => {
   it("gives finite, exact losses and gradients at |x| = 1e4", () => {

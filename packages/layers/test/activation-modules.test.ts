@@ -96,7 +96,10 @@ describe("activation modules: argument errors name the layer", () => {
     [() => new PReLU(0), /^PReLU: numParameters must be a positive integer, got 0/],
     [() => new CELU(0), /^CELU: alpha must not be 0/],
     [() => new Softmax(undefined as unknown as number), /^Softmax: dim must be an integer/],
-    [() => new LogSoftmax(1.5), /^LogSoftmax: dim must be an integer \(no implicit dim\), got 1\.5/],
+    [
+      () => new LogSoftmax(1.5),
+      /^LogSoftmax: dim must be an integer \(no implicit dim\), got 1\.5/,
+    ],
     [() => new LeakyReLU(Number.NaN), /^LeakyReLU: negativeSlope must be a number, got NaN/],
     [() => new GELU("erf" as "none"), /^GELU: approximate must be "none" or "tanh", got erf/],
     [

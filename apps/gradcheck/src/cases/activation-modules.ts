@@ -31,7 +31,12 @@ function activationCase(
   return moduleCase(name, [name.split(" ")[0]!], seed, (g) => {
     const module = make().to("float64");
     jitter(module, g);
-    const x = avoiding(g, [2, 3, 4], kinks.map((k) => k / scale), 0.05);
+    const x = avoiding(
+      g,
+      [2, 3, 4],
+      kinks.map((k) => k / scale),
+      0.05,
+    );
     for (let i = 0; i < x.size; i++) x.data[i] = x.data[i]! * scale;
     return { module, inputs: [x], forward: (v) => module.forward(v) };
   });
@@ -51,5 +56,11 @@ export const activationModuleCases: GradcheckCase[] = [
   activationCase("Softsign", 1211, () => new Softsign(), [0]),
   activationCase("Softmax dim 1", 1212, () => new Softmax(1)),
   activationCase("LogSoftmax dim -1", 1213, () => new LogSoftmax(-1)),
-  activationCase("Softplus beta 2 threshold 3 (both pieces)", 1214, () => new Softplus(2, 3), [1.5], 2),
+  activationCase(
+    "Softplus beta 2 threshold 3 (both pieces)",
+    1214,
+    () => new Softplus(2, 3),
+    [1.5],
+    2,
+  ),
 ];

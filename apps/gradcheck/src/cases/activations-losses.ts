@@ -22,7 +22,12 @@ function act(
   scale = 1,
 ): GradcheckCase<never> {
   return composite(name, () => {
-    const x = avoiding(gen(seed), S, kinks.map((k) => k / scale), 0.05);
+    const x = avoiding(
+      gen(seed),
+      S,
+      kinks.map((k) => k / scale),
+      0.05,
+    );
     for (let i = 0; i < x.size; i++) x.data[i] = x.data[i]! * scale;
     return { fn, inputs: [x] };
   });
@@ -87,7 +92,12 @@ export const lossMoreCases = [
     const g = gen(1123);
     return {
       fn: (x, t, pw, w) => T.binaryCrossEntropyWithLogits(x, t, { posWeight: pw, weight: w }),
-      inputs: [rn(g, [3, 4], { scale: 4 }), probabilities(g, [3, 4]), positive(g, [4]), positive(g, [3, 1])],
+      inputs: [
+        rn(g, [3, 4], { scale: 4 }),
+        probabilities(g, [3, 4]),
+        positive(g, [4]),
+        positive(g, [3, 1]),
+      ],
     };
   }),
   composite("binaryCrossEntropyWithLogits large logits, sum", () => {

@@ -36,7 +36,9 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  * the negative branch's (PyTorch's `x <= 0`): relu's gradient is 0 there and clamp's passes.
  */
 function eluFamily(x: Tensor, alpha: number, scale: number, inputScale: number): Tensor {
-  const neg = exp(clamp(x, null, 0).mul(inputScale)).sub(1).mul(alpha);
+  const neg = exp(clamp(x, null, 0).mul(inputScale))
+    .sub(1)
+    .mul(alpha);
   const y = relu(x).add(neg);
   return scale === 1 ? y : y.mul(scale);
 }
@@ -48,9 +50,9 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   return eluFamily(x, alpha, 1, 1);
 }
 
-/** SELU's constants, as PyTorch's (from Klambauer et al., 2017). */
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+/** SELU's constants, as PyTorch's (Klambauer et al., 2017), to double precision. */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
 
 /** scale·elu(x, alpha) with the self-normalizing constants (torch.nn.functional.selu). */
 export function selu(x: Tensor): Tensor {
@@ -76,7 +78,9 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   assertTensor("prelu", "weight", weight);
   assertFloat("prelu", "weight", weight);
   if (weight.ndim > 1) {
-    throw new Error(`prelu: weight must be a 0-d or 1-d tensor, got shape ${fmtShape(weight.shape)}`);
+    throw new Error(
+      `prelu: weight must be a 0-d or 1-d tensor, got shape ${fmtShape(weight.shape)}`,
+    );
   }
   const n = weight.size;
   const channels = x.ndim >= 2 ? x.shape[1]! : 1;

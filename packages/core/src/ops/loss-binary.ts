@@ -56,9 +56,7 @@ export const binaryCrossEntropyOp = defineOp({
     const dx = ctx.needsInputGrad(0)
       ? dy.mul(x.sub(t)).div(x.mul(x.neg().add(1)).clamp(BCE_EPS))
       : null;
-    const dt = ctx.needsInputGrad(1)
-      ? dy.mul(x.neg().add(1).log().sub(x.log()))
-      : null;
+    const dt = ctx.needsInputGrad(1) ? dy.mul(x.neg().add(1).log().sub(x.log())) : null;
     return [dx, dt];
   },
 });

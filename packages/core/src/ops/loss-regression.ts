@@ -1,7 +1,13 @@
 import type { Tensor } from "../tensor.js";
 import { where } from "./compare.js";
 import type { Reduction } from "./loss.js";
-import { applyReduction, broadcastArgs, floatArg, numberArg, reductionOf } from "./loss-reduction.js";
+import {
+  applyReduction,
+  broadcastArgs,
+  floatArg,
+  numberArg,
+  reductionOf,
+} from "./loss-reduction.js";
 
 /**
  * The pointwise regression losses of torch.nn.functional, composed from ops (so gradients of
