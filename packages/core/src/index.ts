@@ -61,7 +61,6 @@ export {
 export * as kernels from "./kernels/public.js";
 export { getNumThreads, setNumThreads } from "./kernels/wasm/pool.js";
 export type { KernelFlavor } from "./kernels/wasm/runtime.js";
-export { flip, repeat, roll, tile } from "./ops/arrange.js";
 export {
   celu,
   elu,
@@ -74,6 +73,7 @@ export {
   selu,
   softsign,
 } from "./ops/activations.js";
+export { flip, repeat, roll, tile } from "./ops/arrange.js";
 export { type AttentionOptions, attention, attentionPacked } from "./ops/attention.js";
 export { add, div, maximum, minimum, mul, pow, sub } from "./ops/binary.js";
 export { clone, toDType } from "./ops/cast.js";
