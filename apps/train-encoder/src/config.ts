@@ -32,7 +32,7 @@ export type NormChoice = "layer" | "rms" | "batch" | "none";
 export const DEFAULTS: Record<Config["dataset"], Config> = {
   mnist: {
     dataset: "mnist",
-    epochs: 10,
+    epochs: 14,
     batchSize: 128,
     dModel: 32,
     heads: 4,
