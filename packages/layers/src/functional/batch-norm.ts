@@ -1,12 +1,5 @@
 import type { FloatArray } from "@tapegrad/core";
-import {
-  defineOp,
-  type FloatDType,
-  fmtShape,
-  isFloatDType,
-  isTensor,
-  Tensor,
-} from "@tapegrad/core";
+import { defineOp, type FloatDType, fmtShape, Tensor } from "@tapegrad/core";
 import {
   batchNormBackward,
   channelMeanVar,
@@ -14,6 +7,7 @@ import {
 } from "../kernels/channel-norm-kernels.js";
 import { channelGradList, channelGrads } from "./channel-grads.js";
 import { checkFloatInput, checkParam, floatArray } from "./layer-norm.js";
+import { checkRunning } from "./norm-checks.js";
 import { batchNormComposed } from "./norm-composed.js";
 
 /** Options of the functional batchNorm (the module's are BatchNormOptions). */
@@ -131,17 +125,6 @@ export const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
       mode.eps,
     ),
 });
-
-function checkRunning(op: string, name: string, t: Tensor | null | undefined, c: number) {
-  if (t === null || t === undefined) return null;
-  if (!isTensor(t) || !isFloatDType(t.dtype)) {
-    throw new Error(`${op}: ${name} must be a float tensor or null`);
-  }
-  if (t.shape.length !== 1 || t.shape[0] !== c) {
-    throw new Error(`${op}: ${name} of shape ${fmtShape(t.shape)} does not match [${c}] channels`);
-  }
-  return t;
-}
 
 /**
  * Batch normalization, as torch.nn.functional.batch_norm: x is (N, C), (N, C, L) or (N, C, H, W)

@@ -1,12 +1,4 @@
-import {
-  defineOp,
-  type FloatArray,
-  type FloatDType,
-  fmtShape,
-  isFloatDType,
-  isTensor,
-  Tensor,
-} from "@tapegrad/core";
+import { defineOp, type FloatArray, type FloatDType, fmtShape, Tensor } from "@tapegrad/core";
 import {
   batchNormBackward,
   channelMeanVar,
@@ -16,6 +8,7 @@ import {
 } from "../kernels/channel-norm-kernels.js";
 import { channelGradList, channelGrads } from "./channel-grads.js";
 import { checkFloatInput, checkParam, floatArray } from "./layer-norm.js";
+import { checkRunning } from "./norm-checks.js";
 import { instanceNormComposed } from "./norm-composed.js";
 
 export interface InstanceNormFunctionalOptions {
@@ -131,17 +124,6 @@ export const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSav
       mode.eps,
     ),
 });
-
-function checkRunning(op: string, name: string, t: Tensor | null | undefined, c: number) {
-  if (t === null || t === undefined) return null;
-  if (!isTensor(t) || !isFloatDType(t.dtype)) {
-    throw new Error(`${op}: ${name} must be a float tensor or null`);
-  }
-  if (t.shape.length !== 1 || t.shape[0] !== c) {
-    throw new Error(`${op}: ${name} of shape ${fmtShape(t.shape)} does not match [${c}] channels`);
-  }
-  return t;
-}
 
 /**
  * Instance normalization, as torch.nn.functional.instance_norm: x is (N, C, *) and each

@@ -74,3 +74,15 @@ export function rowsAndCols(
   for (const d of shape) cols *= d;
   return { shape, rows, cols };
 }
+
+/** An optional running-statistics buffer of a channel norm: a float [C] tensor, or null. */
+export function checkRunning(op: string, name: string, t: Tensor | null | undefined, c: number) {
+  if (t === null || t === undefined) return null;
+  if (!isTensor(t) || !isFloatDType(t.dtype)) {
+    throw new Error(`${op}: ${name} must be a float tensor or null`);
+  }
+  if (t.shape.length !== 1 || t.shape[0] !== c) {
+    throw new Error(`${op}: ${name} of shape ${fmtShape(t.shape)} does not match [${c}] channels`);
+  }
+  return t;
+}
