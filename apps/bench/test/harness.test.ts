@@ -13,8 +13,13 @@ describe("harness", () => {
     const t = await measure(
       {
         a: () => void calls.push("a"),
+        // After an await, a busy 1 ms: timed at ≥ 1 ms only if the harness awaits it. (A 1 ms
+        // setTimeout can fire early against hrtime — libuv's cached loop time — which made
+        // this test flaky.)
         b: async () => {
-          await new Promise((r) => setTimeout(r, 1));
+          await Promise.resolve();
+          const end = process.hrtime.bigint() + 1_000_000n;
+          while (process.hrtime.bigint() < end) {}
           calls.push("b");
         },
       },
