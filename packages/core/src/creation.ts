@@ -1,3 +1,4 @@
+import { type Device, isDevice } from "./device.js";
 import {
   AllocationError,
   allocArray,
@@ -12,10 +13,17 @@ import {
 import { defaultGenerator, type Generator } from "./random.js";
 import { checkShape, fmtShape, type Shape, shapeSize } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
+import { fill as fillGpu } from "./webgpu/elementwise.js";
+import { uploadTensor } from "./webgpu/storage.js";
 
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /**
+   * Where the values live: "cpu" (the default) or "webgpu" (after `await initWebGPU()`). The
+   * `…Like` functions default to their model tensor's device.
+   */
+  device?: Device;
 }
 
 export interface RandomOptions extends TensorOptions {
@@ -25,8 +33,19 @@ export interface RandomOptions extends TensorOptions {
 export type TensorData = NestedArray | TypedArray | readonly NestedArray[];
 
 function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
-  if (opts?.requiresGrad) t.requiresGrad = true;
-  return t;
+  let out = t;
+  const device = deviceArg(opts);
+  if (device !== "cpu") out = uploadTensor("tensor", t);
+  if (opts?.requiresGrad) out.requiresGrad = true;
+  return out;
+}
+
+function deviceArg(opts: TensorOptions | undefined): Device {
+  const d = opts?.device;
+  if (d === undefined) return "cpu";
+  if (!isDevice(d))
+    throw new Error(`tensor: unknown device ${String(d)}; expected "cpu" or "webgpu"`);
+  return d;
 }
 
 function checkDType(op: string, dtype: unknown): DType {
@@ -158,6 +177,11 @@ function filled(
   const s = shapeArg(op, shape);
   const dtype = checkDType(op, options?.dtype);
   const v = fillValue(op, dtype, value);
+  if (deviceArg(options) === "webgpu") {
+    const g = fillGpu(op, s, dtype, v);
+    if (options?.requiresGrad) g.requiresGrad = true;
+    return g;
+  }
   const t = new Tensor(allocFor(op, dtype, s), s, dtype);
   if (v !== 0) t.data.fill(v);
   return finish(t, options);
@@ -170,13 +194,13 @@ export function ones(shape: number | Shape, options?: TensorOptions): Tensor {
   return filled("ones", shape, 1, options);
 }
 export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
-  return filled("zerosLike", t.shape, 0, { dtype: t.dtype, ...options });
+  return filled("zerosLike", t.shape, 0, { dtype: t.dtype, device: t.device, ...options });
 }
 export function onesLike(t: Tensor, options?: TensorOptions): Tensor {
-  return filled("onesLike", t.shape, 1, { dtype: t.dtype, ...options });
+  return filled("onesLike", t.shape, 1, { dtype: t.dtype, device: t.device, ...options });
 }
 export function fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor {
-  return filled("fullLike", t.shape, value, { dtype: t.dtype, ...options });
+  return filled("fullLike", t.shape, value, { dtype: t.dtype, device: t.device, ...options });
 }
 
 /**

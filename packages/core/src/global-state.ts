@@ -16,8 +16,8 @@ export interface CoreState {
   defaultGenerator: unknown;
   /** While a backward runs: the arrays allocated during it (see trackFreshArrays). */
   freshArrays: WeakSet<TypedArray> | null;
-  /** In-place write counts, by a tensor's data array (shared by every view of that array). */
-  versions: WeakMap<TypedArray, number>;
+  /** In-place write counts, by a tensor's values (its array, or its device storage), shared by its views. */
+  versions: WeakMap<object, number>;
 }
 
 // Bump the suffix if the shape of CoreState ever changes, so copies of different layouts
@@ -38,11 +38,11 @@ if (holder[KEY] === undefined) {
 export const coreState: CoreState = holder[KEY];
 
 /** How many in-place writes `data` has seen (PyTorch's `_version`, kept per data array). */
-export function versionOf(data: TypedArray): number {
+export function versionOf(data: object): number {
   return coreState.versions.get(data) ?? 0;
 }
 
 /** Count one more in-place write into `data`. */
-export function bumpVersion(data: TypedArray): void {
+export function bumpVersion(data: object): void {
   coreState.versions.set(data, versionOf(data) + 1);
 }

@@ -1,5 +1,7 @@
 // The fluent methods are installed on Tensor's prototype before anything else runs.
 import "./methods.js";
+// The ops' WebGPU implementations register themselves (they run only on webgpu tensors).
+import "./webgpu/register.js";
 
 export { type BackwardOptions, type GradOptions, grad } from "./autograd/engine.js";
 export {
@@ -32,6 +34,8 @@ export {
   zeros,
   zerosLike,
 } from "./creation.js";
+export { type Device, isDevice } from "./device.js";
+export { type DeviceOpImpl, deviceOpNames, registerDeviceOp } from "./device-ops.js";
 export {
   allocArray,
   type DType,
@@ -174,3 +178,11 @@ export {
   stridesOf,
 } from "./shape.js";
 export { isTensor, type NestedArray, Tensor, type TensorLike } from "./tensor.js";
+export * as webgpu from "./webgpu/public.js";
+export {
+  initWebGPU,
+  isWebGPUAvailable,
+  isWebGPUReady,
+  type WebGPUInfo,
+  webgpuStats,
+} from "./webgpu/runtime.js";

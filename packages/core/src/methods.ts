@@ -7,7 +7,8 @@
  */
 import { type BackwardOptions, backward as runBackward } from "./autograd/engine.js";
 import { noGrad } from "./autograd/grad-mode.js";
-import type { DType } from "./dtype.js";
+import { type Device, isDevice } from "./device.js";
+import type { DType, TypedArray } from "./dtype.js";
 import * as Ar from "./ops/arrange.js";
 import * as B from "./ops/binary.js";
 import * as Cast from "./ops/cast.js";
@@ -39,7 +40,8 @@ import * as U from "./ops/unary.js";
 import { castData } from "./ops/util.js";
 import type { Generator } from "./random.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "./shape.js";
-import { isTensor, Tensor, type TensorLike } from "./tensor.js";
+import { isTensor, type NestedArray, Tensor, type TensorLike } from "./tensor.js";
+import * as Dev from "./webgpu/transfer.js";
 
 function shapeArgs(args: (number | readonly number[])[]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
@@ -89,8 +91,33 @@ const tensorMethods = {
   clone(this: Tensor): Tensor {
     return Cast.clone(this);
   },
-  to(this: Tensor, dtype: DType): Tensor {
-    return Cast.toDType(this, dtype);
+  /**
+   * A cast (`x.to("float64")`) or a move to a device (`x.to("webgpu")`). Moving to the CPU is
+   * asynchronous: `await x.toAsync("cpu")`.
+   */
+  to(this: Tensor, dtypeOrDevice: DType | Device): Tensor {
+    if (isDevice(dtypeOrDevice)) return Dev.toDevice(this, dtypeOrDevice);
+    return Cast.toDType(this, dtypeOrDevice);
+  },
+  /** This tensor on `device`; reading a GPU tensor back to the CPU waits for the GPU. */
+  toAsync(this: Tensor, device: Device): Promise<Tensor> {
+    return Dev.toDeviceAsync(this, device);
+  },
+  /** The values as a typed array, wherever the tensor lives (on the GPU: read back). */
+  dataAsync(this: Tensor): Promise<TypedArray> {
+    return Dev.dataAsync(this);
+  },
+  /** Nested arrays of the values, wherever the tensor lives. */
+  toArrayAsync(this: Tensor): Promise<NestedArray> {
+    return Dev.toArrayAsync(this);
+  },
+  /** A flat plain array of the values, wherever the tensor lives. */
+  async toListAsync(this: Tensor): Promise<number[]> {
+    return Array.from(await Dev.dataAsync(this));
+  },
+  /** A one-element tensor's value, wherever it lives (`await loss.itemAsync()`). */
+  itemAsync(this: Tensor): Promise<number> {
+    return Dev.itemAsync(this);
   },
   float(this: Tensor): Tensor {
     return Cast.toDType(this, "float32");

@@ -1,5 +1,6 @@
 import { isGradEnabled } from "./autograd/grad-mode.js";
 import type { Node } from "./autograd/node.js";
+import { type Device, type DeviceStorage, isDeviceStorage, syncReadError } from "./device.js";
 import { allocArray, type DType, fillValue, isFloatDType, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
 import { bumpVersion, versionOf } from "./global-state.js";
@@ -37,6 +38,8 @@ export interface Tensor extends TensorMethods {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
 export class Tensor {
   private _data: TypedArray;
+  /** The backend's memory, for a tensor on a device other than the CPU (then `_data` is empty). */
+  private _storage: DeviceStorage | null = null;
   private _shape: readonly number[];
   private _dtype: DType;
   /** The accumulated gradient, set by backward(); null until then. */
@@ -58,7 +61,23 @@ export class Tensor {
     return isTensor(x);
   }
 
-  constructor(data: TypedArray, shape: Shape, dtype: DType) {
+  /**
+   * A tensor over `data`: a typed array (on the CPU), or a backend's storage (on that device).
+   */
+  constructor(data: TypedArray | DeviceStorage, shape: Shape, dtype: DType) {
+    if (isDeviceStorage(data)) {
+      if (data.length !== shapeSize(shape)) {
+        throw new Error(
+          `Tensor: ${data.device} storage of ${data.length} elements does not fit shape ` +
+            `${fmtShape(shape)} (${shapeSize(shape)} elements)`,
+        );
+      }
+      this._storage = data;
+      this._data = EMPTY;
+      this._shape = Object.freeze([...shape]);
+      this._dtype = dtype;
+      return;
+    }
     if (data.length !== shapeSize(shape)) {
       throw new Error(
         `Tensor: data of length ${data.length} does not fit shape ${fmtShape(shape)} ` +
@@ -77,6 +96,7 @@ export class Tensor {
    * replaced (`x.data = …` throws); `set_` swaps a leaf's storage.
    */
   get data(): TypedArray {
+    if (this._storage !== null) throw syncReadError("data", this.device, this._shape, this._dtype);
     return this._data;
   }
   set data(_: never) {
@@ -94,6 +114,21 @@ export class Tensor {
   get dtype(): DType {
     return this._dtype;
   }
+  /** Where the values live: "cpu", or the device a backend holds them on ("webgpu"). */
+  get device(): Device {
+    return this._storage?.device ?? "cpu";
+  }
+  /** @internal the backend's storage of a device tensor; null on the CPU. */
+  get _deviceStorage(): DeviceStorage | null {
+    return this._storage;
+  }
+  /**
+   * @internal what the version counter and "same values" checks key on: the typed array on the
+   * CPU, the storage object on a device. Shared by every view of the same values.
+   */
+  get _valuesKey(): object {
+    return this._storage ?? this._data;
+  }
   set dtype(_: never) {
     throw new Error("Tensor.dtype cannot be re-assigned: use to(dtype) (or set_ on a leaf)");
   }
@@ -104,7 +139,7 @@ export class Tensor {
    * each op saw when it saved the tensor, and refuses to compute a gradient from changed values.
    */
   get _version(): number {
-    return versionOf(this._data);
+    return versionOf(this._valuesKey);
   }
 
   /**
@@ -113,7 +148,7 @@ export class Tensor {
    * values refuses to backpropagate through them. Returns this.
    */
   markModified(): this {
-    bumpVersion(this._data);
+    bumpVersion(this._valuesKey);
     return this;
   }
 
@@ -128,9 +163,20 @@ export class Tensor {
     }
   }
 
+  /** @internal in-place writes into a device tensor's values are not offered yet. */
+  _checkOnCpu(op: string): void {
+    if (this._storage !== null) {
+      throw new Error(
+        `${op}: writing in place into a ${this.device} tensor is not supported; make a new ` +
+          "tensor (e.g. zerosLike(x)) instead",
+      );
+    }
+  }
+
   /** Fill with `value` in place (checked against the dtype, as `full`). Bumps the version. */
   fill_(value: number): this {
     this._checkInPlace("fill_");
+    this._checkOnCpu("fill_");
     this._data.fill(fillValue("fill_", this._dtype, value));
     return this.markModified();
   }
@@ -138,6 +184,7 @@ export class Tensor {
   /** Fill with zeros in place. Bumps the version. */
   zero_(): this {
     this._checkInPlace("zero_");
+    this._checkOnCpu("zero_");
     this._data.fill(0);
     return this.markModified();
   }
@@ -163,7 +210,8 @@ export class Tensor {
     if (this._requiresGrad && !isFloatDType(source.dtype)) {
       throw new Error(`set_: a tensor that requires grad must stay float, got ${source.dtype}`);
     }
-    this._data = source.data;
+    this._data = source._data;
+    this._storage = source._storage;
     this._shape = source.shape;
     this._dtype = source.dtype;
     return this;
@@ -173,7 +221,7 @@ export class Tensor {
     return this.shape.length;
   }
   get size(): number {
-    return this.data.length;
+    return this._storage?.length ?? this._data.length;
   }
   get strides(): number[] {
     return stridesOf(this.shape);
@@ -222,11 +270,15 @@ export class Tensor {
         `item: only a one-element tensor converts to a number, got ${fmtShape(this.shape)}`,
       );
     }
-    return this.data[0]!;
+    if (this._storage !== null) throw syncReadError("item", this.device, this._shape, this._dtype);
+    return this._data[0]!;
   }
   /** Nested arrays of numbers (booleans for a bool tensor). */
   toArray(): NestedArray {
-    const data = this.data;
+    if (this._storage !== null) {
+      throw syncReadError("toArray", this.device, this._shape, this._dtype);
+    }
+    const data = this._data;
     const isBool = this.dtype === "bool";
     const shape = this.shape;
     if (shape.length === 0) return isBool ? data[0] === 1 : data[0]!;
@@ -245,7 +297,10 @@ export class Tensor {
   }
   /** A flat plain array copy of the values. */
   toList(): number[] {
-    return Array.from(this.data);
+    if (this._storage !== null) {
+      throw syncReadError("toList", this.device, this._shape, this._dtype);
+    }
+    return Array.from(this._data);
   }
   toString(): string {
     return formatTensor(this);
@@ -256,11 +311,14 @@ export class Tensor {
   }
   /** A tensor sharing this one's data, cut from the tape. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape, this.dtype);
+    return new Tensor(this._storage ?? this._data, this.shape, this.dtype);
   }
 
-  /** @internal a fresh tensor of the given shape and dtype. */
+  /** @internal a fresh CPU tensor of the given shape and dtype. */
   static _empty(shape: Shape, dtype: DType): Tensor {
     return new Tensor(allocArray(dtype, shapeSize(shape)), shape, dtype);
   }
 }
+
+/** The placeholder `_data` of a device tensor (never read: `data` throws first). */
+const EMPTY = new Float32Array(0);

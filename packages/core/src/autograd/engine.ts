@@ -1,4 +1,6 @@
+import { full } from "../creation.js";
 import { copyToFresh, type FloatArray, trackFreshArrays } from "../dtype.js";
+import { clone } from "../ops/cast.js";
 import { fmtShape, shapesEqual } from "../shape.js";
 import { isTensor, Tensor } from "../tensor.js";
 import { enableGrad, noGrad } from "./grad-mode.js";
@@ -94,6 +96,9 @@ function deliverLeaf(leaf: Tensor, g: Tensor, pass: Pass): void {
     leaf.grad = accumulate(leaf.grad, g);
   } else if (pass.create) {
     leaf.grad = g;
+  } else if (g.device !== "cpu") {
+    // No record of which device buffers this pass made: copy, so .grad never aliases.
+    leaf.grad = clone(g).detach();
   } else if (pass.fresh.has(g.data) && !pass.handed.has(g.data)) {
     pass.handed.add(g.data);
     leaf.grad = g.isLeaf ? g : new Tensor(g.data, g.shape, g.dtype);
@@ -245,6 +250,8 @@ function seedFor(op: string, root: Tensor, gradient: Tensor | null | undefined):
           `${fmtShape(root.shape)} — pass the upstream gradient explicitly`,
       );
     }
+    if (root.device !== "cpu")
+      return full(root.shape, 1, { dtype: root.dtype, device: root.device });
     const g = Tensor._empty(root.shape, root.dtype);
     g.data.fill(1);
     return g;

@@ -1,3 +1,4 @@
+import { type DeviceOpImpl, deviceOp, inputsDevice } from "../device-ops.js";
 import { AllocationError, isFloatDType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import { isTensor } from "../tensor.js";
@@ -159,9 +160,14 @@ export function defineOp<
       }
     }
     const ctx = new Context<Saved>(flags, anyNeeds);
+    // Inputs on a device run that device's implementation of this op.
+    const device = inputs.length === 0 ? "cpu" : inputsDevice(name, inputs);
+    const onDevice: DeviceOpImpl | null = device === "cpu" ? null : deviceOp(device, name);
     let out: Out;
     try {
-      out = noGrad(() => def.forward(ctx, ...args));
+      out = noGrad(() =>
+        onDevice === null ? def.forward(ctx, ...args) : (onDevice.forward(ctx, ...args) as Out),
+      );
     } catch (e) {
       // An output too large to allocate: say which op asked for it.
       if (e instanceof AllocationError) throw new Error(`${name}: ${e.message}`, { cause: e });
@@ -175,7 +181,8 @@ export function defineOp<
       checkSaved(name, ctx.savedVersions);
       ctx.createGraph = create;
       let rule = def.backward;
-      if (create && def.backwardGraph !== undefined) rule = def.backwardGraph;
+      if (onDevice !== null) rule = deviceRule(name, device, def, onDevice, create);
+      else if (create && def.backwardGraph !== undefined) rule = def.backwardGraph;
       else if (create && def.onceDifferentiable && def.composed === undefined) {
         throw new Error(
           `backward: '${name}' has no differentiable backward, so its gradient cannot be ` +
@@ -203,6 +210,30 @@ export function defineOp<
     return out;
   };
   return Object.assign(run, { opName: name, differentiable: true as const });
+}
+
+/**
+ * The backward of an op whose inputs live on a device: the device's own backward, else the
+ * op's formula (a rule over ops runs anywhere). A fused op's raw-data backward cannot run on a
+ * device; its `backwardGraph` formula can.
+ */
+function deviceRule<Saved>(
+  name: string,
+  device: string,
+  // biome-ignore lint/suspicious/noExplicitAny: any op's definition
+  def: OpDefinition<any, any, Saved>,
+  impl: DeviceOpImpl,
+  create: boolean,
+): OpDefinition<unknown[], Tensor, Saved>["backward"] {
+  const fused =
+    def.backwardGraph !== undefined || def.composed !== undefined || def.onceDifferentiable;
+  if (impl.backward !== undefined && !(create && fused)) return impl.backward;
+  if (!fused) return def.backward;
+  if (def.backwardGraph !== undefined) return def.backwardGraph;
+  throw new Error(
+    `backward: '${name}' has no ${device} backward${create ? " that can be recorded (createGraph)" : ""}; ` +
+      "run it on the CPU",
+  );
 }
 
 /** `args` with its tensors (plain or in lists, in input order) replaced by `replacements`. */
@@ -309,7 +340,18 @@ export function defineNonDifferentiable<const N extends string, Args extends unk
   name: N,
   fn: (...args: Args) => Out,
 ): Op<Args, Out, N, false> {
-  return Object.assign((...args: Args) => noGrad(() => fn(...args)), {
+  const run = (...args: Args): Out => {
+    const inputs: Tensor[] = [];
+    for (const a of args) {
+      if (isTensor(a)) inputs.push(a);
+      else if (Array.isArray(a)) for (const t of a) if (isTensor(t)) inputs.push(t);
+    }
+    const device = inputs.length === 0 ? "cpu" : inputsDevice(name, inputs);
+    if (device === "cpu") return noGrad(() => fn(...args));
+    const impl = deviceOp(device, name);
+    return noGrad(() => impl.forward(new Context([], false), ...args) as Out);
+  };
+  return Object.assign(run, {
     opName: name,
     differentiable: false as const,
   });

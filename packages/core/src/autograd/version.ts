@@ -13,7 +13,8 @@ import { isTensor } from "../tensor.js";
 /** One tensor (or bare typed array) a rule saved, and what it looked like then. */
 export interface SavedVersion {
   tensor: Tensor | null;
-  data: TypedArray;
+  /** The values' identity: a typed array, or a device tensor's storage. */
+  data: object;
   version: number;
   /** The tensor's shape and dtype when saved (set_ may change both), for the message. */
   shape: readonly number[];
@@ -41,8 +42,8 @@ export function recordSaved(saved: unknown): SavedVersion[] {
     if (isTensor(v)) {
       out.push({
         tensor: v,
-        data: v.data,
-        version: versionOf(v.data),
+        data: v._valuesKey,
+        version: versionOf(v._valuesKey),
         shape: v.shape,
         dtype: v.dtype,
       });
@@ -72,7 +73,7 @@ function kindOf(a: TypedArray): string {
 
 function describe(s: SavedVersion): string {
   if (s.tensor !== null) return `the ${s.dtype} ${fmtShape(s.shape)} tensor`;
-  return `a ${s.dtype} array of ${s.data.length} elements`;
+  return `a ${s.dtype} array of ${(s.data as TypedArray).length} elements`;
 }
 
 /** Throw PyTorch's error when something `op` saved was written in place (or swapped) since. */
@@ -81,7 +82,7 @@ export function checkSaved(op: string, saved: readonly SavedVersion[]): void {
     const head =
       "backward: one of the variables needed for gradient computation has been modified by an " +
       `inplace operation: ${describe(s)} saved by '${op}'`;
-    if (s.tensor !== null && s.tensor.data !== s.data) {
+    if (s.tensor !== null && s.tensor._valuesKey !== s.data) {
       throw new Error(
         `${head} has been replaced (set_) since the forward pass; run the forward again`,
       );

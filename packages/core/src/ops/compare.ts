@@ -45,7 +45,7 @@ export const gt = comparison("gt", gtRow);
 /** a >= b elementwise (bool). */
 export const ge = comparison("ge", geRow);
 
-function whereShape(c: Tensor, a: Tensor, b: Tensor): number[] {
+export function whereShape(c: Tensor, a: Tensor, b: Tensor): number[] {
   try {
     return broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
   } catch {

@@ -143,7 +143,7 @@ export const permute = defineOp({
 });
 
 /** Target shape of expand: -1 keeps a dim; new leading dims are allowed; non-1 dims must match. */
-function expandShape(x: Tensor, shape: readonly number[]): number[] {
+export function expandShape(x: Tensor, shape: readonly number[]): number[] {
   const lead = shape.length - x.ndim;
   const bad = (why: string) =>
     new Error(`expand: cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(shape)}: ${why}`);

@@ -1,0 +1,6 @@
+/**
+ * Loads the WebGPU implementations of the ops (each module registers its ops with the device
+ * registry as it loads). The entry point imports this once.
+ */
+import "./ops-elementwise.js";
+import "./ops-reduce.js";
