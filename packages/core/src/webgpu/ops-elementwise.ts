@@ -8,11 +8,11 @@ import { registerDeviceOp } from "../device-ops.js";
 import { type DType, isFloatDType, promoteTypes } from "../dtype.js";
 import { whereShape } from "../ops/compare.js";
 import { expandShape, inferShape } from "../ops/shape.js";
-import { binaryDType } from "../ops/util.js";
+import { asTensor, binaryDType } from "../ops/util.js";
 import { fmtShape } from "../shape.js";
-import type { Tensor } from "../tensor.js";
+import type { Tensor, TensorLike } from "../tensor.js";
 import { binary, broadcastTo, cast, ERFC_WGSL, map, mapGrad, nary } from "./elementwise.js";
-import { viewGpu } from "./storage.js";
+import { checkGpuDType, viewGpu } from "./storage.js";
 import { pf, wgslType } from "./wgsl.js";
 
 const reg = (name: string, impl: Parameters<typeof registerDeviceOp>[2]) =>
@@ -166,7 +166,7 @@ reg("powScalar", {
 const POW = `fn pow_(v: f32, e: f32) -> f32 {
   if (e == 0.0) { return 1.0; }
   if (v >= 0.0) { return pow(v, e); }
-  if (e != floor(e)) { return bitcast<f32>(0x7fc00000u); }
+  if (e != floor(e)) { return nan_(); }
   let r = pow(-v, e);
   return select(r, -r, (i32(e) & 1) == 1);
 }`;
@@ -231,6 +231,24 @@ for (const [name, fn] of [
       ctx.save([a, b]);
       return binary(name, a, b, `${fn}(a_, b_)`, dtype, dtype);
     },
+    // The winner takes dy, a tie splits it in half: weights from the saved operands.
+    backward(ctx, dy) {
+      const [a, b] = ctx.saved as [Tensor, Tensor];
+      const win = fn === "max" ? ">" : "<";
+      const weight = (forA: boolean) =>
+        binary(
+          name,
+          a,
+          b,
+          `select(select(0.0, 0.5, a_ == b_), 1.0, ${forA ? "a_" : "b_"} ${win} ${forA ? "b_" : "a_"})`,
+          promoteTypes(a.dtype, b.dtype),
+          dy.dtype,
+        );
+      return [
+        ctx.needsInputGrad(0) ? dy.mul(weight(true)) : null,
+        ctx.needsInputGrad(1) ? dy.mul(weight(false)) : null,
+      ];
+    },
   });
 }
 
@@ -243,8 +261,12 @@ for (const [name, opr] of [
   ["ge", ">="],
 ] as const) {
   reg(name, {
-    forward: (_ctx, a: Tensor, b: Tensor) =>
-      binary(name, a, b, `select(0u, 1u, a_ ${opr} b_)`, promoteTypes(a.dtype, b.dtype), "bool"),
+    forward(_ctx, a: TensorLike, b: TensorLike) {
+      // Numbers compare in the tensor's dtype, as on the CPU.
+      const dtype = binaryDType(a, b);
+      const [x, y] = [asTensor(a, dtype), asTensor(b, dtype)];
+      return binary(name, x, y, `select(0u, 1u, a_ ${opr} b_)`, dtype, "bool");
+    },
   });
 }
 
@@ -262,7 +284,12 @@ reg("where", {
 
 // ---- copies, casts, views ----
 reg("clone", { forward: (_ctx, x: Tensor) => cast("clone", x, x.dtype) });
-reg("to", { forward: (_ctx, x: Tensor, dtype: DType) => cast("to", x, dtype) });
+reg("to", {
+  forward(_ctx, x: Tensor, dtype: DType) {
+    checkGpuDType("to", dtype, x.shape);
+    return cast("to", x, dtype);
+  },
+});
 reg("reshape", {
   forward(ctx: ForwardContext<readonly number[]>, x: Tensor, shape: readonly number[]) {
     ctx.save(x.shape);

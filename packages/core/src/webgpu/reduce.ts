@@ -27,12 +27,7 @@ export const MAX: Reducer = { init: "-inf", step: "max(acc, v)" };
 export const MIN: Reducer = { init: "inf", step: "min(acc, v)" };
 
 const reduceKernel = memo((tin: string, tacc: string, tout: string, r: Reducer) => {
-  const init =
-    r.init === "-inf"
-      ? "bitcast<f32>(0xff800000u)"
-      : r.init === "inf"
-        ? "bitcast<f32>(0x7f800000u)"
-        : `${tacc}(${r.init})`;
+  const init = r.init === "-inf" ? "-inf_()" : r.init === "inf" ? "inf_()" : `${tacc}(${r.init})`;
   return kernel1d(
     "reduce",
     bindings([

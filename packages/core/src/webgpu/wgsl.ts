@@ -32,12 +32,22 @@ export function bindings(
     .join("\n");
 }
 
+/**
+ * NaN and ±∞ as WGSL values. A constant expression cannot be one (WGSL rejects non-finite
+ * constants), so the bits are combined with a parameter word (`p[0] & 0`) to make them
+ * run-time values.
+ */
+export const NONFINITE_WGSL = `
+fn nan_() -> f32 { return bitcast<f32>(0x7fc00000u | (p[0] & 0u)); }
+fn inf_() -> f32 { return bitcast<f32>(0x7f800000u | (p[0] & 0u)); }`;
+
 /** A one-dimensional kernel: `body` runs for each `i < p[0]`. */
 export function kernel1d(name: string, decls: string, body: string, extra = ""): GpuKernel {
   return {
     name,
     code: `@group(0) @binding(0) var<storage, read> p: array<u32>;
 ${decls}
+${NONFINITE_WGSL}
 ${extra}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) w: vec3u, @builtin(num_workgroups) nw: vec3u,
