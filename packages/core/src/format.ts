@@ -163,7 +163,11 @@ export function formatTensor(t: Tensor): string {
   const indent = prefix.length;
   const suffixes: string[] = [];
   let text: string;
-  if (t.size === 0) {
+  if (t.device !== "cpu") {
+    // The values are on the device and reading them is asynchronous: show what is known.
+    text = `<${t.size} values on ${t.device}>`;
+    suffixes.push(`size=(${t.shape.join(", ")})`, `dtype=${t.dtype}`, `device='${t.device}'`);
+  } else if (t.size === 0) {
     if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(", ")})`);
     if (t.dtype !== "float32") suffixes.push(`dtype=${t.dtype}`);
     text = "[]";

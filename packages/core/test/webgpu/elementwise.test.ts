@@ -21,6 +21,8 @@ describeGpu("webgpu elementwise", () => {
     expect(() => g.sum().item()).toThrow(/itemAsync/);
     expect(() => g.toArray()).toThrow(/toArrayAsync/);
     expect(() => g.to("cpu")).toThrow(/toAsync\("cpu"\)/);
+    // Printing says where the values are instead of reading them.
+    expect(String(g)).toBe("tensor(<2 values on webgpu>, size=(2), dtype=float32, device='webgpu')");
   });
 
   it("names the op and both devices when inputs are mixed", () => {
