@@ -184,5 +184,6 @@ export {
   isWebGPUAvailable,
   isWebGPUReady,
   type WebGPUInfo,
+  type WebGPUStats,
   webgpuStats,
 } from "./webgpu/runtime.js";

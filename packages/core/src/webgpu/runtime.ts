@@ -37,6 +37,9 @@ export interface GpuState {
   /** Counters: dispatches recorded and command buffers submitted since init. */
   dispatches: number;
   submits: number;
+  /** Buffers created (not taken from the pool) and their bytes. */
+  buffersCreated: number;
+  bytesCreated: number;
 }
 
 /** What `initWebGPU` found. */
@@ -167,6 +170,8 @@ export async function initWebGPU(
     error: null,
     dispatches: 0,
     submits: 0,
+    buffersCreated: 0,
+    bytesCreated: 0,
   };
   (state as { paramFloats: Float32Array }).paramFloats = new Float32Array(state.paramWords.buffer);
   device.addEventListener("uncapturederror", (e) => {
@@ -280,10 +285,35 @@ export function checkDeviceError(op: string): void {
   }
 }
 
-/** Counters since initWebGPU: dispatches recorded, command buffers submitted, pipelines made. */
-export function webgpuStats(): { dispatches: number; submits: number; pipelines: number } {
+/** What the WebGPU backend has done since `initWebGPU`. */
+export interface WebGPUStats {
+  /** Kernels recorded. */
+  dispatches: number;
+  /** Command buffers submitted. */
+  submits: number;
+  /** Compute pipelines compiled (one per distinct kernel). */
+  pipelines: number;
+  /** Buffers created rather than reused from the pool, and their bytes. */
+  buffersCreated: number;
+  bytesCreated: number;
+}
+
+/** Counters since `initWebGPU`: kernels, submissions, pipelines, buffers created. */
+export function webgpuStats(): WebGPUStats {
   const s = gpu("webgpuStats");
-  return { dispatches: s.dispatches, submits: s.submits, pipelines: s.pipelines.size };
+  return {
+    dispatches: s.dispatches,
+    submits: s.submits,
+    pipelines: s.pipelines.size,
+    buffersCreated: s.buffersCreated,
+    bytesCreated: s.bytesCreated,
+  };
+}
+
+function createBuffer(s: GpuState, size: number, mapped: boolean): GPUBuffer {
+  s.buffersCreated++;
+  s.bytesCreated += size;
+  return s.device.createBuffer({ size, usage: USAGE(), mappedAtCreation: mapped });
 }
 
 const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -302,7 +332,7 @@ export function acquireBuffer(op: string, bytes: number): GPUBuffer {
   const free = s.pool.get(size);
   const b = free?.pop();
   if (b !== undefined) return b;
-  return s.device.createBuffer({ size, usage: USAGE() });
+  return createBuffer(s, size, false);
 }
 
 /**
@@ -321,7 +351,7 @@ export function releaseBuffer(b: GPUBuffer): void {
 export function uploadBuffer(op: string, bytes: ArrayBufferView): GPUBuffer {
   const s = gpu(op);
   const size = bucketOf(bytes.byteLength);
-  const b = s.device.createBuffer({ size, usage: USAGE(), mappedAtCreation: true });
+  const b = createBuffer(s, size, true);
   new Uint8Array(b.getMappedRange()).set(
     new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
   );
