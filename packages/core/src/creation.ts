@@ -258,9 +258,10 @@ export function linspace(
 
 /** The n×m identity (m defaults to n). */
 export function eye(n: number, m = n, options?: TensorOptions): Tensor {
-  const t = zeros([n, m], options);
+  // Built on the CPU, then moved where it is asked for.
+  const t = zeros([n, m], { dtype: options?.dtype });
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
-  return t;
+  return finish(t, options);
 }
 
 function randomFloat(

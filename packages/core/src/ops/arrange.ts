@@ -55,7 +55,8 @@ function identity(n: number): Int32Array {
   return m;
 }
 
-function dimList(op: string, dims: number | readonly number[], shape: Shape): number[] {
+/** `dims` normalized against `shape`, each dim once (flip's check). */
+export function dimList(op: string, dims: number | readonly number[], shape: Shape): number[] {
   const list = typeof dims === "number" ? [dims] : [...dims];
   const axes = list.map((d) => normalizeAxis(op, d, shape.length, shape));
   if (new Set(axes).size !== axes.length) {

@@ -11,7 +11,7 @@ import { where } from "./compare.js";
 import { assertTensor, castData, empty } from "./util.js";
 
 /** (outer, n, inner) around `dim`; a 0-d tensor is one row of length 1. */
-function rowsAlong(op: string, shape: Shape, dim: number): [number, number, number, number] {
+export function rowsAlong(op: string, shape: Shape, dim: number): [number, number, number, number] {
   const d = normalizeAxis(op, dim, shape.length, shape);
   let outer = 1;
   let inner = 1;
@@ -21,7 +21,7 @@ function rowsAlong(op: string, shape: Shape, dim: number): [number, number, numb
 }
 
 /** Integers and bools accumulate to int32 (PyTorch: int64, which tapegrad does not have). */
-function accumulatorType(x: Tensor): DType {
+export function accumulatorType(x: Tensor): DType {
   return isFloatDType(x.dtype) ? x.dtype : "int32";
 }
 
@@ -112,8 +112,9 @@ function cumprodGradKernel(x: Tensor, dy: Tensor, dim: number): Tensor {
  */
 function cumprodGradFormula(x: Tensor, y: Tensor, dy: Tensor, dim: number): Tensor {
   const [d, , n] = rowsAlong("cumprod", x.shape, dim);
-  let hasZero = false;
-  for (const v of x.data) if (v === 0) hasZero = true;
+  // On a device the values cannot be looked at here: the definition holds with or without zeros.
+  let hasZero = x.device !== "cpu";
+  if (!hasZero) for (const v of x.data) if (v === 0) hasZero = true;
   if (!hasZero) return cumsumOp(dy.mul(y), d, true).div(x);
   if (x.ndim === 0) return dy;
   const trailing = x.ndim - 1 - d;
@@ -125,8 +126,8 @@ function cumprodGradFormula(x: Tensor, y: Tensor, dy: Tensor, dim: number): Tens
     for (let i = k; i < n; i++) upper.data[k * n + i] = 1;
   }
   // [..., k, j, ...]: x_j with x_k replaced by 1, its running product over j, kept for j ≥ k.
-  const others = where(diagonal, 1, x.unsqueeze(d));
-  const partial = where(upper, cumprodOp(others, d + 1), 0);
+  const others = where(diagonal.to(x.device), 1, x.unsqueeze(d));
+  const partial = where(upper.to(x.device), cumprodOp(others, d + 1), 0);
   return partial.mul(dy.unsqueeze(d)).sum(d + 1);
 }
 

@@ -13,7 +13,7 @@ import {
 } from "../kernels/gather.js";
 import { fmtShape, normalizeAxis, type Shape, shapesEqual } from "../shape.js";
 import { isTensor, type Tensor } from "../tensor.js";
-import { empty } from "./util.js";
+import { empty, zerosAs } from "./util.js";
 
 /** (outer, n, inner) view of `shape` around `dim`. */
 export function splitAt(shape: Shape, dim: number): [number, number, number] {
@@ -24,37 +24,46 @@ export function splitAt(shape: Shape, dim: number): [number, number, number] {
   return [outer, shape[dim]!, inner];
 }
 
-function checkIndex(op: string, index: Tensor): Int32Array {
+function checkIndex(op: string, index: Tensor): void {
   if (!isTensor(index)) throw new Error(`${op}: index must be a Tensor`);
   if (index.dtype !== "int32") {
     throw new Error(`${op}: index must be an int32 tensor, got ${index.dtype}`);
   }
-  return index.data as Int32Array;
 }
 
-function checkRange(op: string, index: Int32Array, dim: number, size: number): void {
-  for (let i = 0; i < index.length; i++) {
-    const v = index[i]!;
-    if (v < 0 || v >= size) {
-      throw new Error(`${op}: index ${v} is out of range for dim ${dim} of size ${size}`);
-    }
+/** The error for an index value outside [0, size) of dim `dim` (as the caller wrote it). */
+export function indexRangeMessage(op: string, v: number, dim: number, size: number): string {
+  return `${op}: index ${v} is out of range for dim ${dim} of size ${size}`;
+}
+
+function checkRange(op: string, index: Tensor, dim: number, size: number): void {
+  const idx = index.data as Int32Array;
+  for (let i = 0; i < idx.length; i++) {
+    const v = idx[i]!;
+    if (v < 0 || v >= size) throw new Error(indexRangeMessage(op, v, dim, size));
   }
 }
 
-/** A copy of x (same dtype as src, as the accumulation needs), to be written into. */
-function intoCopy(op: string, x: Tensor, src: Tensor): Tensor {
+/** Check that `src` can be written into `x`: both tensors, one dtype (as the accumulation needs). */
+export function checkInto(op: string, x: Tensor, src: Tensor): void {
   if (!isTensor(x) || !isTensor(src)) throw new Error(`${op}: input and source must be Tensors`);
   if (x.dtype !== src.dtype) {
     throw new Error(
       `${op}: source dtype ${src.dtype} must match the input's ${x.dtype} (cast one with .to())`,
     );
   }
+}
+
+/** A copy of x (same dtype as src, as the accumulation needs), to be written into. */
+function intoCopy(op: string, x: Tensor, src: Tensor): Tensor {
+  checkInto(op, x, src);
   const out = empty(x.shape, x.dtype);
   out.data.set(x.data);
   return out;
 }
 
-interface SliceSpec {
+/** Where a slice sits along its (normalized) dim. */
+export interface SliceSpec {
   dim: number;
   start: number;
   step: number;
@@ -62,7 +71,7 @@ interface SliceSpec {
 }
 
 /** Python slice rules on dim `dim`: negative bounds count from the end, then clamp to [0, n]. */
-function sliceSpec(
+export function sliceSpec(
   op: string,
   shape: Shape,
   dim: number,
@@ -80,6 +89,17 @@ function sliceSpec(
   const s = start == null ? 0 : clamp(start);
   const e = end == null ? n : clamp(end);
   return { dim: d, start: s, step, len: e > s ? Math.ceil((e - s) / step) : 0 };
+}
+
+/** Check that sliceScatter's `src` has the shape of the slice `spec` of x. */
+export function checkSliceSource(x: Tensor, src: Tensor, spec: SliceSpec): void {
+  const want = [...x.shape];
+  want[spec.dim] = spec.len;
+  if (!shapesEqual(src.shape, want)) {
+    throw new Error(
+      `sliceScatter: source ${fmtShape(src.shape)} must have the slice's shape ${fmtShape(want)} (input ${fmtShape(x.shape)})`,
+    );
+  }
 }
 
 /** Copy the slice of `big` into `small` (or back, with `scatter`). */
@@ -123,7 +143,7 @@ export const slice = defineOp({
   },
   backward(ctx, dy): GradientList {
     const { shape, dim, start, step, len } = ctx.saved;
-    const zeros = empty(shape, dy.dtype);
+    const zeros = zerosAs(shape, dy);
     return [sliceScatter(zeros, dy, dim, start, start + len * step, step)];
   },
 });
@@ -144,14 +164,8 @@ export const sliceScatter = defineOp({
     step: number = 1,
   ): Tensor {
     const spec = sliceSpec("sliceScatter", x.shape, dim, start, end, step);
-    const want = [...x.shape];
-    want[spec.dim] = spec.len;
     const out = intoCopy("sliceScatter", x, src);
-    if (!shapesEqual(src.shape, want)) {
-      throw new Error(
-        `sliceScatter: source ${fmtShape(src.shape)} must have the slice's shape ${fmtShape(want)} (input ${fmtShape(x.shape)})`,
-      );
-    }
+    checkSliceSource(x, src, spec);
     ctx.save(spec);
     sliceCopy(out.data, x.shape, src.data, src.shape, spec, true);
     return out;
@@ -161,7 +175,7 @@ export const sliceScatter = defineOp({
     const end = start + len * step;
     const part = slice(dy, dim, start, end, step);
     const dx = ctx.needsInputGrad(0)
-      ? sliceScatter(dy, empty(part.shape, dy.dtype), dim, start, end, step)
+      ? sliceScatter(dy, zerosAs(part.shape, dy), dim, start, end, step)
       : null;
     return [dx, part];
   },
@@ -173,15 +187,23 @@ interface IndexSaved {
   index: Tensor;
 }
 
-/** Check `index` as a 1-D int32 index into dim `dim` of `shape`; the normalized dim. */
-function checkIndexAlong(op: string, shape: Shape, dim: number, index: Tensor): number {
-  const idx = checkIndex(op, index);
+/**
+ * Check `index` as a 1-D int32 index into dim `dim` of `shape`, all but its values (which a
+ * device checks its own way); the normalized dim.
+ */
+export function indexDimAlong(op: string, shape: Shape, dim: number, index: Tensor): number {
+  checkIndex(op, index);
   if (index.ndim > 1) {
     throw new Error(`${op}: index must be 1-D, got shape ${fmtShape(index.shape)}`);
   }
   if (shape.length === 0) throw new Error(`${op}: input must have at least 1 dim`);
-  const d = normalizeAxis(op, dim, shape.length, shape);
-  checkRange(op, idx, dim, shape[d]!);
+  return normalizeAxis(op, dim, shape.length, shape);
+}
+
+/** Check `index` as a 1-D int32 index into dim `dim` of `shape`; the normalized dim. */
+function checkIndexAlong(op: string, shape: Shape, dim: number, index: Tensor): number {
+  const d = indexDimAlong(op, shape, dim, index);
+  checkRange(op, index, dim, shape[d]!);
   return d;
 }
 
@@ -200,7 +222,7 @@ export const indexSelect = defineOp({
   },
   backward(ctx, dy): GradientList {
     const { shape, dim, index } = ctx.saved;
-    return [indexAdd(empty(shape, dy.dtype), dim, index, dy), null, null];
+    return [indexAdd(zerosAs(shape, dy), dim, index, dy), null, null];
   },
 });
 
@@ -218,14 +240,8 @@ export const indexAdd = defineOp({
     src: Tensor,
   ): Tensor {
     const d = checkIndexAlong("indexAdd", x.shape, dim, index);
-    const want = [...x.shape];
-    want[d] = index.size;
     const out = intoCopy("indexAdd", x, src);
-    if (!shapesEqual(src.shape, want)) {
-      throw new Error(
-        `indexAdd: source ${fmtShape(src.shape)} must be ${fmtShape(want)} (input ${fmtShape(x.shape)} with dim ${dim} of size index.length ${index.size})`,
-      );
-    }
+    checkIndexAddSource(x, dim, d, index, src);
     const [outer, n, inner] = splitAt(x.shape, d);
     indexAddKernel(out.data, src.data, outer, n, inner, index.data as Int32Array);
     ctx.save({ shape: x.shape, dim: d, index });
@@ -237,9 +253,29 @@ export const indexAdd = defineOp({
   },
 });
 
-/** Check a gather/scatter index: same rank as the input, no larger off `dim`, in range. */
-export function checkGatherIndex(op: string, shape: Shape, dim: number, index: Tensor): number {
-  const idx = checkIndex(op, index);
+/** Check that indexAdd's `src` has x's shape with dim `d` the index's length. */
+export function checkIndexAddSource(
+  x: Tensor,
+  dim: number,
+  d: number,
+  index: Tensor,
+  src: Tensor,
+): void {
+  const want = [...x.shape];
+  want[d] = index.size;
+  if (!shapesEqual(src.shape, want)) {
+    throw new Error(
+      `indexAdd: source ${fmtShape(src.shape)} must be ${fmtShape(want)} (input ${fmtShape(x.shape)} with dim ${dim} of size index.length ${index.size})`,
+    );
+  }
+}
+
+/**
+ * Check a gather/scatter index — same rank as the input, no larger off `dim` — all but its
+ * values (which a device checks its own way); the normalized dim.
+ */
+export function gatherIndexDim(op: string, shape: Shape, dim: number, index: Tensor): number {
+  checkIndex(op, index);
   const nd = shape.length;
   const d = normalizeAxis(op, dim, nd, shape);
   if (index.ndim !== nd) {
@@ -254,7 +290,13 @@ export function checkGatherIndex(op: string, shape: Shape, dim: number, index: T
       );
     }
   }
-  checkRange(op, idx, dim, nd === 0 ? 1 : shape[d]!);
+  return d;
+}
+
+/** Check a gather/scatter index: same rank as the input, no larger off `dim`, in range. */
+export function checkGatherIndex(op: string, shape: Shape, dim: number, index: Tensor): number {
+  const d = gatherIndexDim(op, shape, dim, index);
+  checkRange(op, index, dim, shape.length === 0 ? 1 : shape[d]!);
   return d;
 }
 
@@ -270,7 +312,7 @@ export const gather = defineOp({
   },
   backward(ctx, dy): GradientList {
     const { shape, dim, index } = ctx.saved;
-    return [scatterAdd(empty(shape, dy.dtype), dim, index, dy), null, null];
+    return [scatterAdd(zerosAs(shape, dy), dim, index, dy), null, null];
   },
 });
 
@@ -289,11 +331,7 @@ export const scatterAdd = defineOp({
   ): Tensor {
     const d = checkGatherIndex("scatterAdd", x.shape, dim, index);
     const out = intoCopy("scatterAdd", x, src);
-    if (!shapesEqual(src.shape, index.shape)) {
-      throw new Error(
-        `scatterAdd: source ${fmtShape(src.shape)} must have the index's shape ${fmtShape(index.shape)}`,
-      );
-    }
+    checkScatterSource("scatterAdd", index, src);
     gatherKernel(out.data, x.shape, d, index.data as Int32Array, index.shape, src.data, true);
     ctx.save({ shape: x.shape, dim: d, index });
     return out;
@@ -303,3 +341,12 @@ export const scatterAdd = defineOp({
     return [dy, null, null, ctx.needsInputGrad(3) ? gather(dy, dim, index) : null];
   },
 });
+
+/** Check that a scatter's `src` has the index's shape. */
+export function checkScatterSource(op: string, index: Tensor, src: Tensor): void {
+  if (!shapesEqual(src.shape, index.shape)) {
+    throw new Error(
+      `${op}: source ${fmtShape(src.shape)} must have the index's shape ${fmtShape(index.shape)}`,
+    );
+  }
+}

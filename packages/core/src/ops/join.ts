@@ -24,7 +24,8 @@ function at(nd: number, dim: number, v: number): number[] {
   return a;
 }
 
-interface JoinSaved {
+/** What concat and stack save. */
+export interface JoinSaved {
   /** Each input's size along `dim`, and (for stack) the input shape to give each part back. */
   sizes: number[];
   dim: number;
@@ -67,28 +68,35 @@ function joinBackward(
   });
 }
 
+/** Check concat's tensors and dim: the normalized dim and the joined shape. */
+export function concatShape(
+  tensors: readonly Tensor[],
+  dim: number,
+): { d: number; outShape: Shape } {
+  checkList("concat", tensors);
+  const first = tensors[0]!;
+  if (first.ndim === 0) throw new Error("concat: zero-dimensional tensor 0 cannot be concatenated");
+  const d = normalizeAxis("concat", dim, first.ndim, first.shape);
+  const outShape = [...first.shape];
+  outShape[d] = 0;
+  tensors.forEach((t, i) => {
+    const same = t.ndim === first.ndim && t.shape.every((n, k) => k === d || n === first.shape[k]);
+    if (!same) {
+      throw new Error(
+        `concat: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has shape ${fmtShape(first.shape)}; ` +
+          `shapes must match except in dim ${dim}`,
+      );
+    }
+    outShape[d]! += t.shape[d]!;
+  });
+  return { d, outShape };
+}
+
 /** The tensors joined along an existing dim; d x_i = dy's slice where x_i went. */
 export const concat = defineOp({
   name: "concat",
   forward(ctx: ForwardContext<JoinSaved>, tensors: readonly Tensor[], dim: number = 0): Tensor {
-    checkList("concat", tensors);
-    const first = tensors[0]!;
-    if (first.ndim === 0)
-      throw new Error("concat: zero-dimensional tensor 0 cannot be concatenated");
-    const d = normalizeAxis("concat", dim, first.ndim, first.shape);
-    const outShape = [...first.shape];
-    outShape[d] = 0;
-    tensors.forEach((t, i) => {
-      const same =
-        t.ndim === first.ndim && t.shape.every((n, k) => k === d || n === first.shape[k]);
-      if (!same) {
-        throw new Error(
-          `concat: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has shape ${fmtShape(first.shape)}; ` +
-            `shapes must match except in dim ${dim}`,
-        );
-      }
-      outShape[d]! += t.shape[d]!;
-    });
+    const { d, outShape } = concatShape(tensors, dim);
     const shapes = tensors.map((t) => t.shape);
     ctx.save({ sizes: shapes.map((s) => s[d]!), dim: d });
     return joinForward(tensors, shapes, d, outShape);
@@ -98,29 +106,42 @@ export const concat = defineOp({
   ],
 });
 
+/**
+ * Check stack's tensors and dim: the normalized dim, each part's shape (a 1 inserted at the
+ * new dim) and the stacked shape.
+ */
+export function stackShape(
+  tensors: readonly Tensor[],
+  dim: number,
+): { d: number; part: Shape; outShape: Shape } {
+  checkList("stack", tensors);
+  const first = tensors[0]!;
+  const nd = first.ndim + 1;
+  if (!Number.isInteger(dim) || dim < -nd || dim >= nd) {
+    throw new Error(
+      `stack: dim ${dim} is out of range [${-nd}, ${nd - 1}] for tensors of shape ${fmtShape(first.shape)}`,
+    );
+  }
+  const d = dim < 0 ? dim + nd : dim;
+  tensors.forEach((t, i) => {
+    if (!shapesEqual(t.shape, first.shape)) {
+      throw new Error(
+        `stack: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has shape ${fmtShape(first.shape)}; all must be equal`,
+      );
+    }
+  });
+  const part = [...first.shape.slice(0, d), 1, ...first.shape.slice(d)];
+  const outShape = [...part];
+  outShape[d] = tensors.length;
+  return { d, part, outShape };
+}
+
 /** The tensors joined along a new dim; d x_i = dy's slice i, without the new dim. */
 export const stack = defineOp({
   name: "stack",
   forward(ctx: ForwardContext<JoinSaved>, tensors: readonly Tensor[], dim: number = 0): Tensor {
-    checkList("stack", tensors);
+    const { d, part, outShape } = stackShape(tensors, dim);
     const first = tensors[0]!;
-    const nd = first.ndim + 1;
-    if (!Number.isInteger(dim) || dim < -nd || dim >= nd) {
-      throw new Error(
-        `stack: dim ${dim} is out of range [${-nd}, ${nd - 1}] for tensors of shape ${fmtShape(first.shape)}`,
-      );
-    }
-    const d = dim < 0 ? dim + nd : dim;
-    tensors.forEach((t, i) => {
-      if (!shapesEqual(t.shape, first.shape)) {
-        throw new Error(
-          `stack: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has shape ${fmtShape(first.shape)}; all must be equal`,
-        );
-      }
-    });
-    const part = [...first.shape.slice(0, d), 1, ...first.shape.slice(d)];
-    const outShape = [...part];
-    outShape[d] = tensors.length;
     const shapes = tensors.map(() => part);
     ctx.save({ sizes: shapes.map(() => 1), dim: d, inner: first.shape });
     return joinForward(tensors, shapes, d, outShape);
@@ -130,7 +151,8 @@ export const stack = defineOp({
   ],
 });
 
-interface PadPlan {
+/** Where x's kept box sits in x and in the padded output. */
+export interface PadPlan {
   shape: Shape;
   outShape: Shape;
   srcStart: number[];
@@ -139,7 +161,7 @@ interface PadPlan {
 }
 
 /** Where x's kept box sits in x and in the output, per PyTorch F.pad's constant mode. */
-function padPlan(x: Tensor, pad: readonly number[]): PadPlan {
+export function padPlan(x: Tensor, pad: readonly number[]): PadPlan {
   if (!Array.isArray(pad) || pad.length % 2 !== 0 || pad.length / 2 > x.ndim) {
     throw new Error(
       `pad: pad [${pad.join(", ")}] must have an even length of at most ${2 * x.ndim} for input of shape ${fmtShape(x.shape)}`,

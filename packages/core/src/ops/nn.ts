@@ -73,39 +73,53 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   return logSoftmaxOp(x, dim);
 }
 
-/** The bool mask broadcast to `shape`, as bytes (shared when it already has that shape). */
-function expandMask(op: string, mask: Tensor, shape: readonly number[]): Uint8Array {
-  if (shapesEqual(mask.shape, shape)) return mask.data as Uint8Array;
+/** Check that `mask`'s shape broadcasts to `shape` (without growing it). */
+function checkMaskShape(op: string, mask: Tensor, shape: readonly number[]): void {
   const b = broadcastShapes(op, shape, mask.shape);
   if (!shapesEqual(b, shape)) {
     throw new Error(
       `${op}: mask of shape ${fmtShape(mask.shape)} does not broadcast to input ${fmtShape(shape)}`,
     );
   }
+}
+
+/** The bool mask broadcast to `shape`, as bytes (shared when it already has that shape). */
+function expandMask(op: string, mask: Tensor, shape: readonly number[]): Uint8Array {
+  if (shapesEqual(mask.shape, shape)) return mask.data as Uint8Array;
+  checkMaskShape(op, mask, shape);
   const out = new Uint8Array(shape.reduce((a, d) => a * d, 1));
   broadcastTo(mask.data, mask.shape, out, shape);
   return out;
+}
+
+/**
+ * Check maskedFill's arguments — a bool mask that broadcasts to x, a number x's dtype can
+ * hold — and return the value as stored (0/1 for bool).
+ */
+export function checkMaskedFill(x: Tensor, mask: Tensor, value: number): number {
+  assertTensor("maskedFill", "input", x);
+  assertTensor("maskedFill", "mask", mask);
+  if (mask.dtype !== "bool") {
+    throw new Error(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+  }
+  if (typeof value !== "number") {
+    throw new Error(`maskedFill: value must be a number, got ${typeof value}`);
+  }
+  if (x.dtype === "int32" && !Number.isInteger(value)) {
+    throw new Error(`maskedFill: value ${value} cannot be stored in an int32 tensor`);
+  }
+  checkMaskShape("maskedFill", mask, x.shape);
+  return x.dtype === "bool" ? (value !== 0 ? 1 : 0) : value;
 }
 
 /** `value` where the mask is true; d = dy where the mask is false, 0 where it is true. */
 export const maskedFillOp = defineOp({
   name: "maskedFill",
   forward(ctx: ForwardContext<Tensor>, x: Tensor, mask: Tensor, value: number): Tensor {
-    assertTensor("maskedFill", "input", x);
-    assertTensor("maskedFill", "mask", mask);
-    if (mask.dtype !== "bool") {
-      throw new Error(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
-    }
-    if (typeof value !== "number") {
-      throw new Error(`maskedFill: value must be a number, got ${typeof value}`);
-    }
-    if (x.dtype === "int32" && !Number.isInteger(value)) {
-      throw new Error(`maskedFill: value ${value} cannot be stored in an int32 tensor`);
-    }
+    const v = checkMaskedFill(x, mask, value);
     const m = expandMask("maskedFill", mask, x.shape);
     const out = new Tensor(x.data.slice(), x.shape, x.dtype);
     const d = out.data;
-    const v = x.dtype === "bool" ? (value !== 0 ? 1 : 0) : value;
     for (let i = 0; i < d.length; i++) if (m[i] !== 0) d[i] = v;
     if (ctx.recording) ctx.save(mask);
     return out;

@@ -19,9 +19,10 @@ import {
   stridesOf,
 } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { checkGatherIndex, gather, indexSelect, slice } from "./indexing.js";
+import { fill } from "../webgpu/elementwise.js";
+import { checkGatherIndex, checkScatterSource, gather, indexSelect, slice } from "./indexing.js";
 import { expand, reshape } from "./shape.js";
-import { assertTensor, castData, empty } from "./util.js";
+import { assertTensor, castData, empty, zerosAs } from "./util.js";
 
 /**
  * out[p with coordinate dim replaced by index[p]] = src[p] for every position p of `index`
@@ -76,11 +77,7 @@ export const scatterOp = defineOp({
     src: Tensor,
   ): Tensor {
     const d = checkGatherIndex("scatter", x.shape, dim, index);
-    if (!shapesEqual(src.shape, index.shape)) {
-      throw new Error(
-        `scatter: source ${fmtShape(src.shape)} must have the index's shape ${fmtShape(index.shape)}`,
-      );
-    }
+    checkScatterSource("scatter", index, src);
     const out = empty(x.shape, x.dtype);
     out.data.set(x.data);
     scatterInto(out, d, index, castData(src, x.dtype));
@@ -90,7 +87,7 @@ export const scatterOp = defineOp({
   backward(ctx, dy): GradientList {
     const { dim, index } = ctx.saved;
     return [
-      ctx.needsInputGrad(0) ? scatterOp(dy, dim, index, empty(index.shape, dy.dtype)) : null,
+      ctx.needsInputGrad(0) ? scatterOp(dy, dim, index, zerosAs(index.shape, dy)) : null,
       null,
       null,
       ctx.needsInputGrad(3) ? gather(dy, dim, index) : null,
@@ -109,8 +106,11 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   assertTensor("scatter", "input", x);
   assertTensor("scatter", "index", index);
   if (typeof src === "number") {
+    const v = x.dtype === "bool" ? Number(src !== 0) : src;
+    if (x.device !== "cpu")
+      return scatterOp(x, dim, index, fill("scatter", index.shape, x.dtype, v));
     const t = empty(index.shape, x.dtype);
-    t.data.fill(x.dtype === "bool" ? Number(src !== 0) : src);
+    t.data.fill(v);
     return scatterOp(x, dim, index, t);
   }
   assertTensor("scatter", "source", src);

@@ -7,8 +7,8 @@ import { fmtShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { assertTensor, empty } from "./util.js";
 
-/** Copy x's elements at (i, j) of each matrix with j − i ≤ diagonal (lower) or ≥ (upper). */
-function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tensor {
+/** Check tril / triu's input (a batch of matrices) and diagonal. */
+export function checkTriangle(op: string, x: Tensor, diagonal: number): void {
   assertTensor(op, "input", x);
   if (x.ndim < 2) {
     throw new Error(`${op}: input must have at least 2 dims, got shape ${fmtShape(x.shape)}`);
@@ -16,6 +16,11 @@ function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tens
   if (!Number.isInteger(diagonal)) {
     throw new Error(`${op}: diagonal must be an integer, got ${diagonal}`);
   }
+}
+
+/** Copy x's elements at (i, j) of each matrix with j − i ≤ diagonal (lower) or ≥ (upper). */
+function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tensor {
+  checkTriangle(op, x, diagonal);
   const rows = x.shape[x.ndim - 2]!;
   const cols = x.shape[x.ndim - 1]!;
   const out = empty(x.shape, x.dtype);

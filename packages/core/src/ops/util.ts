@@ -8,10 +8,20 @@ import {
 } from "../dtype.js";
 import { type Shape, shapeSize } from "../shape.js";
 import { isTensor, Tensor, type TensorLike } from "../tensor.js";
+import { fill } from "../webgpu/elementwise.js";
 
 /** A fresh zero-filled tensor. */
 export function empty(shape: Shape, dtype: DType): Tensor {
   return new Tensor(allocArray(dtype, shapeSize(shape)), shape, dtype);
+}
+
+/**
+ * Zeros of `shape` in `like`'s dtype, on `like`'s device: what a rule writes a gradient into
+ * lives where the gradient does.
+ */
+export function zerosAs(shape: Shape, like: Tensor): Tensor {
+  if (like.device === "cpu") return empty(shape, like.dtype);
+  return fill("zeros", shape, like.dtype, 0);
 }
 
 /** The dtype a plain number takes next to a tensor of dtype `other`. */
