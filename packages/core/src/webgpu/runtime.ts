@@ -40,6 +40,8 @@ export interface GpuState {
   /** Buffers created (not taken from the pool) and their bytes. */
   buffersCreated: number;
   bytesCreated: number;
+  /** What kernels left for the CPU to judge, read back with every read (see `ReadCheck`). */
+  readonly readChecks: ReadCheck[];
 }
 
 /** What `initWebGPU` found. */
@@ -172,6 +174,7 @@ export async function initWebGPU(
     submits: 0,
     buffersCreated: 0,
     bytesCreated: 0,
+    readChecks: [],
   };
   (state as { paramFloats: Float32Array }).paramFloats = new Float32Array(state.paramWords.buffer);
   device.addEventListener("uncapturederror", (e) => {
@@ -359,6 +362,24 @@ export function uploadBuffer(op: string, bytes: ArrayBufferView): GPUBuffer {
   return b;
 }
 
+/**
+ * Words a kernel leaves for the CPU to judge, because a kernel cannot throw (an index out of
+ * range is found on the GPU): copied back with every read, and the error they mean (if any)
+ * raised by that read.
+ */
+export interface ReadCheck {
+  readonly buffer: GPUBuffer;
+  /** How many bytes of `buffer` to read (a multiple of 4). */
+  readonly bytes: number;
+  /** Called as the copy is recorded; judges the words once they have been read. */
+  snapshot(): (words: Uint32Array) => Error | null;
+}
+
+/** Read `check`'s words back with every later read. */
+export function addReadCheck(op: string, check: ReadCheck): void {
+  gpu(op).readChecks.push(check);
+}
+
 /** The first `bytes` of `buffer`, after everything recorded so far has run. */
 export async function readBuffer(
   op: string,
@@ -367,16 +388,29 @@ export async function readBuffer(
 ): Promise<ArrayBuffer> {
   const s = gpu(op);
   const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+  let total = size;
+  for (const c of s.readChecks) total += c.bytes;
   const staging = s.device.createBuffer({
-    size,
+    size: total,
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
-  copyEncoder(op).copyBufferToBuffer(buffer, 0, staging, 0, size);
+  const encoder = copyEncoder(op);
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+  let at = size;
+  const judges = s.readChecks.map((c) => {
+    encoder.copyBufferToBuffer(c.buffer, 0, staging, at, c.bytes);
+    const judged = { at, bytes: c.bytes, judge: c.snapshot() };
+    at += c.bytes;
+    return judged;
+  });
   flush();
   await staging.mapAsync(GPUMapMode.READ);
-  const out = staging.getMappedRange().slice(0, bytes);
+  const mapped = staging.getMappedRange();
+  const out = mapped.slice(0, bytes);
+  const errors = judges.map((j) => j.judge(new Uint32Array(mapped.slice(j.at, j.at + j.bytes))));
   staging.unmap();
   staging.destroy();
   checkDeviceError(op);
+  for (const e of errors) if (e !== null) throw e;
   return out;
 }
