@@ -4,3 +4,4 @@
  */
 import "./ops-elementwise.js";
 import "./ops-reduce.js";
+import "./ops-indexing.js";
