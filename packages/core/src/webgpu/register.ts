@@ -6,3 +6,4 @@ import "./ops-elementwise.js";
 import "./ops-reduce.js";
 import "./ops-indexing.js";
 import "./ops-join.js";
+import "./ops-random.js";
