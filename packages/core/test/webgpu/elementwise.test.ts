@@ -22,7 +22,9 @@ describeGpu("webgpu elementwise", () => {
     expect(() => g.toArray()).toThrow(/toArrayAsync/);
     expect(() => g.to("cpu")).toThrow(/toAsync\("cpu"\)/);
     // Printing says where the values are instead of reading them.
-    expect(String(g)).toBe("tensor(<2 values on webgpu>, size=(2), dtype=float32, device='webgpu')");
+    expect(String(g)).toBe(
+      "tensor(<2 values on webgpu>, size=(2), dtype=float32, device='webgpu')",
+    );
   });
 
   it("names the op and both devices when inputs are mixed", () => {
