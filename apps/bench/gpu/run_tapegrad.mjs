@@ -31,13 +31,20 @@ export async function open({ emit }) {
       ? `adapter=${info.vendor}/${info.architecture}/${info.description} fallback=${info.isFallbackAdapter}`
       : "cpu",
   };
-  // Dispatches and submissions per call of fn over the calls made since `before`.
-  const perCall = (before, calls) => {
+  // Kernels, submissions and buffers created (not reused) by one more call after the timed ones:
+  // what a steady-state call costs the device.
+  const oneCall = async (fn) => {
     if (dev !== "webgpu") return {};
-    const now = tg.deviceCounters();
+    const a = tg.deviceCounters();
+    await fn();
+    const b = tg.deviceCounters();
     return {
-      dispatches_per_call: Math.round(((now.dispatches - before.dispatches) / calls) * 10) / 10,
-      submits_per_call: Math.round(((now.submits - before.submits) / calls) * 10) / 10,
+      per_call: {
+        dispatches: b.dispatches - a.dispatches,
+        submits: b.submits - a.submits,
+        buffers_created: b.buffersCreated - a.buffersCreated,
+      },
+      pipelines: b.pipelines,
     };
   };
 
@@ -46,9 +53,8 @@ export async function open({ emit }) {
     const ad = randnF32(n * n, 1),
       bd = randnF32(n * n, 2);
     const mm = tg.makeDeviceMatmul(dev, n, ad, bd);
-    const c0 = dev === "webgpu" ? tg.deviceCounters() : null;
     const s = await bench(mm.run, { warmup: MM_WARMUP, reps: MM_REPS });
-    const counts = perCall(c0, MM_WARMUP + s.reps);
+    const counts = await oneCall(mm.run);
     const check = await mm.corners();
     emit(base, {
       workload: `matmul ${n}x${n}x${n} f32`,
@@ -66,14 +72,13 @@ export async function open({ emit }) {
     const sp = { ...SPEC, batch };
     const st = tg.makeDeviceStep(dev, tg.configOf(sp));
     const losses = [];
-    const c0 = dev === "webgpu" ? tg.deviceCounters() : null;
     const s = await bench(
       async () => {
         losses.push(await st.step());
       },
       { warmup: TR_WARMUP, reps: TR_STEPS, maxSeconds: TR_MAX_S },
     );
-    const counts = perCall(c0, losses.length);
+    const counts = await oneCall(() => st.step());
     const gf = specGflop(sp);
     emit(base, {
       workload: "transformer train step",

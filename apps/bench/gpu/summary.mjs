@@ -20,8 +20,9 @@ for (const r of rows) {
       line += `  loss ${fixed(r.loss_first, 3)} -> ${fixed(r.loss_last, 3)} (${r.steps_total} steps)`;
     }
     if (r.warmup_ms?.length) line += `  first warm-up ${Math.round(r.warmup_ms[0])} ms`;
-    if (r.submits_per_call !== undefined) {
-      line += `  ${r.dispatches_per_call} dispatches, ${r.submits_per_call} submits per call`;
+    if (r.per_call !== undefined) {
+      const c = r.per_call;
+      line += `  per call: ${c.dispatches} kernels, ${c.submits} submits, ${c.buffers_created} new buffers`;
     }
     console.log(line);
   }

@@ -12,6 +12,7 @@ import {
   noGrad,
   tensor,
   type WebGPUInfo,
+  type WebGPUStats,
   webgpuStats,
   zeros,
 } from "@tapegrad/core";
@@ -53,10 +54,9 @@ export function openDevice(): Promise<WebGPUInfo> {
   return initWebGPU({ powerPreference: "high-performance" });
 }
 
-/** The command buffers submitted and dispatches recorded so far on the device. */
-export function deviceCounters(): { dispatches: number; submits: number } {
-  const s = webgpuStats();
-  return { dispatches: s.dispatches, submits: s.submits };
+/** What the device has done so far: kernels, submissions, pipelines, buffers created. */
+export function deviceCounters(): WebGPUStats {
+  return webgpuStats();
 }
 
 /** A training step of the reference encoder on a device, as `makeTapegradStep` on the CPU. */
