@@ -36,8 +36,9 @@ const batches = [...new Set(results.filter((r) => r.batch).map((r) => r.batch))]
 );
 const sizes = [...new Set(results.filter((r) => !r.batch).map((r) => r.workload.split(" ")[1]))];
 const head = [...batches.map((b) => `step, batch ${b}`), ...sizes.map((n) => `matmul ${n} f32`)];
-console.log(`\n| | ${head.join(" | ")} |\n|${" --- |".repeat(head.length + 1)}`);
-for (const p of peers) {
+if (head.length > 0)
+  console.log(`\n| | ${head.join(" | ")} |\n|${" --- |".repeat(head.length + 1)}`);
+for (const p of head.length > 0 ? peers : []) {
   const mine = results.filter((r) => r.peer === p);
   const steps = batches.map((b) => mine.find((r) => r.batch === b));
   const mms = sizes.map((n) => mine.find((r) => !r.batch && r.workload.split(" ")[1] === n));
