@@ -112,7 +112,8 @@ export const transpose = defineOp({
   backward: (ctx, dy): GradientList => [ctx.saved ? transpose(dy, ...ctx.saved) : dy],
 });
 
-function checkPerm(x: Tensor, dims: readonly number[]): number[] {
+/** The permutation `dims` normalized and checked against x (the error names permute). */
+export function checkPerm(x: Tensor, dims: readonly number[]): number[] {
   if (dims.length !== x.ndim) {
     throw new Error(
       `permute: dims [${dims.join(", ")}] must list ${x.ndim} dims for input of shape ${fmtShape(x.shape)}`,

@@ -7,3 +7,4 @@ import "./ops-reduce.js";
 import "./ops-indexing.js";
 import "./ops-join.js";
 import "./ops-random.js";
+import "./ops-layout.js";
