@@ -24,7 +24,7 @@ const LINEAR_WASM_MIN_MACS = 1 << 14;
 /** An activation `linear` can apply after the bias, in the same pass. */
 export type LinearActivation = "relu" | "gelu" | "gelu_tanh";
 
-interface Saved {
+export interface Saved {
   x: Tensor;
   weight: Tensor;
   rows: number;
@@ -52,6 +52,32 @@ function applyActivation(a: LinearActivation, h: Tensor, dy: Tensor | null): Ten
   return out;
 }
 
+/** linear's argument checks (shared by every device's forward): returns [out, in]. */
+export function checkLinear(x: Tensor, weight: Tensor, bias: Tensor | null): [number, number] {
+  if (
+    !isFloatDType(x.dtype) ||
+    x.dtype !== weight.dtype ||
+    (bias !== null && bias.dtype !== x.dtype)
+  ) {
+    throw new Error(
+      `linear: input (${x.dtype}), weight (${weight.dtype}) and bias (${bias?.dtype ?? "none"}) ` +
+        "must share one float dtype",
+    );
+  }
+  if (weight.ndim !== 2)
+    throw new Error(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
+  const [outF, inF] = weight.shape as [number, number];
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) {
+    throw new Error(
+      `linear: input of shape ${fmtShape(x.shape)} does not end in in_features ${inF} of weight ${fmtShape(weight.shape)}`,
+    );
+  }
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
+    throw new Error(`linear: bias must be [${outF}], got ${fmtShape(bias.shape)}`);
+  }
+  return [outF, inF];
+}
+
 /**
  * y = x·Wᵀ + b over the last dim of x, W of shape [out, in] (torch.nn.functional.linear).
  * One GEMM with W read transposed in place, instead of matmul(x, W.T) materializing Wᵀ.
@@ -72,27 +98,7 @@ export const linearOp = defineOp({
     bias: Tensor | null,
     activation: LinearActivation | null,
   ): Tensor {
-    if (
-      !isFloatDType(x.dtype) ||
-      x.dtype !== weight.dtype ||
-      (bias !== null && bias.dtype !== x.dtype)
-    ) {
-      throw new Error(
-        `linear: input (${x.dtype}), weight (${weight.dtype}) and bias (${bias?.dtype ?? "none"}) ` +
-          "must share one float dtype",
-      );
-    }
-    if (weight.ndim !== 2)
-      throw new Error(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
-    const [outF, inF] = weight.shape as [number, number];
-    if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) {
-      throw new Error(
-        `linear: input of shape ${fmtShape(x.shape)} does not end in in_features ${inF} of weight ${fmtShape(weight.shape)}`,
-      );
-    }
-    if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
-      throw new Error(`linear: bias must be [${outF}], got ${fmtShape(bias.shape)}`);
-    }
+    const [outF, inF] = checkLinear(x, weight, bias);
     const rows = x.size / inF;
     const outShape = [...x.shape.slice(0, -1), outF];
     if (useWasm(x, rows * inF * outF)) {

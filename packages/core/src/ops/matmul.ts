@@ -9,7 +9,7 @@ import { castData, empty } from "./util.js";
  * How a torch.matmul call maps onto GEMMs: a 1-D first argument is a [1, K] row and a 1-D second
  * one a [K, 1] column (the added dim is dropped from the output); leading dims broadcast as batch.
  */
-interface Plan {
+export interface Plan {
   M: number;
   K: number;
   N: number;
@@ -46,7 +46,8 @@ function broadcastIndex(out: Shape, src: Shape): Int32Array {
   return idx;
 }
 
-function plan(a: Shape, b: Shape): Plan {
+/** The plan of matmul(a, b) for operand shapes `a` and `b` (B's logical shape), checked. */
+export function plan(a: Shape, b: Shape): Plan {
   if (a.length === 0 || b.length === 0) {
     throw new Error(
       `matmul: both arguments need at least 1 dimension, got shapes ${fmtShape(a)} and ${fmtShape(b)}`,
@@ -98,7 +99,8 @@ function plan(a: Shape, b: Shape): Plan {
   };
 }
 
-function computeDType(a: Tensor, b: Tensor): DType {
+/** The dtype matmul computes in; an error for integer operands. */
+export function computeDType(a: Tensor, b: Tensor): DType {
   if (!isFloatDType(a.dtype) || !isFloatDType(b.dtype)) {
     // Integer matmul is rare in a DL framework and silently casting would hide a bug upstream.
     throw new Error(
@@ -108,7 +110,7 @@ function computeDType(a: Tensor, b: Tensor): DType {
   return promoteTypes(a.dtype, b.dtype);
 }
 
-interface Saved {
+export interface Saved {
   /** The inputs as given (for the recorded backward) and cast to the compute dtype. */
   a0: Tensor;
   b0: Tensor;

@@ -89,12 +89,13 @@ activation(
   "x",
 );
 
-const GELU_EXACT = "0.5 * v * erfc_(-v * 0.70710678118654752)";
-const GELU_EXACT_GRAD =
+// GELU and its gradient in WGSL (exact and tanh forms): linear's fused epilogue uses them too.
+export const GELU_EXACT = "0.5 * v * erfc_(-v * 0.70710678118654752)";
+export const GELU_EXACT_GRAD =
   "d * (0.5 * erfc_(-v * 0.70710678118654752) + v * 0.3989422804014327 * exp(-0.5 * v * v))";
-const GELU_TANH = `0.5 * v * (1.0 + tanh_(${GELU_K} * (v + ${GELU_C} * v * v * v)))`;
-const GELU_TANH_GRAD = `gelu_tanh_grad(d, v)`;
-const GELU_EXTRA = `${ERFC_WGSL}
+export const GELU_TANH = `0.5 * v * (1.0 + tanh_(${GELU_K} * (v + ${GELU_C} * v * v * v)))`;
+export const GELU_TANH_GRAD = `gelu_tanh_grad(d, v)`;
+export const GELU_EXTRA = `${ERFC_WGSL}
 ${TANH}
 fn gelu_tanh_grad(d: f32, v: f32) -> f32 {
   let t = tanh_(${GELU_K} * (v + ${GELU_C} * v * v * v));

@@ -8,3 +8,4 @@ import "./ops-indexing.js";
 import "./ops-join.js";
 import "./ops-random.js";
 import "./ops-layout.js";
+import "./ops-matmul.js";
