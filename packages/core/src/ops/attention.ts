@@ -12,6 +12,7 @@ import { wasmRuntime } from "../kernels/wasm/runtime.js";
 import { defaultGenerator, type Generator } from "../random.js";
 import { fmtShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import { where } from "./compare.js";
 import { concat } from "./join.js";
 import { matmul, matmulNT } from "./matmul.js";
 import { softmax } from "./nn.js";
@@ -36,7 +37,8 @@ export interface AttentionOptions {
   needWeights?: boolean;
 }
 
-interface Saved {
+/** What the forward saves (the same structure on every device). */
+export interface Saved {
   q: Tensor;
   k: Tensor;
   v: Tensor;
@@ -49,11 +51,13 @@ interface Saved {
 }
 
 /** Everything the forward needs besides q, k, v; checked by `attention`. */
-interface Plan {
+export interface Plan {
   d: AttentionDims;
   scale: number;
   /** Additive mask as [Nm, Hm, L, S] (Nm ∈ {1, N}, Hm ∈ {1, H}), in the inputs' dtype. */
   mask: { data: FloatArray; sn: number; sh: number; sl: number } | null;
+  /** A mask given on a device, kept there: the same, as a tensor on the inputs' device. */
+  deviceMask: { tensor: Tensor; sn: number; sh: number; sl: number } | null;
   causal: boolean;
   dropout: number;
   generator: Generator;
@@ -94,17 +98,31 @@ function maskTensor(p: Plan, dtype: Tensor["dtype"]): Tensor | null {
   return out;
 }
 
+/** `t`, a tensor made on the CPU, on the device of `like`. */
+function onDeviceOf(t: Tensor, like: Tensor): Tensor {
+  return like.device === "cpu" ? t : t.to(like.device);
+}
+
 /** softmax(scale·q·kᵀ + mask) per head, composed from core ops (float64, or no WebAssembly). */
 function forwardComposed(q: Tensor, k: Tensor, p: Plan): Tensor {
   const H = p.d.H;
   let scores = matmulNT(heads(q, H), heads(k, H)).mul(p.scale);
+  if (p.deviceMask !== null) scores = scores.add(p.deviceMask.tensor);
   const m = maskTensor(p, q.dtype);
-  if (m !== null) scores = scores.add(m);
+  if (m !== null) scores = scores.add(onDeviceOf(m, scores));
   return softmax(scores, -1);
 }
 
-/** Per-weight dropout factors 0 or 1/(1−p), one uniform draw per weight in element order. */
-function dropoutFactors(p: Plan, dtype: Tensor["dtype"]): FloatArray | null {
+/** The dropout factors as a tensor shaped and placed as `like` (the weights). */
+function keepTensor(keep: FloatArray, like: Tensor): Tensor {
+  return onDeviceOf(new Tensor(keep, like.shape, like.dtype), like);
+}
+
+/**
+ * Per-weight dropout factors 0 or 1/(1−p), one uniform draw per weight in element order (every
+ * device draws them here, so a seed gives the same mask everywhere).
+ */
+export function dropoutFactors(p: Plan, dtype: Tensor["dtype"]): FloatArray | null {
   if (p.dropout === 0) return null;
   const { N, H, L, S } = p.d;
   const n = N * H * L * S;
@@ -144,7 +162,7 @@ function forward(
     };
   }
   const probs = forwardComposed(q, k, p);
-  const weights = keep === null ? probs : probs.mul(new Tensor(keep, probs.shape, probs.dtype));
+  const weights = keep === null ? probs : probs.mul(keepTensor(keep, probs));
   return { out: merge(matmul(weights, heads(v, d.H))), probs, weights, keep };
 }
 
@@ -164,7 +182,7 @@ function backwardComposed(
   if (need[0] || need[1]) {
     let dP = matmulNT(dO, heads(v, H));
     if (dWeights !== undefined) dP = dP.add(dWeights);
-    if (keep !== null) dP = dP.mul(new Tensor(keep, dP.shape, dP.dtype));
+    if (keep !== null) dP = dP.mul(keepTensor(keep, dP));
     const dS = probs.mul(dP.sub(dP.mul(probs).sum(-1, true))).mul(scale);
     if (need[0]) dq = merge(matmul(dS, heads(k, H)));
     if (need[1]) dk = merge(matmul(dS.transpose(-2, -1), heads(q, H)));
@@ -175,7 +193,7 @@ function backwardComposed(
 /** The forward again as recorded ops, with the forward's own dropout draws (for createGraph). */
 function composedForward(q: Tensor, k: Tensor, v: Tensor, p: Plan, keep: FloatArray | null) {
   const probs = forwardComposed(q, k, p);
-  const weights = keep === null ? probs : probs.mul(new Tensor(keep, probs.shape, probs.dtype));
+  const weights = keep === null ? probs : probs.mul(keepTensor(keep, probs));
   const out = merge(matmul(weights, heads(v, p.d.H)));
   return p.needWeights ? [out, weights] : [out];
 }
@@ -234,7 +252,8 @@ function unpack(qkv: Tensor, d: AttentionDims): [Tensor, Tensor, Tensor] {
   ]);
 }
 
-interface PackedSaved extends Saved {
+/** What the packed forward saves. */
+export interface PackedSaved extends Saved {
   qkv: Tensor;
 }
 
@@ -284,13 +303,16 @@ export const packedAttentionOp = defineOp({
   },
 });
 
-/** The mask as an additive float array viewed as [Nm, Hm, L, S] with broadcast strides. */
+/**
+ * The mask as an additive float array viewed as [Nm, Hm, L, S] with broadcast strides; a mask on
+ * a device becomes an additive tensor there.
+ */
 function planMask(
   op: string,
   mask: Tensor,
   d: AttentionDims,
   dtype: Tensor["dtype"],
-): Plan["mask"] {
+): Pick<Plan, "mask" | "deviceMask"> {
   const { N, H, L, S } = d;
   const full = [N, H, L, S];
   const lead = full.length - mask.ndim;
@@ -306,12 +328,20 @@ function planMask(
   const Nm = m4[0] === 1 ? 1 : N;
   const Hm = m4[1] === 1 ? 1 : H;
   const dense = noGrad(() => mask.reshape(m4).expand(Nm, Hm, L, S).clone());
+  const strides = { sn: Nm === 1 ? 0 : Hm * L * S, sh: Hm === 1 ? 0 : L * S, sl: S };
+  if (dense.device !== "cpu") {
+    // A mask on a device stays there: its additive form is made there too.
+    const additive = noGrad(() =>
+      mask.dtype === "bool" ? where(dense, Number.NEGATIVE_INFINITY, 0) : dense.to(dtype),
+    );
+    return { mask: null, deviceMask: { tensor: additive, ...strides } };
+  }
   const src = dense.data;
   const data = dtype === "float64" ? new Float64Array(src.length) : new Float32Array(src.length);
   if (mask.dtype === "bool") {
     for (let i = 0; i < src.length; i++) data[i] = src[i] !== 0 ? Number.NEGATIVE_INFINITY : 0;
   } else data.set(src);
-  return { data, sn: Nm === 1 ? 0 : Hm * L * S, sh: Hm === 1 ? 0 : L * S, sl: S };
+  return { mask: { data, ...strides }, deviceMask: null };
 }
 
 /**
@@ -355,23 +385,27 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
     throw new Error(`attention: numHeads ${H} must divide the widths of q/k (${E}) and v (${Ev})`);
   }
   const d: AttentionDims = { N, H, L, S, D: E / H, Dv: Ev / H };
-  return attentionOp(q, k, v, makePlan("attention", d, options, q.dtype));
+  return attentionOp(q, k, v, makePlan("attention", d, options, q));
 }
 
-function makePlan(
-  op: string,
-  d: AttentionDims,
-  options: AttentionOptions,
-  dtype: Tensor["dtype"],
-): Plan {
+function makePlan(op: string, d: AttentionDims, options: AttentionOptions, input: Tensor): Plan {
   const p = options.dropout ?? 0;
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
     throw new Error(`${op}: dropout must be in [0, 1], got ${p}`);
   }
+  const mask = options.mask;
+  // A CPU mask goes with inputs anywhere (its values are a parameter, as a number is); a mask
+  // on a device needs the inputs there.
+  if (mask && mask.device !== "cpu" && mask.device !== input.device) {
+    throw new Error(
+      `${op}: the mask ${fmtShape(mask.shape)} lives on ${mask.device} but the inputs on ` +
+        `${input.device}; move one with .to("${mask.device}") or await mask.toAsync("cpu")`,
+    );
+  }
   return {
     d,
     scale: options.scale ?? 1 / Math.sqrt(d.D),
-    mask: options.mask ? planMask(op, options.mask, d, dtype) : null,
+    ...(mask ? planMask(op, mask, d, input.dtype) : { mask: null, deviceMask: null }),
     causal: options.causal ?? false,
     dropout: p,
     generator: options.generator ?? defaultGenerator,
@@ -398,5 +432,5 @@ export function attentionPacked(qkv: Tensor, options: AttentionOptions): Tensor[
     throw new Error(`attentionPacked: numHeads ${H} must divide the width E = ${E}`);
   }
   const d: AttentionDims = { N, H, L, S: L, D: E / H, Dv: E / H };
-  return packedAttentionOp(qkv, makePlan("attentionPacked", d, options, qkv.dtype));
+  return packedAttentionOp(qkv, makePlan("attentionPacked", d, options, qkv));
 }

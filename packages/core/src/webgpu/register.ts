@@ -9,3 +9,4 @@ import "./ops-join.js";
 import "./ops-random.js";
 import "./ops-layout.js";
 import "./ops-matmul.js";
+import "./ops-attention.js";
