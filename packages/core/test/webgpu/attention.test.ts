@@ -7,7 +7,7 @@ import {
   type Tensor,
   tensor,
 } from "../../src/index.js";
-import { compareOnGpu, normal } from "./compare.js";
+import { compareOnGpu, normal } from "./against-cpu.js";
 import { describeGpu } from "./gpu.js";
 
 /** q [2, 5, 12], k [2, 7, 12], v [2, 7, 6] in 3 heads: no side a multiple of a tile. */

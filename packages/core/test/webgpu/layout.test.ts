@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { permute, tensor, transpose } from "../../src/index.js";
-import { compareOnGpu, normal } from "./compare.js";
+import { compareOnGpu, normal } from "./against-cpu.js";
 import { describeGpu, values } from "./gpu.js";
 
 describeGpu("webgpu transpose and permute", () => {

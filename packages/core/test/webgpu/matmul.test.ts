@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { grad, linear, matmul, matmulNT, type Tensor, tensor } from "../../src/index.js";
-import { compareOnGpu, normal } from "./compare.js";
+import { compareOnGpu, normal } from "./against-cpu.js";
 import { describeGpu } from "./gpu.js";
 
 describeGpu("webgpu matmul", () => {
