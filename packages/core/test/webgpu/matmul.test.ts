@@ -27,7 +27,7 @@ describeGpu("webgpu matmul", () => {
     await compareOnGpu(matmul, [normal([4, 1, 1, 3, 5], 7), normal([2, 1, 5, 6], 8)]);
     // Gradients summed over two and three broadcast levels that do not merge.
     await compareOnGpu(matmul, [normal([3, 1, 5, 7], 9), normal([2, 1, 4, 7, 11], 10)]);
-    await compareOnGpu(matmul, [normal([3, 1, 2, 1, 2, 2], 11), normal([2, 1, 2, 1, 2, 2, 3], 12)]);
+    await compareOnGpu(matmul, [normal([2, 1, 2, 1, 2, 2], 11), normal([2, 1, 2, 1, 2, 2, 3], 12)]);
     // More than three (dA sums over four levels, dB's batch has four): host loops, in order.
     const a = normal([1, 2, 1, 2, 1, 2, 1, 2, 3], 13);
     await compareOnGpu(matmul, [a, normal([2, 1, 2, 1, 2, 1, 2, 3, 2], 14)]);
