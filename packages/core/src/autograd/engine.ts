@@ -130,7 +130,13 @@ function runNode(
   pending: Map<Node, (Tensor | undefined)[]>,
   pass: Pass,
 ): void {
-  const grads = node.outputs.map((meta, i) => slots[i] ?? Tensor._empty(meta.shape, meta.dtype));
+  const grads = node.outputs.map(
+    (meta, i) =>
+      slots[i] ??
+      (meta.device === "cpu"
+        ? Tensor._empty(meta.shape, meta.dtype)
+        : full(meta.shape, 0, { dtype: meta.dtype, device: meta.device })),
+  );
   const inputs = node.inputs;
   const inputGrads =
     pass.create && node.recompose !== null

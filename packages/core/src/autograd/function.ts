@@ -176,7 +176,7 @@ export function defineOp<
     if (!anyNeeds) return out;
 
     const outs = Array.isArray(out) ? out : [out];
-    const meta = outs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
+    const meta = outs.map((t) => ({ shape: t.shape, dtype: t.dtype, device: t.device }));
     const node = new Node(name, inputs, needs, meta, (grads, create) => {
       checkSaved(name, ctx.savedVersions);
       ctx.createGraph = create;

@@ -1,3 +1,4 @@
+import type { Device } from "../device.js";
 import type { DType } from "../dtype.js";
 import { coreState } from "../global-state.js";
 import type { Shape } from "../shape.js";
@@ -9,14 +10,21 @@ import type { Tensor } from "../tensor.js";
  * by descending id replays the tape backwards — a valid reverse topological order without a
  * global list that would keep unrelated graphs alive.
  */
+/** What the engine knows of an op's output after the forward. */
+export interface OutputMeta {
+  shape: Shape;
+  dtype: DType;
+  device: Device;
+}
+
 export class Node {
   readonly id: number;
   /** The flat list of tensor inputs, in argument order (arrays of tensors expanded). */
   inputs: Tensor[];
   /** Per flat input: whether the backward must produce its gradient. */
   readonly needsGrad: boolean[];
-  /** Shape and dtype of each output, to zero-fill gradients of outputs nobody used. */
-  readonly outputs: { shape: Shape; dtype: DType }[];
+  /** Shape, dtype and device of each output, to zero-fill gradients of outputs nobody used. */
+  readonly outputs: OutputMeta[];
   /**
    * Maps the upstream gradients (one per output) to one gradient per flat input; `create` says
    * the backward is being recorded (createGraph), so the rule must compute with recorded ops.
@@ -27,7 +35,7 @@ export class Node {
     readonly name: string,
     inputs: Tensor[],
     needsGrad: boolean[],
-    outputs: { shape: Shape; dtype: DType }[],
+    outputs: OutputMeta[],
     backwardFn: (grads: Tensor[], create: boolean) => (Tensor | null | undefined)[],
   ) {
     this.id = coreState.nextNodeId++;
