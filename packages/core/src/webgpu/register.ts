@@ -10,3 +10,4 @@ import "./ops-random.js";
 import "./ops-layout.js";
 import "./ops-matmul.js";
 import "./ops-attention.js";
+import "./ops-reduce-more.js";
