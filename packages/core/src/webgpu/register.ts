@@ -11,3 +11,4 @@ import "./ops-layout.js";
 import "./ops-matmul.js";
 import "./ops-attention.js";
 import "./ops-reduce-more.js";
+import "./softmax.js";
