@@ -159,9 +159,11 @@ export function atan2(input: TensorLike, other: TensorLike): Tensor {
   const promoted = binaryDType(input, other);
   const dtype = isFloatDType(promoted) ? promoted : "float32";
   // Only integer tensors are cast: they carry no gradient, so an unrecorded cast loses nothing.
+  // A device's integers are cast there (their values cannot be read here).
   const float = (v: TensorLike) => {
     const t = asTensor(v, dtype);
-    return isFloatDType(t.dtype) ? t : castData(t, dtype);
+    if (isFloatDType(t.dtype)) return t;
+    return t.device === "cpu" ? castData(t, dtype) : t.to(dtype);
   };
   return atan2Op(float(input), float(other));
 }

@@ -12,3 +12,4 @@ import "./ops-matmul.js";
 import "./ops-attention.js";
 import "./ops-reduce-more.js";
 import "./softmax.js";
+import "./ops-elementwise-more.js";
