@@ -1,4 +1,10 @@
-import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
+import {
+  defineNonDifferentiable,
+  defineOp,
+  type ForwardContext,
+  type GradientList,
+} from "../autograd/function.js";
+import { inputsDevice } from "../device-ops.js";
 import type { FloatArray, TypedArray } from "../dtype.js";
 import { subRow } from "../kernels/binary.js";
 import {
@@ -7,7 +13,7 @@ import {
   softmaxCrossEntropyForward,
 } from "../kernels/softmax.js";
 import { fmtShape, shapesEqual } from "../shape.js";
-import { Tensor } from "../tensor.js";
+import type { Tensor } from "../tensor.js";
 import { binaryKernel } from "./binary.js";
 import { logSoftmax } from "./nn.js";
 import { assertFloat, assertTensor, castData, empty } from "./util.js";
@@ -31,7 +37,7 @@ export interface CrossEntropyOptions extends NllLossOptions {
  * Input (C), (N, C) or (N, C, d1, ...) seen as [outer, C, inner]; one sample per (outer, inner)
  * pair. Class x of sample (o, k) sits at o·C·inner + x·inner + k.
  */
-interface Layout {
+export interface Layout {
   shape: readonly number[];
   outer: number;
   C: number;
@@ -40,10 +46,13 @@ interface Layout {
   sampleShape: number[];
 }
 
-interface Params {
+export interface Params {
   reduction: Reduction;
   ignoreIndex: number;
+  /** The class weights' values when they live on the CPU; null without weights. */
   weight: TypedArray | null;
+  /** The class weights as given: a device's implementation reads them there. */
+  weightTensor: Tensor | null;
   smoothing: number;
 }
 
@@ -57,7 +66,7 @@ interface Saved {
   lse: Float64Array | null;
 }
 
-function layoutOf(op: string, input: Tensor): Layout {
+export function layoutOf(op: string, input: Tensor): Layout {
   assertTensor(op, "input", input);
   assertFloat(op, "input", input);
   const s = input.shape;
@@ -74,7 +83,7 @@ function layoutOf(op: string, input: Tensor): Layout {
   };
 }
 
-function checkClassTarget(op: string, target: Tensor, L: Layout): void {
+export function checkClassTarget(op: string, target: Tensor, L: Layout): void {
   assertTensor(op, "target", target);
   if (target.dtype !== "int32") {
     throw new Error(`${op}: target must be an int32 tensor of class indices, got ${target.dtype}`);
@@ -87,7 +96,7 @@ function checkClassTarget(op: string, target: Tensor, L: Layout): void {
   }
 }
 
-function paramsOf(op: string, o: CrossEntropyOptions, C: number): Params {
+function paramsOf(op: string, o: CrossEntropyOptions, C: number, input?: Tensor): Params {
   const reduction = o.reduction ?? "mean";
   if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
     throw new Error(`${op}: reduction must be "mean", "sum" or "none", got ${String(reduction)}`);
@@ -101,6 +110,7 @@ function paramsOf(op: string, o: CrossEntropyOptions, C: number): Params {
     throw new Error(`${op}: labelSmoothing must be in [0, 1], got ${smoothing}`);
   }
   let weight: TypedArray | null = null;
+  let weightTensor: Tensor | null = null;
   if (o.weight !== undefined && o.weight !== null) {
     assertTensor(op, "weight", o.weight);
     assertFloat(op, "weight", o.weight);
@@ -109,9 +119,13 @@ function paramsOf(op: string, o: CrossEntropyOptions, C: number): Params {
         `${op}: weight must have shape [${C}] (one per class), got ${fmtShape(o.weight.shape)}`,
       );
     }
-    weight = o.weight.data;
+    weightTensor = o.weight;
+    // The weight must live with the input (the standard mixed-devices error otherwise).
+    if (input !== undefined) inputsDevice(op, [input, o.weight]);
+    // A device's weights stay there: its implementation reads them from weightTensor.
+    if (o.weight.device === "cpu") weight = o.weight.data;
   }
-  return { reduction, ignoreIndex, weight, smoothing };
+  return { reduction, ignoreIndex, weight, weightTensor, smoothing };
 }
 
 function classOutOfRange(op: string, c: number, C: number, target: Tensor, flat: number): Error {
@@ -153,9 +167,21 @@ function reduceLoss(x: Tensor, per: Tensor, total: number, wsum: number, p: Para
 /**
  * Each sample's share of the loss as a constant of the input's shape: a[o, c, k] is the weight
  * the loss puts on log-probability (o, c, k), with label smoothing ε spread over the classes —
- * w_c·((1−ε)·[c = t] + ε/C) — and 0 for an ignored sample. nll is then −Σ a·x.
+ * w_c·((1−ε)·[c = t] + ε/C) — and 0 for an ignored sample. nll is then −Σ a·x. An op of its
+ * own (a constant: no gradient) so that a device computes it where the target lives, and
+ * nllLoss's rule and crossEntropy's composition run there unchanged.
  */
+const classWeightsOp = defineNonDifferentiable(
+  "classWeights",
+  (target: Tensor, L: Layout, p: Params, dtype: Tensor["dtype"]): Tensor =>
+    classWeightsCpu(target, L, p, dtype),
+);
+
 function classWeights(target: Tensor, L: Layout, p: Params, dtype: Tensor["dtype"]): Tensor {
+  return classWeightsOp(target, L, p, dtype);
+}
+
+function classWeightsCpu(target: Tensor, L: Layout, p: Params, dtype: Tensor["dtype"]): Tensor {
   const { outer, C, inner } = L;
   const a = empty(L.shape, dtype);
   const ad = a.data;
@@ -236,10 +262,10 @@ function specOf(L: Layout, p: Params, probs: boolean): ClassLossSpec {
 /** Class-probability targets as the loss weighs them: w_c·((1−ε)·q + ε/C). */
 function smoothedProbs(q: Tensor, L: Layout, p: Params): Tensor {
   let a = p.smoothing === 0 ? q : q.mul(1 - p.smoothing).add(p.smoothing / L.C);
-  if (p.weight !== null) {
-    const dtype = p.weight instanceof Float64Array ? "float64" : "float32";
-    const w = new Tensor(p.weight, [L.C, ...L.shape.slice(2).map(() => 1)], dtype);
-    a = a.mul(w.to(q.dtype));
+  if (p.weightTensor !== null) {
+    // Detached: the weights are a constant of the loss, wherever they live.
+    const w = p.weightTensor.detach().reshape([L.C, ...L.shape.slice(2).map(() => 1)]);
+    a = a.mul(w.dtype === q.dtype ? w : w.to(q.dtype));
   }
   return a;
 }
@@ -346,7 +372,7 @@ export const mseLossOp = defineOp({
 /** Negative log-likelihood of log-probabilities (torch.nn.functional.nll_loss). */
 export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const L = layoutOf("nllLoss", logProbs);
-  return nllLossOp(logProbs, target, paramsOf("nllLoss", options, L.C));
+  return nllLossOp(logProbs, target, paramsOf("nllLoss", options, L.C, logProbs));
 }
 
 /**
@@ -359,7 +385,7 @@ export function crossEntropy(
   options: CrossEntropyOptions = {},
 ): Tensor {
   const L = layoutOf("crossEntropy", logits);
-  return crossEntropyOp(logits, target, paramsOf("crossEntropy", options, L.C));
+  return crossEntropyOp(logits, target, paramsOf("crossEntropy", options, L.C, logits));
 }
 
 /** Mean squared error (torch.nn.functional.mse_loss); the operands broadcast. */

@@ -13,3 +13,4 @@ import "./ops-attention.js";
 import "./ops-reduce-more.js";
 import "./softmax.js";
 import "./ops-elementwise-more.js";
+import "./ops-loss.js";
