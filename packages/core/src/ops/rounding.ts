@@ -6,7 +6,7 @@
 import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
 import { isFloatDType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
-import { assertTensor, empty } from "./util.js";
+import { assertTensor, empty, zerosAs } from "./util.js";
 
 /** Round half to even, as C's nearbyint in the default mode (and so PyTorch's round). */
 function roundHalfEven(v: number): number {
@@ -29,8 +29,11 @@ function stepFunction(op: string, x: Tensor, f: (v: number) => number): Tensor {
   return out;
 }
 
-/** d = 0: a fresh zero gradient, independent of dy (so NaN in dy does not leak through). */
-const zeroGradient = (dy: Tensor): GradientList => [empty(dy.shape, dy.dtype)];
+/**
+ * d = 0: a fresh zero gradient, independent of dy (so NaN in dy does not leak through), on dy's
+ * device.
+ */
+const zeroGradient = (dy: Tensor): GradientList => [zerosAs(dy.shape, dy)];
 
 /** The largest integer ≤ x; gradient 0. */
 export const floor = defineOp({

@@ -1,7 +1,7 @@
 /**
  * The small elementwise ops on WebGPU: logical and/or/xor/not, isnan/isinf/isfinite, the
- * rounding functions (zero gradients, made on the GPU), log1p, expm1 and atan2. Forwards save
- * what the CPU's save, so log1p's, expm1's and atan2's rules (formulas over ops) run here too.
+ * rounding functions, log1p, expm1 and atan2. Forwards save what the CPU's save, so their rules
+ * (formulas over ops; the rounding functions' zeros made on dy's device) run here too.
  */
 import type { ForwardContext } from "../autograd/function.js";
 import { registerDeviceOp } from "../device-ops.js";
@@ -77,9 +77,6 @@ for (const [name, test, ints] of [
   });
 }
 
-/** A step function's zero gradient, made on the GPU (independent of dy, so NaN does not leak). */
-const zeroGradient = (dy: Tensor) => [fill("zeros", dy.shape, dy.dtype, 0)];
-
 /** Integers are whole already: a copy, as on the CPU. */
 function stepFunction(op: string, x: Tensor, expr: string, floats: number[] = []): Tensor {
   assertTensor(op, "input", x);
@@ -90,7 +87,6 @@ function stepFunction(op: string, x: Tensor, expr: string, floats: number[] = []
 for (const name of ["floor", "ceil", "trunc"] as const) {
   reg(name, {
     forward: (_ctx, x: Tensor) => stepFunction(name, x, `${name}(v)`),
-    backward: (_ctx, dy: Tensor) => zeroGradient(dy),
   });
 }
 
@@ -111,7 +107,6 @@ reg("round", {
     const expr = decimals > 0 ? `round(v * ${pf(1)}) / ${pf(1)}` : `round(v / ${pf(1)}) * ${pf(1)}`;
     return stepFunction("round", x, expr, [p]);
   },
-  backward: (_ctx, dy: Tensor) => zeroGradient(dy),
 });
 
 const MATH = `${FLOAT_TESTS}${LOG1P_WGSL}${EXPM1_WGSL}${ATAN2_WGSL}`;
