@@ -128,7 +128,14 @@ function paramsOf(op: string, o: CrossEntropyOptions, C: number, input?: Tensor)
   return { reduction, ignoreIndex, weight, weightTensor, smoothing };
 }
 
-function classOutOfRange(op: string, c: number, C: number, target: Tensor, flat: number): Error {
+/** The error for class index `c` at flat position `flat` of `target`, naming where it is. */
+export function classOutOfRange(
+  op: string,
+  c: number,
+  C: number,
+  target: Tensor,
+  flat: number,
+): Error {
   // The position as a full index into target, so the user can find the bad sample.
   const at: number[] = [];
   let rem = flat;

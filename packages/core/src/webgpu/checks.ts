@@ -177,3 +177,26 @@ export function checkUnitInterval(
     return message(v, at);
   });
 }
+
+/**
+ * Check that every value of the int32 class-index tensor `target` is a class in [0, classes)
+ * or exactly `ignoreIndex`, as `checkIndexRange` does; `message` words the failure for a value
+ * at a flat position.
+ */
+export function checkClassIndices(
+  op: string,
+  target: Tensor,
+  classes: number,
+  ignoreIndex: number,
+  message: (value: number, at: number) => string,
+): void {
+  if (target.device === "cpu") {
+    target.data.forEach((v, i) => {
+      if ((v < 0 || v >= classes) && v !== ignoreIndex) throw new Error(message(v, i));
+    });
+    return;
+  }
+  if (target.size === 0) return;
+  const bad = "(v < 0i || v >= i32(p[2])) && v != bitcast<i32>(p[3])";
+  defer(op, target, bad, [classes, ignoreIndex | 0], (at, bits) => message(bits | 0, at));
+}

@@ -4,8 +4,8 @@
  * Parameters: p[0] samples, p[1] C, p[2] inner, p[3] ignoreIndex (i32 bits), p[4] whether to
  * write the per-sample weights after the losses (for a reduced loss), p[5] label smoothing.
  *
- * A class index can be checked only on the CPU: here an index that is neither a class nor
- * ignoreIndex gives NaN (loss and gradient), never a silently wrong number.
+ * An index that is neither a class nor ignoreIndex is reported by a range check (checks.ts);
+ * the kernels give NaN for its sample (loss and gradient) rather than read out of bounds.
  */
 import { bindings, kernel1d } from "./wgsl.js";
 

@@ -5,14 +5,15 @@
  * a mean's divisor (Σ of the counted samples' weights) is a zero-dim webgpu tensor rather than a
  * number, and cross-entropy's per-sample log Σ exp a webgpu tensor. crossEntropy's fused
  * backward has a kernel here; nllLoss's rule and crossEntropy's composition (a recorded
- * backward) are formulas over ops and the class weights, which run here unchanged. Class
- * indices cannot be range-checked without reading them back: out of range, they give NaN.
+ * backward) are formulas over ops and the class weights, which run here unchanged. A class
+ * index out of range is the CPU's error, raised at the next read-back (checks.ts).
  */
 import type { BackwardContext, ForwardContext } from "../autograd/function.js";
 import { registerDeviceOp } from "../device-ops.js";
 import { type DType, promoteTypes } from "../dtype.js";
 import {
   checkClassTarget,
+  classOutOfRange,
   type Layout,
   layoutOf,
   type Params,
@@ -22,6 +23,7 @@ import { checkSameShape, floatArg } from "../ops/loss-reduction.js";
 import { assertTensor } from "../ops/util.js";
 import { fmtShape, shapesEqual } from "../shape.js";
 import type { Tensor } from "../tensor.js";
+import { checkClassIndices, checkUnitInterval } from "./checks.js";
 import { binary, cast } from "./elementwise.js";
 import {
   classWeightsKernel,
@@ -54,6 +56,20 @@ function weightBuffers(op: string, p: Params): ReturnType<typeof bufferOf>[] {
   return p.weightTensor === null ? [] : [bufferOf(op, p.weightTensor)];
 }
 
+/**
+ * The CPU's check that every class index is a class or ignoreIndex, here on the GPU: a failure
+ * is raised, in the CPU's words, at the next read-back (checks.ts).
+ */
+function checkTargets(op: string, target: Tensor, L: Layout, p: Params): void {
+  checkClassIndices(
+    op,
+    target,
+    L.C,
+    p.ignoreIndex,
+    (c, at) => classOutOfRange(op, c, L.C, target, at).message,
+  );
+}
+
 /** The integer parameters of the class-loss kernels (see loss-kernels.ts). */
 function classParams(n: number, L: Layout, p: Params, reduced: boolean): number[] {
   return [n, L.C, L.inner, p.ignoreIndex | 0, reduced ? 1 : 0];
@@ -73,6 +89,7 @@ registerDeviceOp("webgpu", "nllLoss", {
   forward(ctx: ForwardContext<Saved>, x: Tensor, target: Tensor, p: Params) {
     const L = layoutOf("nllLoss", x);
     checkClassTarget("nllLoss", target, L);
+    checkTargets("nllLoss", target, L, p);
     const n = L.outer * L.inner;
     const reduced = p.reduction !== "none";
     const out = emptyGpu("nllLoss", reduced ? [2, n] : L.sampleShape, x.dtype);
@@ -124,7 +141,10 @@ registerDeviceOp("webgpu", "crossEntropy", {
           "crossEntropy: ignoreIndex is not supported with class-probability targets",
         );
       }
-    } else checkClassTarget(op, target, L);
+    } else {
+      checkClassTarget(op, target, L);
+      checkTargets(op, target, L, p);
+    }
     const n = L.outer * L.inner;
     const reduced = p.reduction !== "none";
     const lse = emptyGpu(op, [n], "float32");
@@ -185,8 +205,8 @@ registerDeviceOp("webgpu", "mseLoss", {
 });
 
 /**
- * PyTorch's binary cross-entropy with each log clamped to ≥ −100; an input outside [0, 1]
- * (an error on the CPU, which can read it) gives NaN here.
+ * PyTorch's binary cross-entropy with each log clamped to ≥ −100. An input outside [0, 1] is
+ * the CPU's error, raised at the next read-back (checks.ts); the kernel gives NaN there.
  */
 const BCE_WGSL = `${FLOAT_TESTS}${LOG1P_WGSL}
 fn bce_(x: f32, t: f32) -> f32 {
@@ -202,6 +222,13 @@ registerDeviceOp("webgpu", "binaryCrossEntropy", {
     floatArg(op, "input", x);
     floatArg(op, "target", target);
     checkSameShape(op, "input", x, "target", target);
+    checkUnitInterval(
+      op,
+      x,
+      (v, at) =>
+        `binaryCrossEntropy: every element of input must be in [0, 1] (probabilities; use ` +
+        `binaryCrossEntropyWithLogits for logits), got ${v} at flat index ${at}`,
+    );
     const t = target.dtype === x.dtype ? target : cast(op, target, x.dtype);
     const out = binary(op, x, t, "bce_(a_, b_)", x.dtype, x.dtype, BCE_WGSL);
     ctx.save([x, t]);

@@ -141,14 +141,19 @@ describeGpu("webgpu losses", () => {
     );
   });
 
-  it("says what it cannot check: bad class indices and probabilities give NaN, not an error", async () => {
+  it("raises the CPU's errors for bad class indices and probabilities at the next read-back", async () => {
     const x = randn([2, 3]).to("webgpu");
     const bad = tensor([1, 3], { dtype: "int32" }).to("webgpu");
-    expect(Number.isNaN(await crossEntropy(x, bad).itemAsync())).toBe(true);
-    expect(Number.isNaN(await nllLoss(x, bad).itemAsync())).toBe(true);
+    const where = /target 3 is out of bounds for 3 classes at position \[1\] of target .*read-back/;
+    await expect(crossEntropy(x, bad).itemAsync()).rejects.toThrow(where);
+    await expect(nllLoss(x, bad, { reduction: "none" }).dataAsync()).rejects.toThrow(where);
+    // ignoreIndex anywhere, in range or not, is no error.
+    const ignored = tensor([-100, 2], { dtype: "int32" }).to("webgpu");
+    expect(Number.isFinite(await crossEntropy(x, ignored).itemAsync())).toBe(true);
     const outside = tensor([0.5, 1.5]).to("webgpu");
-    const loss = await values(binaryCrossEntropy(outside, outside, { reduction: "none" }));
-    expect(Number.isNaN(loss[1]!)).toBe(true);
+    await expect(values(binaryCrossEntropy(outside, outside))).rejects.toThrow(
+      /binaryCrossEntropy: every element of input must be in \[0, 1\].*got 1\.5 at flat index 1/,
+    );
     expect(() => crossEntropy(x, bad, { weight: tensor([1, 1, 1]) })).toThrow(
       /crossEntropy: its inputs live on different devices: a float32 \[2, 3\] tensor on webgpu and a float32 \[3\] tensor on cpu/,
     );
