@@ -34,7 +34,7 @@ export {
   zeros,
   zerosLike,
 } from "./creation.js";
-export { type Device, isDevice } from "./device.js";
+export { type Device, type DeviceStorage, isDevice } from "./device.js";
 export { type DeviceOpImpl, deviceOpNames, registerDeviceOp } from "./device-ops.js";
 export {
   allocArray,
