@@ -24,6 +24,11 @@ export interface BenchCase {
   unit: Unit;
   /** Floating-point operations per call, for GFLOP/s rows. */
   flops?: number;
+  /**
+   * Untimed calls before the timed ones, after the first call (which already runs every
+   * contender once to see that it works). Default 2, 1 with --quick.
+   */
+  warmup?: number;
   /** Build inputs lazily (filtered-out rows allocate nothing) and return the contenders. */
   setup(): Contenders | Promise<Contenders>;
 }

@@ -69,7 +69,9 @@ async function runCase(c: BenchCase, quick: boolean, threads: number): Promise<R
   }
   const t = await measure(
     fns as Record<string, Timed>,
-    quick ? { warmup: 1, reps: 5, maxTimeMs: 1500 } : { warmup: 2, reps: 15, maxTimeMs: 20000 },
+    quick
+      ? { warmup: c.warmup ?? 1, reps: 5, maxTimeMs: 1500 }
+      : { warmup: c.warmup ?? 2, reps: 15, maxTimeMs: 20000 },
   );
   contenders.dispose?.();
   setNumThreads(threads);
