@@ -455,6 +455,10 @@ const tensorMethods = {
   maskedSelect(this: Tensor, mask: Tensor): Tensor {
     return Sc.maskedSelect(this, mask);
   },
+  /** PyTorch's `x[mask]` for a bool mask over the leading dims: x [4, 3, 5], mask [4, 3] → [k, 5]. */
+  booleanMask(this: Tensor, mask: Tensor): Tensor {
+    return Sc.booleanMask(this, mask);
+  },
   /** One-hot encoding of this int32 tensor of class indices (F.one_hot). */
   oneHot(this: Tensor, numClasses = -1): Tensor {
     return Sc.oneHot(this, numClasses);

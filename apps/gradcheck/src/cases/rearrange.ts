@@ -80,6 +80,13 @@ export const rearrangeCases = [
     fn: (x) => weighted(x.maskedSelect(bool([1, 1, 0, 0, 1, 1], [2, 3]))),
     inputs: [rn(gen(1113), [1, 3])],
   })),
+  composite("booleanMask over the leading dims, x[mask] (reshape + indexSelect)", () => ({
+    fn: (x) => [
+      weighted(x.booleanMask(bool([1, 0, 1, 1, 1, 0], [2, 3]))),
+      weighted(T.booleanMask(x, bool([0, 1], [2]))),
+    ],
+    inputs: [rn(gen(1191), [2, 3, 2])],
+  })),
   composite("outer", () => {
     const g = gen(1114);
     return { fn: (a, b) => weighted(T.outer(a, b)), inputs: [rn(g, [3]), rn(g, [4])] };

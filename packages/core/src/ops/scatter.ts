@@ -1,7 +1,7 @@
 /**
  * Writing values at positions and reading positions out: scatter (overwrite, the non-adding
- * sibling of scatterAdd), maskedSelect (boolean-mask reads), select (one index along a dim) and
- * oneHot. Only scatter needs a rule of its own; the others are built from indexSelect, slice and
+ * sibling of scatterAdd), maskedSelect and booleanMask (boolean-mask reads), select (one index
+ * along a dim) and oneHot. Only scatter needs a rule of its own; the others are built from indexSelect, slice and
  * reshape, whose rules already scatter gradients back.
  */
 import {
@@ -168,6 +168,35 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   const m = shapesEqual(mask.shape, shape) ? mask : expand(mask, [...shape]);
   const flat = reshape(full, [full.size]);
   return indexSelect(flat, 0, truePositions(m));
+}
+
+/**
+ * PyTorch's `x[mask]` for a bool mask over x's leading dims: the mask's shape must equal the
+ * first mask.ndim dims of x, and the result stacks the sub-tensors x[i, j, …] where mask[i, j, …]
+ * is true, in row-major order — x [4, 3, 5] with mask [4, 3] gives [k, 5] for k true entries. A
+ * mask of x's whole shape gives the 1-D tensor of selected elements (as maskedSelect without
+ * broadcasting); a 0-d mask gives [1, ...x.shape] or [0, ...x.shape], as in PyTorch. Unlike
+ * maskedSelect (torch.masked_select) the mask never broadcasts. Named after TensorFlow's
+ * tf.boolean_mask, which has these semantics; PyTorch has only the indexing syntax. Built from
+ * reshape and indexSelect, so d x = dy's rows added back at the selected positions (indexAdd),
+ * and that rule is itself differentiable.
+ */
+export function booleanMask(x: Tensor, mask: Tensor): Tensor {
+  assertTensor("booleanMask", "input", x);
+  assertTensor("booleanMask", "mask", mask);
+  if (mask.dtype !== "bool") {
+    throw new Error(
+      `booleanMask: mask must be a bool tensor, got ${mask.dtype} ${fmtShape(mask.shape)}`,
+    );
+  }
+  const k = mask.ndim;
+  if (k > x.ndim || mask.shape.some((n, i) => n !== x.shape[i])) {
+    throw new Error(
+      `booleanMask: mask ${fmtShape(mask.shape)} must equal the leading dims of input ${fmtShape(x.shape)}`,
+    );
+  }
+  const rows = reshape(x, [mask.size, ...x.shape.slice(k)]);
+  return indexSelect(rows, 0, truePositions(mask));
 }
 
 /**
