@@ -476,9 +476,12 @@ const tensorMethods = {
   ): Tensor {
     return Dist.norm(this, p, dim, keepdim);
   },
-  /** 0/1 draws with this tensor's values as probabilities (torch.bernoulli). */
-  bernoulli(this: Tensor, generator?: Generator): Tensor {
-    return Samp.bernoulli(this, generator);
+  /**
+   * 0/1 draws with this tensor's values as probabilities, or with probability `p` everywhere
+   * when p is a number (torch.bernoulli).
+   */
+  bernoulli(this: Tensor, p?: number | Generator, generator?: Generator): Tensor {
+    return Samp.bernoulli(this, p, generator);
   },
   /** Category indices drawn from this tensor's rows of weights (torch.multinomial). */
   multinomial(
@@ -496,6 +499,10 @@ const tensorMethods = {
   /** Fill in place with uniform values in [from, to). Bumps the version. */
   uniform_<T extends Tensor>(this: T, from = 0, to = 1, generator?: Generator): T {
     return Samp.fillUniform_(this, from, to, generator);
+  },
+  /** Fill in place with 0/1 draws, 1 with probability p (default 0.5). Bumps the version. */
+  bernoulli_<T extends Tensor>(this: T, p = 0.5, generator?: Generator): T {
+    return Samp.fillBernoulli_(this, p, generator);
   },
 };
 

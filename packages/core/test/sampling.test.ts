@@ -142,6 +142,63 @@ describe("bernoulli", () => {
     expect(p.bernoulli(new Generator(6)).toList()).toEqual(ref);
   });
 
+  it("with a number p (torch.bernoulli(input, p)): probability p everywhere, x's shape and dtype", () => {
+    const n = 20000;
+    const x = zeros([100, 200]);
+    const s = bernoulli(x, 0.3, new Generator(12));
+    expect(s.shape).toEqual([100, 200]);
+    expect(s.dtype).toBe("float32");
+    expectNear(s.sum().item(), n, 0.3);
+    expect(s.toList().every((v) => v === 0 || v === 1)).toBe(true);
+    // The input's values are not read, and 0 and 1 are certain.
+    expect(bernoulli(tensor([5, -2, 7]), 1).toList()).toEqual([1, 1, 1]);
+    expect(tensor([0.9, 0.9]).bernoulli(0).toList()).toEqual([0, 0]);
+  });
+
+  it("a number p draws what a tensor filled with p draws, seed for seed", () => {
+    const x = zeros([3, 7], { dtype: "float64" });
+    const byNumber = x.bernoulli(0.4, new Generator(13));
+    expect(byNumber.toList()).toEqual(bernoulli(x.fill_(0.4), new Generator(13)).toList());
+    expect(bernoulli(x, 0.4, new Generator(13)).toList()).toEqual(byNumber.toList());
+    expect(bernoulli(x, 0.4, new Generator(14)).toList()).not.toEqual(byNumber.toList());
+    manualSeed(15);
+    const a = bernoulli(x, 0.4).toList();
+    manualSeed(15);
+    expect(bernoulli(x, 0.4).toList()).toEqual(a);
+  });
+
+  it("bernoulli_(p) fills in place with bernoulli(x, p)'s draws and bumps the version", () => {
+    const x = zeros([20000], { dtype: "float64" });
+    const v0 = x._version;
+    expect(x.bernoulli_(0.25, new Generator(16))).toBe(x);
+    expect(x._version).toBeGreaterThan(v0);
+    expectNear(x.sum().item(), 20000, 0.25);
+    expect(x.toList()).toEqual(bernoulli(zeros([20000]), 0.25, new Generator(16)).toList());
+    // Default p = 0.5, as PyTorch.
+    expectNear(zeros([20000]).bernoulli_(undefined, new Generator(17)).sum().item(), 20000, 0.5);
+  });
+
+  it("rejects a p outside [0, 1], a second generator and integer targets", () => {
+    expect(() => bernoulli(zeros([2]), 1.5)).toThrow(
+      /bernoulli: p must be a number in \[0, 1\], got 1.5/,
+    );
+    expect(() => bernoulli(zeros([2]), Number.NaN)).toThrow(
+      /bernoulli: p must be a number in \[0, 1\], got NaN/,
+    );
+    expect(() => zeros([2]).bernoulli_(-0.1)).toThrow(
+      /bernoulli_: p must be a number in \[0, 1\], got -0.1/,
+    );
+    expect(() => bernoulli(zeros([2]), new Generator(1), new Generator(2))).toThrow(
+      /bernoulli: pass the generator once/,
+    );
+    expect(() => bernoulli(tensor([1], { dtype: "int32" }), 0.5)).toThrow(
+      /bernoulli: input must be a float tensor, got int32/,
+    );
+    expect(() => zeros([2], { dtype: "int32" }).bernoulli_(0.5)).toThrow(
+      /bernoulli_: only float tensors can be filled with random values, got int32/,
+    );
+  });
+
   it("rejects probabilities outside [0, 1] and integer input", () => {
     expect(() => bernoulli(tensor([0.5, 1.5]))).toThrow(
       /bernoulli: probabilities must be in \[0, 1\], got 1.5 at flat index 1 \(input \[2\]\)/,

@@ -1,6 +1,6 @@
 /**
  * Random sampling from the seeded generator: randperm, multinomial, bernoulli, and the in-place
- * fills behind `x.normal_()` / `x.uniform_()`. None has a gradient.
+ * fills behind `x.normal_()` / `x.uniform_()` / `x.bernoulli_(p)`. None has a gradient.
  *
  * Draw order (what makes a seed reproduce the same numbers on every machine): every value comes
  * from `Generator.random()` (two 32-bit draws, 53 bits) unless said otherwise, consumed in the
@@ -123,25 +123,74 @@ export const multinomial = defineNonDifferentiable(
   },
 );
 
+function checkProbability(op: string, p: number): void {
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
+    throw new Error(`${op}: p must be a number in [0, 1], got ${String(p)}`);
+  }
+}
+
 /**
- * 1 with probability p, else 0, per element of the probability tensor `p` (torch.bernoulli), in
- * p's dtype. One random() per element in row-major order: the element is 1 when it is < p.
+ * bernoulli's two call forms, checked: (probs, generator?) and (x, p: number, generator?).
+ * Returns the number p (null for the tensor form) and the generator to draw from. Shared with
+ * the device implementations, so that every device accepts and rejects the same calls.
+ */
+export function bernoulliArgs(
+  input: Tensor,
+  p: number | Generator | undefined,
+  generator: Generator | undefined,
+): { p: number | null; gen: Generator } {
+  assertTensor("bernoulli", "input", input);
+  const scalar = typeof p === "number";
+  if (!isFloatDType(input.dtype)) {
+    const what = scalar ? "a float tensor" : "a float tensor of probabilities";
+    throw new Error(`bernoulli: input must be ${what}, got ${input.dtype}`);
+  }
+  if (scalar) {
+    checkProbability("bernoulli", p);
+    return { p, gen: generator ?? defaultGenerator };
+  }
+  if (p !== undefined && generator !== undefined) {
+    throw new Error(
+      "bernoulli: pass the generator once (bernoulli(probs, generator) or bernoulli(x, p, generator))",
+    );
+  }
+  return { p: null, gen: p ?? generator ?? defaultGenerator };
+}
+
+/**
+ * The draws of bernoulli(x, p) for a number p, as a CPU tensor of x's shape and dtype: one
+ * random() per element in row-major order, 1 when it is < p.
+ */
+export function bernoulliScalarDraws(
+  shape: readonly number[],
+  dtype: Tensor["dtype"],
+  p: number,
+  gen: Generator,
+): Tensor {
+  const out = empty(shape, dtype);
+  for (let i = 0; i < out.size; i++) out.data[i] = gen.random() < p ? 1 : 0;
+  return out;
+}
+
+/**
+ * 0/1 draws in the input's dtype (torch.bernoulli). `bernoulli(probs)`: element i is 1 with
+ * probability probs[i]. `bernoulli(x, p)` with a number p (torch.bernoulli(input, p)): every
+ * element is 1 with probability p; only x's shape and dtype are used. Either way one random() per
+ * element in row-major order, the element being 1 when it is < its probability — so the number
+ * form draws what the tensor form draws from a tensor filled with p.
  */
 export const bernoulli = defineNonDifferentiable(
   "bernoulli",
-  (p: Tensor, generator?: Generator): Tensor => {
-    assertTensor("bernoulli", "input", p);
-    if (!isFloatDType(p.dtype)) {
-      throw new Error(`bernoulli: input must be a float tensor of probabilities, got ${p.dtype}`);
-    }
-    const gen = generator ?? defaultGenerator;
-    const out = empty(p.shape, p.dtype);
-    const pd = p.data;
+  (input: Tensor, probability?: number | Generator, generator?: Generator): Tensor => {
+    const { p, gen } = bernoulliArgs(input, probability, generator);
+    if (p !== null) return bernoulliScalarDraws(input.shape, input.dtype, p, gen);
+    const out = empty(input.shape, input.dtype);
+    const pd = input.data;
     for (let i = 0; i < pd.length; i++) {
       const v = pd[i]!;
       if (!(v >= 0 && v <= 1)) {
         throw new Error(
-          `bernoulli: probabilities must be in [0, 1], got ${v} at flat index ${i} (input ${fmtShape(p.shape)})`,
+          `bernoulli: probabilities must be in [0, 1], got ${v} at flat index ${i} (input ${fmtShape(input.shape)})`,
         );
       }
     }
@@ -180,5 +229,18 @@ export function fillUniform_<T extends Tensor>(x: T, from = 0, to = 1, generator
     throw new Error(`uniform_: expects a finite range from <= to, got from ${from}, to ${to}`);
   }
   (generator ?? defaultGenerator).fillUniform(x.data, from, to);
+  return x.markModified();
+}
+
+/**
+ * Fill x in place with 0/1 draws, 1 with probability p (x.bernoulli_(p), p a number; default
+ * 0.5): one random() per element in row-major order, 1 when it is < p — the draws of
+ * `bernoulli(x, p)`. Bumps the version counter.
+ */
+export function fillBernoulli_<T extends Tensor>(x: T, p = 0.5, generator?: Generator): T {
+  checkFillTarget("bernoulli_", x);
+  checkProbability("bernoulli_", p);
+  const gen = generator ?? defaultGenerator;
+  for (let i = 0; i < x.size; i++) x.data[i] = gen.random() < p ? 1 : 0;
   return x.markModified();
 }

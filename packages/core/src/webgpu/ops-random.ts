@@ -5,9 +5,8 @@
  */
 import type { BackwardContext, ForwardContext } from "../autograd/function.js";
 import { registerDeviceOp } from "../device-ops.js";
-import { isFloatDType } from "../dtype.js";
-import { assertTensor } from "../ops/util.js";
-import { defaultGenerator, type Generator } from "../random.js";
+import { bernoulliArgs, bernoulliScalarDraws } from "../ops/sampling.js";
+import type { Generator } from "../random.js";
 import { fmtShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkUnitInterval } from "./checks.js";
@@ -54,10 +53,11 @@ function floorToFloat32(u: number): number {
 }
 
 registerDeviceOp("webgpu", "bernoulli", {
-  forward(_ctx, p: Tensor, generator?: Generator) {
-    assertTensor("bernoulli", "input", p);
-    if (!isFloatDType(p.dtype)) {
-      throw new Error(`bernoulli: input must be a float tensor of probabilities, got ${p.dtype}`);
+  forward(_ctx, p: Tensor, probability?: number | Generator, generator?: Generator) {
+    const args = bernoulliArgs(p, probability, generator);
+    // bernoulli(x, p) with a number p reads nothing of x: the CPU op's draws, uploaded.
+    if (args.p !== null) {
+      return uploadTensor("bernoulli", bernoulliScalarDraws(p.shape, p.dtype, args.p, args.gen));
     }
     checkUnitInterval(
       "bernoulli",
@@ -65,7 +65,7 @@ registerDeviceOp("webgpu", "bernoulli", {
       (v, i) =>
         `bernoulli: probabilities must be in [0, 1], got ${v} at flat index ${i} (input ${fmtShape(p.shape)})`,
     );
-    const gen = generator ?? defaultGenerator;
+    const gen = args.gen;
     const u = new Float32Array(p.size);
     // One random() per element in row-major order, as the CPU op; u < p exactly as in float64.
     for (let i = 0; i < u.length; i++) u[i] = floorToFloat32(gen.random());

@@ -70,6 +70,17 @@ describeGpu("webgpu dropout and bernoulli", () => {
       /bernoulli: probabilities must be in \[0, 1\], got 1\.5 at flat index 1 \(input \[3\]\)/,
     );
   });
+
+  it("bernoulli(x, p) with a number p gives the CPU's draws for a seed, on the GPU", async () => {
+    const x = rand([3, 50], { generator: new Generator(6) });
+    const gpu = bernoulli(x.to("webgpu"), 0.3, new Generator(8));
+    expect(gpu.device).toBe("webgpu");
+    expect(gpu.shape).toEqual([3, 50]);
+    expect(await values(gpu)).toEqual(Array.from(bernoulli(x, 0.3, new Generator(8)).data));
+    expect(() => bernoulli(x.to("webgpu"), 2)).toThrow(
+      /bernoulli: p must be a number in \[0, 1\], got 2/,
+    );
+  });
 });
 
 describeGpu("webgpu creation", () => {
