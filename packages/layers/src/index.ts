@@ -1,3 +1,6 @@
+// The norms' WebGPU implementations register themselves (they run only on webgpu tensors).
+import "./webgpu/register.js";
+
 export * from "./functional/index.js";
 export * as init from "./init.js";
 export {

@@ -13,6 +13,8 @@ import { bufferOf, emptyGpu } from "./storage.js";
 
 export { binary, broadcastTo, cast, ERFC_WGSL, fill, map, mapGrad, nary } from "./elementwise.js";
 export { bindings, convert, kernel1d, memo, pf, wgslType } from "./wgsl.js";
+// Workgroup reductions (the norms of @tapegrad/layers, gradient clipping in @tapegrad/optim).
+export { ISNAN_WGSL, kernelPerGroup } from "./workgroup.js";
 export { flush, type GpuKernel, grid, WG };
 
 /** A new WebGPU tensor of `shape` and `dtype` whose values a kernel will write. */
