@@ -1,12 +1,15 @@
 import {
+  type Device,
   type DType,
   type FloatDType,
   fmtShape,
+  isDevice,
   isFloatDType,
   isTensor,
   noGrad,
   type Tensor,
 } from "@tapegrad/core";
+import { checkLoadDevices, loadOnDevice, moveAsync, moveSync, onCpu } from "./module-device.js";
 import { isParameter, Parameter, ParameterMap } from "./parameter.js";
 
 export interface LoadStateDictOptions {
@@ -68,7 +71,8 @@ const join = (prefix: string, name: string) => (prefix === "" ? name : `${prefix
  * attribute. `registerModule` / `registerParameter` / `registerBuffer` choose a name that differs
  * from the field (`this.selfAttn = this.registerModule("self_attn", …)`): the field then stands
  * for that name, and assigning to it later replaces the registered entry.
- * `to(dtype)` converts each registered tensor in place, so fields keep pointing at it.
+ * `to(dtype)` converts each registered tensor in place, so fields keep pointing at it, and
+ * `to("webgpu")` / `await toAsync("cpu")` move them between devices the same way.
  */
 export abstract class Module {
   /** Train mode (dropout active, batch statistics) or eval mode. */
@@ -358,8 +362,19 @@ export abstract class Module {
    * PyTorch's `.to()` does: each tensor keeps its identity and takes new storage (`set_`), so an
    * optimizer built before, a shared parameter and every field holding the tensor all see the
    * converted values. A gradient is converted with its parameter.
+   *
+   * Given a device, move every parameter and buffer there the same way (gradients too):
+   * `module.to("webgpu")`. A zero-dimensional integer buffer (BatchNorm's num_batches_tracked, a
+   * counter read on the host each step) stays on the CPU. Reading GPU values back is
+   * asynchronous, so moving a GPU module to the CPU is `await module.toAsync("cpu")`; the
+   * synchronous form throws naming it.
    */
-  to(dtype: FloatDType): this {
+  to(target: FloatDType | Device): this {
+    if (isDevice(target)) {
+      moveSync(`${this.constructor.name}.to`, this.registeredTensors(), target);
+      return this;
+    }
+    const dtype = target;
     const seen = new Set<Tensor>();
     const tensors = this.modules().flatMap((m) => [
       ...m._parameters.values(),
@@ -374,6 +389,18 @@ export abstract class Module {
       }
     });
     return this;
+  }
+  /**
+   * Move every parameter and buffer to `device`, in place as `to(device)` does, reading GPU
+   * values back when moving to the CPU: `await module.toAsync("cpu")`.
+   */
+  async toAsync(device: Device): Promise<this> {
+    await moveAsync(`${this.constructor.name}.toAsync`, this.registeredTensors(), device);
+    return this;
+  }
+  /** Every registered parameter and buffer with its dotted name, each tensor once. */
+  private registeredTensors(): [string, Tensor][] {
+    return [...this.namedParameters(), ...this.namedBuffers()];
   }
   double(): this {
     return this.to("float64");
@@ -399,8 +426,20 @@ export abstract class Module {
   }
 
   /**
+   * `stateDict()` with every tensor on the CPU, ready to save: tensors on a device are read back
+   * (copies), CPU ones are the tensors themselves. `stateDict()` itself returns the module's
+   * tensors wherever they live, and saving a GPU tensor's values needs this read back.
+   */
+  async stateDictAsync(): Promise<Record<string, Tensor>> {
+    return onCpu(this.stateDict());
+  }
+
+  /**
    * Copy values from `record` into this module's tensors (in place, cast to each tensor's dtype).
    * Keys and shapes must match; with `strict` (default) missing and unexpected keys are errors.
+   * A tensor of this module on a device takes a copy made there (uploaded from a CPU value, or
+   * copied on the device); a device value for a CPU tensor is an error (read it back first:
+   * `await source.stateDictAsync()`).
    */
   loadStateDict(
     record: Record<string, Tensor>,
@@ -428,9 +467,14 @@ export abstract class Module {
             `the module has ${fmtShape(dst.shape)}`,
         );
       }
+      checkLoadDevices("loadStateDict", key, dst, src);
       pairs.push([src, dst]);
     }
     for (const [src, dst] of pairs) {
+      if (dst.device !== "cpu") {
+        loadOnDevice(dst, src);
+        continue;
+      }
       const d = dst.data;
       const s = src.data;
       for (let i = 0; i < d.length; i++) d[i] = s[i]!;
