@@ -6,6 +6,7 @@ import {
   type ParamGroupInput,
   type ParamState,
 } from "./optimizer.js";
+import { adamStepGpu } from "./webgpu/updates.js";
 
 export interface AdamOptions extends BaseOptions {
   lr: number;
@@ -65,7 +66,8 @@ export class Adam extends Optimizer<AdamOptions> {
   /**
    * One update of every parameter with a gradient, as torch.optim.Adam's single-tensor path
    * (kernels.adamUpdate has the formula). The parameters of a group that share a step count go
-   * to the kernel together, in one multi-tensor call.
+   * to the kernel together, in one multi-tensor call. A parameter on WebGPU is updated there,
+   * in place, with its state beside it (the same formula in float32).
    */
   step(): void {
     for (const group of this.paramGroups) {
@@ -75,6 +77,10 @@ export class Adam extends Optimizer<AdamOptions> {
         { t: Tensor[]; p: FloatArray[]; g: FloatArray[]; s: ParamState[] }
       >();
       for (const p of group.params) {
+        if (p.device !== "cpu") {
+          this.stepOnDevice(group, names, p);
+          continue;
+        }
         const g = this.gradData(p);
         if (g === null) continue;
         const state = this.stateFor(p, names);
@@ -111,6 +117,29 @@ export class Adam extends Optimizer<AdamOptions> {
         for (const p of batch.t) p.markModified();
       }
     }
+  }
+
+  private stepOnDevice(group: AdamOptions, names: readonly string[], p: Tensor): void {
+    const grad = this.checkedGrad(p);
+    if (grad === null) return;
+    const state = this.stateFor(p, names);
+    const b = state.buffers;
+    adamStepGpu(`${this.optimizerName}.step`, {
+      param: p,
+      grad,
+      expAvg: b.exp_avg!,
+      expAvgSq: b.exp_avg_sq!,
+      maxExpAvgSq: group.amsgrad ? b.max_exp_avg_sq! : null,
+      lr: group.lr,
+      beta1: group.betas[0],
+      beta2: group.betas[1],
+      eps: group.eps,
+      weightDecay: group.weightDecay,
+      decoupled: this.decoupled,
+      maximize: group.maximize,
+      step: ++state.step,
+    });
+    p.markModified();
   }
 }
 

@@ -1,7 +1,12 @@
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
 export { Adam, type AdamInput, type AdamOptions, AdamW } from "./adam.js";
 export { Adamax, type AdamaxOptions } from "./adamax.js";
-export { type ClipGradNormOptions, clipGradNorm, clipGradValue } from "./clip.js";
+export {
+  type ClipGradNormOptions,
+  clipGradNorm,
+  clipGradNormTensor,
+  clipGradValue,
+} from "./clip.js";
 export { CyclicLR, type CyclicLROptions, type CyclicOptions, cyclic } from "./cyclic.js";
 export { type HasLrGroups, LRScheduler, type LRSchedulerState } from "./lr-scheduler.js";
 export { NAdam, type NAdamOptions } from "./nadam.js";

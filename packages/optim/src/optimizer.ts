@@ -1,4 +1,12 @@
 import { type FloatDType, fmtShape, isFloatDType, isTensor, Tensor } from "@tapegrad/core";
+import {
+  besideParam,
+  checkStateOnCpu,
+  gradDeviceMismatch,
+  newStateBuffer,
+  noDeviceUpdate,
+  readBack,
+} from "./state-device.js";
 
 /** Hyperparameters every optimizer has; subclasses add their own. */
 export interface BaseOptions {
@@ -125,8 +133,21 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
   }
 
-  /** The gradient's data, after checking it fits the parameter; null when there is none. */
+  /**
+   * The gradient's data, after checking it fits the parameter; null when there is none. A
+   * parameter on a device is an error naming the optimizers that update there.
+   */
   protected gradData(p: Tensor): ArrayLike<number> | null {
+    if (p.device !== "cpu") throw noDeviceUpdate(this.optimizerName, p);
+    const grad = this.checkedGrad(p);
+    return grad === null ? null : grad.data;
+  }
+
+  /**
+   * The gradient tensor of `p`, checked to fit it and to live on its device; null when there
+   * is none. The device updates read it in place of `gradData`.
+   */
+  protected checkedGrad(p: Tensor): Tensor | null {
     const grad = p.grad;
     if (grad === null) return null;
     if (grad.size !== p.size) {
@@ -135,10 +156,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           `parameter of shape ${fmtShape(p.shape)}`,
       );
     }
-    return grad.data;
+    if (grad.device !== p.device) throw gradDeviceMismatch(this.optimizerName, p, grad);
+    return grad;
   }
 
-  /** The state of `p`, created with zeroed buffers `names` on first use. */
+  /**
+   * The state of `p`, created with zeroed buffers `names` on first use, on the parameter's
+   * device (PyTorch keeps optimizer state beside its parameter). State made on the CPU follows
+   * a parameter moved to a device since; the way back needs a read back and is an error.
+   */
   protected stateFor(p: Tensor, names: readonly string[]): ParamState {
     let s = this.state.get(p);
     if (s === undefined) {
@@ -146,10 +172,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       this.state.set(p, s);
     }
     for (const n of names) {
-      if (s.buffers[n] === undefined) {
-        const data = p.dtype === "float64" ? new Float64Array(p.size) : new Float32Array(p.size);
-        s.buffers[n] = new Tensor(data, p.shape, p.dtype);
-      }
+      const b = s.buffers[n];
+      s.buffers[n] = b === undefined ? newStateBuffer(p) : besideParam(this.optimizerName, n, b, p);
     }
     return s;
   }
@@ -158,8 +182,26 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     return this.paramGroups.flatMap((g) => g.params);
   }
 
-  /** A snapshot: buffers are copied, so later steps do not change a saved state dict. */
+  /**
+   * A snapshot: buffers are copied, so later steps do not change a saved state dict. State on a
+   * device must be read back: `await stateDictAsync()`.
+   */
   stateDict(): OptimizerStateDict {
+    checkStateOnCpu(this.optimizerName, this.buffersOfState());
+    return this.snapshot((t) => t);
+  }
+
+  /** `stateDict()` with the state on a device read back: every buffer a CPU copy. */
+  async stateDictAsync(): Promise<OptimizerStateDict> {
+    const read = await readBack(this.buffersOfState());
+    return this.snapshot((t) => read.get(t) ?? t);
+  }
+
+  private buffersOfState(): Record<string, Tensor>[] {
+    return [...this.state.values()].map((s) => s.buffers);
+  }
+
+  private snapshot(onCpu: (t: Tensor) => Tensor): OptimizerStateDict {
     const state: Record<string, Tensor> = {};
     const steps: Record<string, number> = {};
     const params = this.allParams();
@@ -176,7 +218,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       if (s === undefined) continue;
       steps[String(i)] = s.step;
       for (const [name, t] of Object.entries(s.buffers)) {
-        state[`state.${i}.${name}`] = copyTensor(t, p.dtype as FloatDType);
+        state[`state.${i}.${name}`] = copyTensor(onCpu(t), p.dtype as FloatDType);
       }
       if (s.scalars !== undefined) scalars[String(i)] = { ...s.scalars };
     }
@@ -273,6 +315,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         );
       }
       if (!isTensor(t)) throw new Error(`${where}: ${key} is not a Tensor`);
+      if (t.device !== "cpu") {
+        throw new Error(
+          `${where}: ${key} lives on ${t.device}; load a state read back to the CPU ` +
+            "(await optimizer.stateDictAsync()): its buffers go to each parameter's device",
+        );
+      }
       if (t.size !== p.size || t.ndim !== p.ndim || t.shape.some((d, k) => d !== p.shape[k])) {
         throw new Error(
           `${where}: ${key} has shape ${fmtShape(t.shape)} but parameter ${i} has shape ${fmtShape(p.shape)}`,
@@ -288,7 +336,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         s = { step, buffers: {} };
         newState.set(p, s);
       }
-      s.buffers[m[2]!] = copyTensor(t, p.dtype as FloatDType);
+      const copy = copyTensor(t, p.dtype as FloatDType);
+      s.buffers[m[2]!] = p.device === "cpu" ? copy : copy.to(p.device);
     }
     // A parameter stepped once by an optimizer without buffers (plain SGD) has a count only.
     for (const k of Object.keys(steps)) {

@@ -5,6 +5,7 @@ import {
   Optimizer,
   type ParamGroupInput,
 } from "./optimizer.js";
+import { sgdStepGpu } from "./webgpu/updates.js";
 
 export interface SGDOptions extends BaseOptions {
   lr: number;
@@ -22,6 +23,7 @@ export interface SGDOptions extends BaseOptions {
  *   b ← g on the first step, else μ·b + (1−τ)·g
  *   g ← g + μ·b (Nesterov) or b
  *   p ← p − lr·g
+ * A parameter on WebGPU is updated there, in place, with its momentum buffer beside it.
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(
@@ -66,6 +68,10 @@ export class SGD extends Optimizer<SGDOptions> {
       const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
       const sign = maximize ? -1 : 1;
       for (const p of group.params) {
+        if (p.device !== "cpu") {
+          this.stepOnDevice(group, p);
+          continue;
+        }
         const g = this.gradData(p);
         if (g === null) continue;
         const w = p.data;
@@ -95,5 +101,15 @@ export class SGD extends Optimizer<SGDOptions> {
         p.markModified();
       }
     }
+  }
+
+  private stepOnDevice(group: SGDOptions, p: Tensor): void {
+    const grad = this.checkedGrad(p);
+    if (grad === null) return;
+    const first = this.state.get(p)?.buffers.momentum_buffer === undefined;
+    const s = this.stateFor(p, group.momentum === 0 ? [] : ["momentum_buffer"]);
+    s.step++;
+    sgdStepGpu("SGD.step", p, grad, s.buffers.momentum_buffer ?? null, { ...group, first });
+    p.markModified();
   }
 }

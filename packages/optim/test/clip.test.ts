@@ -57,6 +57,10 @@ describe("clipGradNorm / clipGradValue", () => {
       /clipGradNorm: the total norm of order 2 for gradients is non-finite/,
     );
     expect(clipGradNorm([p], 1)).toBeNaN();
+    // The ∞-norm too, with the NaN before other entries (a later entry must not replace it).
+    const q = param([0, 0]);
+    q.grad = tensor([Number.NaN, 1], { dtype: "float64" });
+    expect(clipGradNorm([q], 1, Number.POSITIVE_INFINITY)).toBeNaN();
     expect(clipGradNorm([param([1])], 1)).toBe(0);
     expect(() => clipGradNorm([p], 1, -1)).toThrow(
       /normType must be a non-negative number or Infinity/,
