@@ -1,4 +1,4 @@
-import { Generator, ones, randn, type Tensor } from "@tapegrad/core";
+import { Generator, grad, ones, randn, type Tensor } from "@tapegrad/core";
 import { expect, it } from "vitest";
 import {
   addLayerNorm,
@@ -51,6 +51,20 @@ describeGpu("webgpu row norms (forward and hand-derived backward vs the CPU)", (
     });
     await expectGpuMatchesCpu((a, c, d) => addRmsNorm(a, c, 16, d), [x, r, w]);
     await expectGpuMatchesCpu((a, c) => addRmsNorm(a, c, 16), [x, r], { skip: [0] });
+  });
+
+  it("createGraph: the recorded backward (the composed form, on the GPU) gives the CPU's second derivative", async () => {
+    const second = async (device: "cpu" | "webgpu") => {
+      const x = randn([3, 5], gen(16)).to(device).requiresGrad_();
+      const w = randn([5], gen(17)).to(device).requiresGrad_();
+      const [gx] = grad(layerNorm(x, 5, w).square().sum(), [x], { createGraph: true });
+      gx!.square().sum().backward();
+      return [Array.from(await x.grad!.dataAsync()), Array.from(await w.grad!.dataAsync())];
+    };
+    const [cx, cw] = await second("cpu");
+    const [gx, gw] = await second("webgpu");
+    expect(gx).toBeAllClose(cx!, { atol: 1e-4, rtol: 1e-4 });
+    expect(gw).toBeAllClose(cw!, { atol: 1e-4, rtol: 1e-4 });
   });
 
   it("names the op on the tape and keeps the sum as an output; empty rows run", async () => {
