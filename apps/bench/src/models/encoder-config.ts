@@ -14,7 +14,8 @@ export const encoderConfig = {
   eps: 1e-5,
 } as const;
 
-export type EncoderConfig = typeof encoderConfig;
+/** A configuration of the reference encoder's architecture (the sizes are free to change). */
+export type EncoderConfig = { readonly [K in keyof typeof encoderConfig]: number };
 
 /**
  * FLOPs of one training step, counting 2 per multiply-add of the matmuls only (norms, softmax,
