@@ -185,7 +185,7 @@ function opsRecordedBy(c: GradcheckCase): Set<string> {
     const seeds = roots.map((o) => onesLike(o).requiresGrad_());
     targets.push(...seeds);
     const gs = grad(roots, targets, { gradOutputs: seeds, createGraph: true, allowUnused: true });
-    roots = gs.filter((g): g is Tensor => g !== null && g.requiresGrad);
+    roots = gs.filter((g): g is Tensor => g?.requiresGrad === true);
   }
   return names;
 }

@@ -1,35 +1,10 @@
-/**
- * WebGPU for the tests: Dawn (the `webgpu` package) on SwiftShader, the software Vulkan that
- * Debian's chromium ships (`apt-get install -y chromium libvulkan1`). Where no adapter is found
- * the WebGPU tests are skipped with a printed reason — unless TAPEGRAD_REQUIRE_WEBGPU=1 (set by
- * CI), where that is a failure.
- */
-import { existsSync } from "node:fs";
+/** WebGPU for these tests: the shared setup (SwiftShader here; a skip with a reason, or a CI failure, without an adapter). */
 import { Generator, initWebGPU, isWebGPUAvailable, randn, type Tensor } from "@tapegrad/core";
-import { describe, expect } from "vitest";
-
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER)) {
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER;
-}
-
-const available = await isWebGPUAvailable();
-if (available) await initWebGPU();
-else if (process.env.TAPEGRAD_REQUIRE_WEBGPU === "1") {
-  throw new Error(
-    "TAPEGRAD_REQUIRE_WEBGPU=1 but no WebGPU adapter: install Debian's chromium and libvulkan1",
-  );
-} else {
-  console.warn(
-    "WebGPU tests skipped: no adapter (Node needs the webgpu package and a Vulkan driver; on " +
-      "Debian: apt-get install -y chromium libvulkan1)",
-  );
-}
+import { setupWebGPUTests } from "@tapegrad/vitest-preset/webgpu";
+import { expect } from "vitest";
 
 /** `describe` for tests that need a WebGPU device. */
-export function describeGpu(name: string, body: () => void): void {
-  describe.skipIf(!available)(name, body);
-}
+export const describeGpu = await setupWebGPUTests({ isWebGPUAvailable, initWebGPU });
 
 /** A CPU tensor's values and a WebGPU tensor's, as plain arrays. */
 export async function values(t: Tensor): Promise<number[]> {
