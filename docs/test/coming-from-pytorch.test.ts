@@ -31,9 +31,9 @@ const loader = new data.DataLoader(new data.TensorDataset(x), { batchSize: 1 });
 // The receivers the table uses, one instance of each.
 const receivers: Record<string, object> = { x, a: x, loss: x, model, opt, sched, loader };
 
-/** The name a span refers to: `new Generator(0)` → Generator, `x.sum(1, true)` → x.sum. */
+/** The name a span refers to: `new Generator(0)` → Generator, `await x.itemAsync()` → x.itemAsync. */
 function reference(span: string): string[] | null {
-  const m = /^(?:new\s+)?([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)/.exec(span);
+  const m = /^(?:await\s+)?(?:new\s+)?([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)/.exec(span);
   return m ? m[1]!.split(".") : null;
 }
 

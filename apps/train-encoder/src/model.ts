@@ -1,4 +1,4 @@
-import { type Generator, Tensor } from "@tapegrad/core";
+import type { Generator, Tensor } from "@tapegrad/core";
 import {
   BatchNorm1d,
   Dropout,
@@ -192,8 +192,7 @@ export class EncoderClassifier extends Module {
 function maskedMean(h: Tensor, mask: Tensor | null): Tensor {
   if (mask === null) return h.mean(1);
   const [n, l] = mask.shape as [number, number];
-  const keepData = new Float32Array(n * l);
-  for (let i = 0; i < keepData.length; i++) keepData[i] = mask.data[i] ? 0 : 1;
-  const keep = new Tensor(keepData, [n, l, 1], "float32");
+  // Ops rather than a loop over mask.data, so it runs wherever the mask lives (the GPU too).
+  const keep = mask.logicalNot().to(h.dtype).reshape([n, l, 1]);
   return h.mul(keep).sum(1).div(keep.sum(1));
 }
