@@ -4,7 +4,9 @@ import { DataLoader, IterableDataset } from "/work/main/packages/data/src/index.
 class Pages extends IterableDataset<{ id: number; score: number }> {
   async *[Symbol.asyncIterator]() {
     for (let page = 0; page < 3; page++) {
-      const rows = await Promise.resolve([0, 1, 2].map((k) => ({ id: page * 3 + k, score: k / 2 })));
+      const rows = await Promise.resolve(
+        [0, 1, 2].map((k) => ({ id: page * 3 + k, score: k / 2 })),
+      );
       yield* rows;
     }
   }

@@ -1,5 +1,12 @@
 import { ones, randn, type Tensor, zeros } from "@tapegrad/core";
-import { Conv2d, Dropout, Linear, MaxPool2d, Module, Parameter } from "/work/main/packages/layers/src/index.ts";
+import {
+  Conv2d,
+  Dropout,
+  Linear,
+  MaxPool2d,
+  Module,
+  Parameter,
+} from "/work/main/packages/layers/src/index.ts";
 
 class Net extends Module {
   conv = new Conv2d(1, 4, 3, { padding: 1 }); // a child: conv.weight, conv.bias
@@ -25,4 +32,7 @@ console.log(String(net));
 //   (fc): Linear(inFeatures=64, outFeatures=10, bias=true)
 // )
 net.conv.requiresGrad_(false); // freeze the convolution
-console.log(net.forward(randn([2, 1, 8, 8])).shape, net.parameters().filter((p) => p.requiresGrad).length);
+console.log(
+  net.forward(randn([2, 1, 8, 8])).shape,
+  net.parameters().filter((p) => p.requiresGrad).length,
+);

@@ -133,3 +133,75 @@ fn main(@builtin(workgroup_id) w: vec3u, @builtin(local_invocation_id) lid: vec3
 }`,
   }),
 );
+
+/** Products up to this many multiply-adds per batch entry take the small kernel. */
+export const SMALL_GEMM_MACS = 1 << 20;
+/** The small kernel's tile: one thread per element of C, 16×16 per workgroup. */
+export const SM = 16;
+
+/**
+ * The GEMM for small products (the per-head attention products, small linears): one thread per
+ * element of C summing over k in order — the same order as the tiled kernel — with no workgroup
+ * memory or barriers, which cost more than they save at these sizes (and take SwiftShader
+ * seconds to compile). Same parameter words as the tiled kernel.
+ */
+export const smallGemmKernel = memo(
+  (): GpuKernel => ({
+    name: "gemm-small",
+    code: `@group(0) @binding(0) var<storage, read> p: array<u32>;
+${bindings([
+  ["A", "f32", "read"],
+  ["B", "f32", "read"],
+  ["C", "f32", "read_write"],
+  ["bias", "f32", "read"],
+  ["H", "f32", "read_write"],
+])}
+${GELU_EXTRA}
+fn act_(v: f32, code: u32) -> f32 {
+  switch code {
+    case 1u: { return max(v, 0.0); }
+    case 2u: { return ${GELU_EXACT}; }
+    case 3u: { return ${GELU_TANH}; }
+    default: { return v; }
+  }
+}
+@compute @workgroup_size(${SM}, ${SM})
+fn main(@builtin(workgroup_id) w: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let M = p[0]; let N = p[1]; let K = p[2];
+  let m = w.y * ${SM}u + lid.y; let n = w.x * ${SM}u + lid.x;
+  if (m >= M || n >= N) { return; }
+  let aRs = p[4]; let aCs = p[5]; let bRs = p[7]; let bCs = p[8];
+  let flags = p[37];
+  var z = w.z + p[15];
+  var aB = p[3]; var bB = p[6]; var cB = p[9];
+  for (var l = 0u; l < 3u; l++) {
+    let q = 2u - l;
+    let s = p[16u + q];
+    let c = z % s;
+    z = z / s;
+    aB += c * p[19u + q]; bB += c * p[22u + q]; cB += c * p[25u + q];
+  }
+  let R = p[28] * p[29] * p[30];
+  var acc = 0.0;
+  for (var r = 0u; r < R; r++) {
+    var rr = r;
+    var aR = aB; var bR = bB;
+    for (var l = 0u; l < 3u; l++) {
+      let q = 2u - l;
+      let s = p[28u + q];
+      let c = rr % s;
+      rr = rr / s;
+      aR += c * p[31u + q]; bR += c * p[34u + q];
+    }
+    let ar = aR + m * aRs; let bc = bR + n * bCs;
+    for (var k = 0u; k < K; k++) { acc += A[ar + k * aCs] * B[bc + k * bRs]; }
+  }
+  let at = cB + m * p[10] + n * p[11];
+  var x = acc;
+  if ((flags & ${ACC}u) != 0u) { x += C[at]; }
+  if ((flags & ${BIAS}u) != 0u) { x += bias[p[12] + n * p[13]]; }
+  if ((flags & ${PRE}u) != 0u) { H[p[14] + at] = x; }
+  C[at] = act_(x, p[38]);
+}`,
+  }),
+);

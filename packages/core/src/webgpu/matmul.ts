@@ -7,7 +7,20 @@
  * broadcast batch dims loops over them inside the kernel ("reduce levels"), so every element of
  * C is one thread's sum in one fixed order: deterministic, no atomics.
  */
-import { A_K, ACC, ACT, B_N, BIAS, BM, BN, gemmKernel, PRE } from "./gemm-kernel.js";
+import {
+  A_K,
+  ACC,
+  ACT,
+  B_N,
+  BIAS,
+  BM,
+  BN,
+  gemmKernel,
+  PRE,
+  SM,
+  SMALL_GEMM_MACS,
+  smallGemmKernel,
+} from "./gemm-kernel.js";
 import { acquireBuffer, dispatch } from "./runtime.js";
 
 /** Batch and reduce levels the kernel indexes; more batch levels loop on the host. */
@@ -161,8 +174,12 @@ export function gemm(op: string, spec: GemmSpec): void {
     }
     return;
   }
-  const gx = Math.ceil(N / BN);
-  const gy = Math.ceil(M / BM);
+  const small =
+    M * N * K <= SMALL_GEMM_MACS &&
+    Math.ceil(N / SM) <= MAX_GROUPS &&
+    Math.ceil(M / SM) <= MAX_GROUPS;
+  const gx = Math.ceil(N / (small ? SM : BN));
+  const gy = Math.ceil(M / (small ? SM : BM));
   if (gx > MAX_GROUPS || gy > MAX_GROUPS) {
     throw new Error(`${op}: a ${M}×${N} product is too large for one webgpu dispatch`);
   }
@@ -191,6 +208,7 @@ export function gemm(op: string, spec: GemmSpec): void {
   const tail = [...sizes(rv), ...rw, flags, s.activation ? ACT[s.activation] : 0];
   for (let z0 = 0; z0 < nb; z0 += MAX_GROUPS) {
     const ints = [M, N, K, ...operands, ...epilogue, z0, ...sizes(lv), ...lw, ...tail];
-    dispatch(op, gemmKernel(), bufs, [gx, gy, Math.min(MAX_GROUPS, nb - z0)], ints);
+    const kernel = small ? smallGemmKernel() : gemmKernel();
+    dispatch(op, kernel, bufs, [gx, gy, Math.min(MAX_GROUPS, nb - z0)], ints);
   }
 }

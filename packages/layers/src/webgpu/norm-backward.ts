@@ -44,7 +44,7 @@ const sumsKernel = memo(() =>
     `  let weighted = has(9u, 2u);
   var a = 0.0;
   var b = 0.0;
-  for (var t = l; t < p[1]; t += ${WG}u) {
+  for (var t = l; t < p[1]; t += GROUP_WG) {
     let e = at(q, t);
     var d = dy[e];
     if (weighted) { d *= gamma[(e / p[7]) % p[8]]; }

@@ -53,12 +53,12 @@ const statsKernel = memo(() =>
   var mu = 0.0;
   if (centered) {
     var a = 0.0;
-    for (var t = l; t < p[1]; t += ${WG}u) { a += load(q, t); }
+    for (var t = l; t < p[1]; t += GROUP_WG) { a += load(q, t); }
     mu = reduce2(l, a, 0.0).x / fm;
   }
   var ss = 0.0;
   var sd = 0.0;
-  for (var t = l; t < p[1]; t += ${WG}u) {
+  for (var t = l; t < p[1]; t += GROUP_WG) {
     let d = load(q, t) - mu;
     ss += d * d;
     sd += d;

@@ -47,7 +47,7 @@ const partialKernel = memo(() =>
     `  let start = q * p[3];
   let end = min(start + p[3], p[1]);
   var a = 0.0;
-  for (var e = start + l; e < end; e += ${WG}u) { a = combine_(a, term(g[e])); }
+  for (var e = start + l; e < end; e += GROUP_WG) { a = combine_(a, term(g[e])); }
   let r = reduce2(l, a, 0.0);
   if (l == 0u) { part[p[2] + q] = r.x; }`,
     HELPERS,
@@ -64,7 +64,7 @@ const totalKernel = memo(() =>
       ["total", "f32", "read_write"],
     ]),
     `  var a = 0.0;
-  for (var e = l; e < p[1]; e += ${WG}u) { a = combine_(a, part[e]); }
+  for (var e = l; e < p[1]; e += GROUP_WG) { a = combine_(a, part[e]); }
   let s = reduce2(l, a, 0.0).x;
   if (l == 0u) {
     switch (p[4]) {
