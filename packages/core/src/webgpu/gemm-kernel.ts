@@ -25,24 +25,14 @@ export const ACC = 16;
 /** The activation codes (parameter word 38). */
 export const ACT: Record<GemmActivation, number> = { relu: 1, gelu: 2, gelu_tanh: 3 };
 
-/**
- * The one GEMM kernel. SwiftShader takes seconds to compile a kernel with workgroup barriers,
- * so the variants (operand layouts, bias, activation) are uniform branches on parameters
- * rather than separate pipelines; unused bindings get a placeholder buffer.
- */
-export const gemmKernel = memo(
-  (): GpuKernel => ({
-    name: "gemm",
-    code: `@group(0) @binding(0) var<storage, read> p: array<u32>;
-${bindings([
+/** Both GEMM kernels' bindings and epilogue activation. */
+const GEMM_PRELUDE = `${bindings([
   ["A", "f32", "read"],
   ["B", "f32", "read"],
   ["C", "f32", "read_write"],
   ["bias", "f32", "read"],
   ["H", "f32", "read_write"],
 ])}
-var<workgroup> As: array<vec4<f32>, ${(BK * BM) / 4}>;
-var<workgroup> Bs: array<vec4<f32>, ${(BK * BN) / 4}>;
 ${GELU_EXTRA}
 fn act_(v: f32, code: u32) -> f32 {
   switch code {
@@ -52,6 +42,42 @@ fn act_(v: f32, code: u32) -> f32 {
     default: { return v; }
   }
 }
+`;
+
+/** WGSL: this batch entry's offsets aB, bB, cB from its index, over three levels. */
+const BATCH_OFFSETS = `  var z = w.z + p[15];
+  var aB = p[3]; var bB = p[6]; var cB = p[9];
+  for (var l = 0u; l < 3u; l++) {
+    let q = 2u - l;
+    let s = p[16u + q];
+    let c = z % s;
+    z = z / s;
+    aB += c * p[19u + q]; bB += c * p[22u + q]; cB += c * p[25u + q];
+  }`;
+
+/** WGSL: the offsets aR, bR of reduce step r (a summed broadcast batch dim), three levels. */
+const REDUCE_OFFSETS = `    var rr = r;
+    var aR = aB; var bR = bB;
+    for (var l = 0u; l < 3u; l++) {
+      let q = 2u - l;
+      let s = p[28u + q];
+      let c = rr % s;
+      rr = rr / s;
+      aR += c * p[31u + q]; bR += c * p[34u + q];
+    }`;
+
+/**
+ * The one GEMM kernel. SwiftShader takes seconds to compile a kernel with workgroup barriers,
+ * so the variants (operand layouts, bias, activation) are uniform branches on parameters
+ * rather than separate pipelines; unused bindings get a placeholder buffer.
+ */
+export const gemmKernel = memo(
+  (): GpuKernel => ({
+    name: "gemm",
+    code: `@group(0) @binding(0) var<storage, read> p: array<u32>;
+${GEMM_PRELUDE}
+var<workgroup> As: array<vec4<f32>, ${(BK * BM) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(BK * BN) / 4}>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) w: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let M = p[0]; let N = p[1]; let K = p[2];
@@ -63,28 +89,12 @@ fn main(@builtin(workgroup_id) w: vec3u, @builtin(local_invocation_id) lid: vec3
   let tx = lid.x; let ty = lid.y; let tid = ty * 16u + tx;
   let m0 = w.y * ${BM}u; let n0 = w.x * ${BN}u;
   // This entry's offsets from its batch index, over three levels (outermost first).
-  var z = w.z + p[15];
-  var aB = p[3]; var bB = p[6]; var cB = p[9];
-  for (var l = 0u; l < 3u; l++) {
-    let q = 2u - l;
-    let s = p[16u + q];
-    let c = z % s;
-    z = z / s;
-    aB += c * p[19u + q]; bB += c * p[22u + q]; cB += c * p[25u + q];
-  }
+${BATCH_OFFSETS}
   let R = p[28] * p[29] * p[30];
   var acc0 = vec4<f32>(0.0); var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0); var acc3 = vec4<f32>(0.0);
   for (var r = 0u; r < R; r++) {
-    var rr = r;
-    var aR = aB; var bR = bB;
-    for (var l = 0u; l < 3u; l++) {
-      let q = 2u - l;
-      let s = p[28u + q];
-      let c = rr % s;
-      rr = rr / s;
-      aR += c * p[31u + q]; bR += c * p[34u + q];
-    }
+${REDUCE_OFFSETS}
     for (var k0 = 0u; k0 < K; k0 += ${BK}u) {
       // Element e of a 1024-element panel: consecutive threads read consecutive addresses
       // along the operand's smaller stride.
@@ -149,22 +159,7 @@ export const smallGemmKernel = memo(
   (): GpuKernel => ({
     name: "gemm-small",
     code: `@group(0) @binding(0) var<storage, read> p: array<u32>;
-${bindings([
-  ["A", "f32", "read"],
-  ["B", "f32", "read"],
-  ["C", "f32", "read_write"],
-  ["bias", "f32", "read"],
-  ["H", "f32", "read_write"],
-])}
-${GELU_EXTRA}
-fn act_(v: f32, code: u32) -> f32 {
-  switch code {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return ${GELU_EXACT}; }
-    case 3u: { return ${GELU_TANH}; }
-    default: { return v; }
-  }
-}
+${GEMM_PRELUDE}
 @compute @workgroup_size(${SM}, ${SM})
 fn main(@builtin(workgroup_id) w: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let M = p[0]; let N = p[1]; let K = p[2];
@@ -172,27 +167,11 @@ fn main(@builtin(workgroup_id) w: vec3u, @builtin(local_invocation_id) lid: vec3
   if (m >= M || n >= N) { return; }
   let aRs = p[4]; let aCs = p[5]; let bRs = p[7]; let bCs = p[8];
   let flags = p[37];
-  var z = w.z + p[15];
-  var aB = p[3]; var bB = p[6]; var cB = p[9];
-  for (var l = 0u; l < 3u; l++) {
-    let q = 2u - l;
-    let s = p[16u + q];
-    let c = z % s;
-    z = z / s;
-    aB += c * p[19u + q]; bB += c * p[22u + q]; cB += c * p[25u + q];
-  }
+${BATCH_OFFSETS}
   let R = p[28] * p[29] * p[30];
   var acc = 0.0;
   for (var r = 0u; r < R; r++) {
-    var rr = r;
-    var aR = aB; var bR = bB;
-    for (var l = 0u; l < 3u; l++) {
-      let q = 2u - l;
-      let s = p[28u + q];
-      let c = rr % s;
-      rr = rr / s;
-      aR += c * p[31u + q]; bR += c * p[34u + q];
-    }
+${REDUCE_OFFSETS}
     let ar = aR + m * aRs; let bc = bR + n * bCs;
     for (var k = 0u; k < K; k++) { acc += A[ar + k * aCs] * B[bc + k * bRs]; }
   }
