@@ -13,7 +13,6 @@ import {
   registerDeviceOp,
   type Tensor,
 } from "@tapegrad/core";
-import { gradOnGpu } from "./gradients.js";
 import { batchLayout } from "./layout.js";
 import { normBackward } from "./norm-backward.js";
 import { normalize, normStats, runningStats } from "./norm-forward.js";
@@ -78,9 +77,8 @@ registerDeviceOp("webgpu", "batchNorm", {
     });
     return y;
   },
-  backward(ctx: BackwardContext<BatchNormSaved>, dyIn: Tensor): GradientList {
+  backward(ctx: BackwardContext<BatchNormSaved>, dy: Tensor): GradientList {
     const { x, weight, mean, invstd, n, c, s, training } = ctx.saved;
-    const dy = gradOnGpu(dyIn) ?? dyIn.to("webgpu");
     const g = normBackward(
       "batchNorm",
       batchLayout(n, c, s),

@@ -11,7 +11,6 @@ import {
   registerDeviceOp,
   type Tensor,
 } from "@tapegrad/core";
-import { gradOnGpu } from "./gradients.js";
 import { groupLayout } from "./layout.js";
 import { normBackward } from "./norm-backward.js";
 import { normalize, normStats } from "./norm-forward.js";
@@ -45,9 +44,8 @@ registerDeviceOp("webgpu", "groupNorm", {
     ctx.save({ x, weight, mean: stats.mean!, rstd: stats.rstd, n, c, s, groups });
     return y;
   },
-  backward(ctx: BackwardContext<GroupNormSaved>, dyIn: Tensor): GradientList {
+  backward(ctx: BackwardContext<GroupNormSaved>, dy: Tensor): GradientList {
     const { x, weight, mean, rstd, n, c, s, groups } = ctx.saved;
-    const dy = gradOnGpu(dyIn) ?? dyIn.to("webgpu");
     const g = normBackward(
       "groupNorm",
       groupLayout(n, c, s, groups),

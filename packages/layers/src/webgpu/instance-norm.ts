@@ -12,7 +12,6 @@ import {
   type Tensor,
   webgpu,
 } from "@tapegrad/core";
-import { gradOnGpu } from "./gradients.js";
 import { batchLayout, groupLayout } from "./layout.js";
 import { normBackward } from "./norm-backward.js";
 import { normalize, normStats, runningStats } from "./norm-forward.js";
@@ -104,9 +103,8 @@ registerDeviceOp("webgpu", "instanceNorm", {
     });
     return y;
   },
-  backward(ctx: BackwardContext<InstanceNormSaved>, dyIn: Tensor): GradientList {
+  backward(ctx: BackwardContext<InstanceNormSaved>, dy: Tensor): GradientList {
     const { x, weight, mean, rstd, n, c, s, inputStats } = ctx.saved;
-    const dy = gradOnGpu(dyIn) ?? dyIn.to("webgpu");
     const layout = inputStats ? groupLayout(n, c, s, c) : batchLayout(n, c, s);
     const g = normBackward("instanceNorm", layout, { x, weight, mean, rstd }, dy, null, {
       dx: ctx.needsInputGrad(0),

@@ -13,7 +13,6 @@ import {
   type Tensor,
 } from "@tapegrad/core";
 import { rowsAndCols } from "../functional/norm-checks.js";
-import { gradOnGpu, zerosOnGpu } from "./gradients.js";
 import { rowLayout } from "./layout.js";
 import { normBackward } from "./norm-backward.js";
 import { normalize, normStats } from "./norm-forward.js";
@@ -47,17 +46,22 @@ function register(name: "layerNorm" | "rmsNorm", centered: boolean): void {
       ctx.save({ s, weight, mean: stats.mean, rstd: stats.rstd, rows, cols, normalizedShape });
       return residual === null ? [y] : [y, s];
     },
-    backward(ctx: BackwardContext<RowNormSaved>, dyIn: Tensor, dsumIn?: Tensor): GradientList {
+    backward(ctx: BackwardContext<RowNormSaved>, dy: Tensor, dsum?: Tensor): GradientList {
       const { s, weight, mean, rstd, rows, cols, normalizedShape } = ctx.saved;
-      const dy = gradOnGpu(dyIn) ?? zerosOnGpu(name, s.shape);
-      const dsum = gradOnGpu(dsumIn);
-      const g = normBackward(name, rowLayout(rows, cols), { x: s, weight, mean, rstd }, dy, dsum, {
-        dx: ctx.needsInputGrad(0) || ctx.needsInputGrad(1),
-        dweight: weight !== null && ctx.needsInputGrad(2),
-        dbias: ctx.needsInputGrad(3),
-        batchStats: true,
-        paramShape: normalizedShape,
-      });
+      const g = normBackward(
+        name,
+        rowLayout(rows, cols),
+        { x: s, weight, mean, rstd },
+        dy,
+        dsum ?? null,
+        {
+          dx: ctx.needsInputGrad(0) || ctx.needsInputGrad(1),
+          dweight: weight !== null && ctx.needsInputGrad(2),
+          dbias: ctx.needsInputGrad(3),
+          batchStats: true,
+          paramShape: normalizedShape,
+        },
+      );
       // x and the residual get the same gradient; the engine never writes into one it is given.
       return [
         ctx.needsInputGrad(0) ? g.dx : null,
