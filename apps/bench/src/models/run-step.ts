@@ -6,9 +6,7 @@
  */
 import { kernelInfo, setNumThreads } from "@tapegrad/core";
 import { median } from "../harness.js";
-import { loadPeers } from "../peers.js";
 import { encoderConfig as c } from "./encoder-config.js";
-import { jaxFromTapegrad, tfjsFromTapegrad } from "./encoder-pair.js";
 import { makeTapegradStep } from "./encoder-tapegrad.js";
 
 function flag(name: string, fallback: number): number {
@@ -24,7 +22,11 @@ async function stepOf(which: string): Promise<Step> {
     const s = makeTapegradStep(c);
     return () => s.step();
   }
-  await loadPeers(); // only the peers' processes load them
+  // Only the peers' processes load them: imported statically, tfjs and jax-js would add ~48 MB
+  // to tapegrad's peak RSS.
+  const { loadPeers } = await import("../peers.js");
+  const { jaxFromTapegrad, tfjsFromTapegrad } = await import("./encoder-pair.js");
+  await loadPeers();
   if (which === "jax") {
     const s = await jaxFromTapegrad();
     return () => s.step();

@@ -3,9 +3,16 @@
  * encoder's training step, one child process per framework (run-step.ts) so each reports its own
  * peak RSS. The frameworks take turns for N rounds (default 3), and the medians over rounds are
  * compared: tapegrad on one thread and on every thread against jax-js (jit) and tfjs (wasm).
+ *
+ * The children run run-step.ts compiled to plain JavaScript (esbuild, packages left external), as
+ * a user's program would: under tsx's loader every process carried the TypeScript compiler's
+ * memory too, and tsx also transformed (and kept source maps of) tapegrad's workspace builds but
+ * not the peers' node_modules — ~65 MB on tapegrad's peak RSS that was not tapegrad's.
  */
 import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { median } from "../harness.js";
 import { stepFlops } from "./encoder-config.js";
 
@@ -25,13 +32,31 @@ function arg(name: string, fallback: number): number {
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 }
 
+/** run-step.ts as one .mjs file beside the app (so its packages resolve from the app). */
+async function compiledRunStep(): Promise<string> {
+  const dir = fileURLToPath(new URL("../../.bench-build/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const outfile = `${dir}run-step.mjs`;
+  await build({
+    entryPoints: [fileURLToPath(new URL("./run-step.ts", import.meta.url))],
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile,
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+const script = await compiledRunStep();
+
 function run(framework: string, steps: number): StepResult {
-  const script = fileURLToPath(new URL("./run-step.ts", import.meta.url));
-  const r = spawnSync(
-    process.execPath,
-    ["--import", "tsx", script, framework, "--steps", String(steps)],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
-  );
+  const r = spawnSync(process.execPath, [script, framework, "--steps", String(steps)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !line.startsWith("{")) {
     throw new Error(`run-step ${framework} failed (exit ${r.status}): ${r.stdout}`);
