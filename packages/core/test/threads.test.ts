@@ -62,6 +62,12 @@ describe.runIf(info.threadsAvailable)("the kernels on several threads", () => {
   const x = randn([512, 384]);
   cases.push(["matmul with edge tiles", () => matmul(a, b)]);
   cases.push(["batched matmulNT", () => matmulNT(q, k)]);
+  // Wider than tall: split by columns (N = 203 leaves an edge tile; K = 400 spans two K blocks).
+  const wideA = randn([400, 37]).transpose(0, 1);
+  const wideB = randn([400, 203]);
+  cases.push(["wide matmul split by columns, transposed A", () => matmul(wideA, wideB)]);
+  const wide64 = [randn([21, 300], { dtype: "float64" }), randn([300, 157], { dtype: "float64" })];
+  cases.push(["wide float64 matmul split by columns", () => matmul(wide64[0]!, wide64[1]!)]);
   cases.push(["gelu (exact and tanh)", () => gelu(x).add(gelu(x, "tanh"))]);
   cases.push(["softmax", () => softmax(x, -1)]);
   const w = randn([96, 384]).requiresGrad_();

@@ -254,10 +254,13 @@ function edgeTile<T>(
  * Job slots: 0 M, 1 N, 2 K, 3 a, 4 rsA, 5 csA, 6 b, 7 rsB, 8 csB, 9 c, 10 ldc, 11 bias (0: none),
  * 12 accumulate, 13/14/15 outer item strides of A/B/C (elements), 16 rows per chunk (a multiple
  * of MR), 17 chunks per item, 18 scratch base, 19 scratch bytes per thread, 20 items per outer
- * group, 21/22/23 inner item strides of A/B/C. Item t reads A at a + (t / inner)·s13 +
- * (t % inner)·s21 (attention's heads, interleaved inside a row, are the inner items). Chunk
- * `chunk` computes rows [r0, r1) of item chunk / chunksPerItem, for every column and the whole
- * K, always blocking K the same way: how rows are split into chunks never changes a result bit.
+ * group, 21/22/23 inner item strides of A/B/C, 24 columns per chunk (a multiple of NR), 25
+ * column blocks per item. Item t reads A at a + (t / inner)·s13 + (t % inner)·s21 (attention's
+ * heads, interleaved inside a row, are the inner items). Chunk `chunk` computes rows [r0, r1) ×
+ * columns [c0, c1) of item chunk / chunksPerItem over the whole K, always blocking K the same
+ * way and each lane of a tile summing on its own: how rows and columns are split into chunks
+ * never changes a result bit. Every chunk packs all of B's columns it covers, so a wide, short
+ * product is split by columns (each chunk then repacks only A, the smaller operand).
  */
 function gemm<T>(job: usize, chunk: i32, tid: i32): void {
   const E = sizeof<T>();
@@ -276,9 +279,14 @@ function gemm<T>(job: usize, chunk: i32, tid: i32): void {
   const accumulate = pI(job, 12) != 0;
   const rowsPerChunk = pI(job, 16);
   const perItem = pI(job, 17);
+  const colsPerChunk = pI(job, 24);
+  const colBlocks = pI(job, 25);
   const item = chunk / perItem;
-  const r0 = (chunk % perItem) * rowsPerChunk;
+  const block = chunk % perItem;
+  const r0 = (block / colBlocks) * rowsPerChunk;
   const r1 = min(M, r0 + rowsPerChunk);
+  const c0 = (block % colBlocks) * colsPerChunk;
+  const c1 = min(N, c0 + colsPerChunk);
   // Item t = (outer, inner) = (t / innerCount, t % innerCount): two strides per operand.
   const inner = pI(job, 20);
   const i1 = item / inner;
@@ -290,8 +298,8 @@ function gemm<T>(job: usize, chunk: i32, tid: i32): void {
   const bp = ap + <usize>(MC * KC) * E;
   const tmp = bp + <usize>(KC * NC) * E;
 
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc);
+  for (let jc = c0; jc < c1; jc += NC) {
+    const nc = min(NC, c1 - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       packB<T>(bp, b, rsB, csB, pc, kc, jc, nc);

@@ -36,6 +36,8 @@ export interface WasmGemm {
 }
 
 const MR = 5;
+/** Columns of the wasm register tile: two SIMD vectors. */
+const NR = (f32: boolean): number => (f32 ? 8 : 4);
 /** Below this many multiply-adds per chunk, splitting costs more than it saves. */
 const MIN_CHUNK_MACS = 1 << 17;
 
@@ -51,16 +53,24 @@ export function runGemm(g: WasmGemm): void {
   try {
     const threads = getNumThreads();
     const macs = batch * M * N * K;
-    // Row blocks per item: enough chunks that the last one taken leaves little imbalance (8 per
-    // thread), none too small.
-    let perItem = 1;
+    // Blocks per item: enough chunks that the last one taken leaves little imbalance (8 per
+    // thread), none too small. Each chunk packs the B columns it covers, so the split runs along
+    // the longer of M and N: splitting a short, wide product by rows would repack all of B per
+    // chunk (a weight gradient [128, 2048]·[2048, 512] packed its 1M-element B 13 times).
+    let blocks = 1;
+    const byColumns = N > M;
+    const unit = byColumns ? NR(g.f32) : MR;
+    const extent = byColumns ? N : M;
     if (threads > 1 && batch < 8 * threads) {
       const want = Math.ceil((8 * threads) / batch);
       const byWork = Math.max(1, Math.floor(macs / batch / MIN_CHUNK_MACS));
-      perItem = Math.max(1, Math.min(want, byWork, Math.ceil(M / MR)));
+      blocks = Math.max(1, Math.min(want, byWork, Math.ceil(extent / unit)));
     }
-    const rows = Math.ceil(M / perItem / MR) * MR;
-    perItem = Math.ceil(M / rows);
+    const size = Math.ceil(extent / blocks / unit) * unit;
+    blocks = Math.ceil(extent / size);
+    const rows = byColumns ? M : size;
+    const cols = byColumns ? size : N;
+    const perItem = blocks;
     const chunks = batch * perItem;
     const scratch = scratchPerThread(g.f32);
     const ps = alloc(scratch * Math.min(threads, chunks));
@@ -90,6 +100,8 @@ export function runGemm(g: WasmGemm): void {
       a.s2,
       b.s2,
       c.s2,
+      cols,
+      byColumns ? blocks : 1,
     ]);
     parallelFor(g.f32 ? "gemmF32" : "gemmF64", job, chunks, macs * (g.f32 ? 0.05 : 0.1));
   } finally {
