@@ -134,6 +134,15 @@ describe.runIf(info.threadsAvailable)("the kernels on several threads", () => {
     expect(sameBits(withThreads(1, run), withThreads(2, run))).toBe(true);
   });
 
+  it("hundreds of back-to-back dispatches, each just big enough to share: every result right", () => {
+    // Small parallel calls in a row are where a worker joins late or a dispatch closes under it.
+    const a = randn([64, 128]);
+    const bs = Array.from({ length: 300 }, () => randn([128, 160]));
+    const one = withThreads(1, () => bs.map((b) => matmul(a, b).data as FloatArray));
+    const two = withThreads(2, () => bs.map((b) => matmul(a, b).data as FloatArray));
+    expect(two.every((d, i) => sameBits(d, one[i]!))).toBe(true);
+  });
+
   it("a one-element tensor still works", () => {
     expect(withThreads(2, () => matmul(tensor([[2]]), tensor([[3]])).item())).toBe(6);
   });

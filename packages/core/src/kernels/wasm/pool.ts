@@ -17,9 +17,10 @@ const FN = 1; // index of the kernel to run
 const JOB = 2; // byte address of its parameters
 const CHUNKS = 3; // number of chunks
 const NEXT = 4; // next chunk to take
-const DONE = 5; // workers finished with this dispatch
+const ACTIVE = 5; // workers inside the open dispatch (joined, not yet left)
 const MASK = 6; // which worker tids take part
 const ERROR = 7; // set by a worker whose kernel threw
+const OPEN = 8; // 1 while a dispatch takes helpers; the caller closes it once no chunk is left
 const READY = 16; // READY + tid: 1 once that worker is listening
 const MAX_THREADS = 32;
 /**
@@ -45,21 +46,24 @@ function boot(d) {
       if (++spins > ${SPIN}) { Atomics.wait(ctl, ${GEN}, seen); spins = 0; }
     }
     seen = Atomics.load(ctl, ${GEN});
-    if (((Atomics.load(ctl, ${MASK}) >>> d.tid) & 1) === 0) continue;
-    const fn = fns[Atomics.load(ctl, ${FN})];
-    const job = Atomics.load(ctl, ${JOB});
-    const n = Atomics.load(ctl, ${CHUNKS});
-    try {
-      for (;;) {
-        const i = Atomics.add(ctl, ${NEXT}, 1);
-        if (i >= n) break;
-        fn(job, i, d.tid);
+    // Join, then look: a dispatch the caller already closed is left untouched (its job memory
+    // may be reused by now); one still open cannot close until this worker leaves.
+    Atomics.add(ctl, ${ACTIVE}, 1);
+    if (Atomics.load(ctl, ${OPEN}) === 1 && ((Atomics.load(ctl, ${MASK}) >>> d.tid) & 1) === 1) {
+      const fn = fns[Atomics.load(ctl, ${FN})];
+      const job = Atomics.load(ctl, ${JOB});
+      const n = Atomics.load(ctl, ${CHUNKS});
+      try {
+        for (;;) {
+          const i = Atomics.add(ctl, ${NEXT}, 1);
+          if (i >= n) break;
+          fn(job, i, d.tid);
+        }
+      } catch (e) {
+        Atomics.store(ctl, ${ERROR}, 1);
       }
-    } catch (e) {
-      Atomics.store(ctl, ${ERROR}, 1);
     }
-    Atomics.add(ctl, ${DONE}, 1);
-    Atomics.notify(ctl, ${DONE});
+    if (Atomics.sub(ctl, ${ACTIVE}, 1) === 1) Atomics.notify(ctl, ${ACTIVE});
   }
 }
 `;
@@ -223,15 +227,13 @@ export function parallelFor(name: string, job: number, chunks: number, workNs: n
     for (let k = 0; k < chunks; k++) fn(job, k, 0);
     return;
   }
-  let workers = 0;
-  for (let m = mask; m !== 0; m &= m - 1) workers++;
   Atomics.store(c, FN, i);
   Atomics.store(c, JOB, job);
   Atomics.store(c, CHUNKS, chunks);
   Atomics.store(c, NEXT, 0);
-  Atomics.store(c, DONE, 0);
   Atomics.store(c, ERROR, 0);
   Atomics.store(c, MASK, mask);
+  Atomics.store(c, OPEN, 1);
   Atomics.add(c, GEN, 1);
   Atomics.notify(c, GEN);
   let failure: unknown = null;
@@ -245,13 +247,17 @@ export function parallelFor(name: string, job: number, chunks: number, workNs: n
     failure = e;
     Atomics.store(c, NEXT, chunks); // let the workers stop early
   }
-  // Wait for every worker that took part, even after a failure: the next call reuses the memory.
+  // No chunk is left to take: close the dispatch, so a worker that wakes late (descheduled on a
+  // busy machine, or still asleep) stays out of it instead of being waited for; then wait for
+  // the workers inside it to finish their chunks, even after a failure (the next call reuses the
+  // memory).
+  Atomics.store(c, OPEN, 0);
   let spins = 0;
   for (;;) {
-    const done = Atomics.load(c, DONE);
-    if (done >= workers) break;
+    const active = Atomics.load(c, ACTIVE);
+    if (active === 0) break;
     if (canWait && ++spins > SPIN) {
-      Atomics.wait(c, DONE, done, 1);
+      Atomics.wait(c, ACTIVE, active, 1);
       spins = 0;
     }
   }
