@@ -143,6 +143,17 @@ function packA<T>(
         let s = a + <usize>((i0 + p + r) * rs + k0) * E;
         for (let k = 0; k < kc; k++, d += <usize>MR * E, s += E) store<T>(d, load<T>(s));
       }
+    } else if (rs == 1 && rows == MR) {
+      // Transposed A (a weight gradient's dYᵀ): a panel row's MR values are contiguous, so they
+      // move as whole vectors (4 + 1 for f32, 2 + 2 + 1 for f64).
+      let s = a + <usize>(i0 + p + k0 * cs) * E;
+      let d = panel;
+      const step = <usize>cs * E;
+      for (let k = 0; k < kc; k++, d += <usize>MR * E, s += step) {
+        v128.store(d, v128.load(s));
+        if (sizeof<T>() == 8) v128.store(d, v128.load(s, 16), 16);
+        store<T>(d + <usize>(MR - 1) * E, load<T>(s + <usize>(MR - 1) * E));
+      }
     } else {
       for (let k = 0; k < kc; k++) {
         const d = panel + <usize>(k * MR) * E;

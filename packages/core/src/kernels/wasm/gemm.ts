@@ -40,6 +40,13 @@ const MR = 5;
 const NR = (f32: boolean): number => (f32 ? 8 : 4);
 /** Below this many multiply-adds per chunk, splitting costs more than it saves. */
 const MIN_CHUNK_MACS = 1 << 17;
+/**
+ * Fewest rows (or columns) a chunk spans: a chunk packs the other operand whole, so a thinner
+ * chunk would spend more time packing than multiplying (a [32, 2048]·[2048, 64] weight gradient
+ * split into 5-row chunks packed its B seven times over for five rows each).
+ */
+const MIN_BLOCK_ROWS = 10 * MR;
+const MIN_BLOCK_COLS = 48;
 
 const scratchPerThread = (f32: boolean): number =>
   (wasmRuntime!.exports[f32 ? "gemmScratchF32" : "gemmScratchF64"] as () => number)();
@@ -64,7 +71,8 @@ export function runGemm(g: WasmGemm): void {
     if (threads > 1 && batch < 8 * threads) {
       const want = Math.ceil((8 * threads) / batch);
       const byWork = Math.max(1, Math.floor(macs / batch / MIN_CHUNK_MACS));
-      blocks = Math.max(1, Math.min(want, byWork, Math.ceil(extent / unit)));
+      const thinnest = byColumns ? MIN_BLOCK_COLS : MIN_BLOCK_ROWS;
+      blocks = Math.max(1, Math.min(want, byWork, Math.floor(extent / thinnest)));
     }
     const size = Math.ceil(extent / blocks / unit) * unit;
     blocks = Math.ceil(extent / size);
