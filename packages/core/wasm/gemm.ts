@@ -191,6 +191,8 @@ function packB<T>(
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
       }
+    } else if (rs == 1 && cols == NR) {
+      packBTransposed<T>(panel, b + <usize>(k0 + (j0 + q) * cs) * E, <usize>cs * E, kc);
     } else {
       for (let j = 0; j < NR; j++) {
         let d = panel + <usize>j * E;
@@ -203,6 +205,51 @@ function packB<T>(
         for (let k = 0; k < kc; k++, d += 32, s += step) store<T>(d, load<T>(s));
       }
     }
+  }
+}
+
+/**
+ * One full NR-column panel of a transposed B (x·Wᵀ, Q·Kᵀ: column j of B is a contiguous row of
+ * W, `col` bytes apart): a few k of every column are loaded as vectors and transposed in
+ * registers, 4×4 blocks for f32 and 2×2 for f64; the last kc mod 4 (or 2) rows go one by one.
+ */
+function packBTransposed<T>(d: usize, s: usize, col: usize, kc: i32): void {
+  const E = sizeof<T>();
+  const NR = nr<T>();
+  let k = 0;
+  if (sizeof<T>() == 4) {
+    for (; k + 4 <= kc; k += 4, d += 128, s += 16) {
+      for (let half = 0; half < 2; half++) {
+        const c = s + <usize>(half * 4) * col;
+        const v0 = v128.load(c);
+        const v1 = v128.load(c + col);
+        const v2 = v128.load(c + 2 * col);
+        const v3 = v128.load(c + 3 * col);
+        const t0 = f32x4.shuffle(v0, v1, 0, 4, 1, 5);
+        const t1 = f32x4.shuffle(v2, v3, 0, 4, 1, 5);
+        const t2 = f32x4.shuffle(v0, v1, 2, 6, 3, 7);
+        const t3 = f32x4.shuffle(v2, v3, 2, 6, 3, 7);
+        const o = d + <usize>(half * 16);
+        v128.store(o, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
+        v128.store(o + 32, f32x4.shuffle(t0, t1, 2, 3, 6, 7));
+        v128.store(o + 64, f32x4.shuffle(t2, t3, 0, 1, 4, 5));
+        v128.store(o + 96, f32x4.shuffle(t2, t3, 2, 3, 6, 7));
+      }
+    }
+  } else {
+    for (; k + 2 <= kc; k += 2, d += 64, s += 16) {
+      const v0 = v128.load(s);
+      const v1 = v128.load(s + col);
+      const v2 = v128.load(s + 2 * col);
+      const v3 = v128.load(s + 3 * col);
+      v128.store(d, f64x2.shuffle(v0, v1, 0, 2));
+      v128.store(d + 16, f64x2.shuffle(v2, v3, 0, 2));
+      v128.store(d + 32, f64x2.shuffle(v0, v1, 1, 3));
+      v128.store(d + 48, f64x2.shuffle(v2, v3, 1, 3));
+    }
+  }
+  for (; k < kc; k++, d += 32, s += E) {
+    for (let j = 0; j < NR; j++) store<T>(d + <usize>j * E, load<T>(s + <usize>j * col));
   }
 }
 
