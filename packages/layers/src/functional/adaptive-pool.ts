@@ -71,7 +71,7 @@ export const [adaptiveAvgPoolOp, adaptiveAvgPoolAdjointOp] = linearPair<Adaptive
 export const adaptiveMaxPoolOp = defineOp<
   [Tensor, number, number],
   Tensor,
-  { g: AdaptiveGeometry; argmax: Int32Array }
+  { g: AdaptiveGeometry; argmax: Int32Array | Tensor }
 >({
   name: "adaptiveMaxPool2d",
   forward(ctx, x, oh, ow) {

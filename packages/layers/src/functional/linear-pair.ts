@@ -41,11 +41,20 @@ export function linearPair<P>(
   return [forwardOp, adjointOp];
 }
 
-/** Where each output element was read from (a flat index into x), and both shapes. */
+/**
+ * Where each output element was read from (a flat index into x), and both shapes. On a device,
+ * `from` is an int32 tensor there (the device's pooling forward saves it in place of the array).
+ */
 export interface Route {
   inShape: readonly number[];
   outShape: readonly number[];
-  from: Int32Array;
+  from: Int32Array | Tensor;
+}
+
+/** The CPU's winners: an array (a device tensor here means the route was built on a device). */
+function cpuRoute(op: string, r: Route): Int32Array {
+  if (r.from instanceof Int32Array) return r.from;
+  throw new Error(`${op}: the route's winners live on ${r.from.device}, its gradient on the cpu`);
 }
 
 /**
@@ -56,11 +65,12 @@ export const [routeGather, routeScatter] = linearPair<Route>(
   "routeGather",
   "routeScatter",
   (x, r) => {
+    const from = cpuRoute("routeGather", r);
     const dtype = x.dtype as FloatDType;
-    const out = allocArray(dtype, r.from.length);
+    const out = allocArray(dtype, from.length);
     const src = x.data;
     // A window with no input element (from −1) reads 0 and passes no gradient.
-    for (let k = 0; k < r.from.length; k++) out[k] = r.from[k]! < 0 ? 0 : src[r.from[k]!]!;
+    for (let k = 0; k < from.length; k++) out[k] = from[k]! < 0 ? 0 : src[from[k]!]!;
     return new Tensor(out, r.outShape, dtype);
   },
   (dy, r) => {
@@ -69,9 +79,10 @@ export const [routeGather, routeScatter] = linearPair<Route>(
       dtype,
       r.inShape.reduce((a, b) => a * b, 1),
     );
+    const from = cpuRoute("routeScatter", r);
     const g = dy.data;
-    for (let k = 0; k < r.from.length; k++) {
-      const at = r.from[k]!;
+    for (let k = 0; k < from.length; k++) {
+      const at = from[k]!;
       if (at >= 0) dx[at] = dx[at]! + g[k]!;
     }
     return new Tensor(dx, r.inShape, dtype);

@@ -109,7 +109,7 @@ function poolGeometry(
 export const maxPoolOp = defineOp<
   [Tensor, PoolGeometry],
   Tensor,
-  { g: PoolGeometry; argmax: Int32Array }
+  { g: PoolGeometry; argmax: Int32Array | Tensor }
 >({
   name: "maxPool2d",
   forward(ctx, x, g) {
