@@ -4,3 +4,9 @@ import "./row-norm.js";
 import "./batch-norm.js";
 import "./group-norm.js";
 import "./instance-norm.js";
+// The convolutions' im2col/col2im, the pools, interpolate and local response norm.
+import "./im2col.js";
+import "./route.js";
+import "./pool.js";
+import "./interpolate.js";
+import "./lrn.js";
