@@ -137,6 +137,7 @@ export {
   type CheckpointableOptimizer,
   type CheckpointableScheduler,
   captureTrainingState,
+  captureTrainingStateAsync,
   decodeTrainingState,
   encodeTrainingState,
   restoreTrainingState,

@@ -14,6 +14,8 @@ import type { Module } from "./module.js";
 /** What an optimizer must offer to be checkpointed (the shape @tapegrad/optim's optimizers have). */
 export interface CheckpointableOptimizer {
   stateDict(): { state: Record<string, Tensor>; meta: unknown };
+  /** The state with buffers on a device read back (@tapegrad/optim's optimizers have it). */
+  stateDictAsync?(): Promise<{ state: Record<string, Tensor>; meta: unknown }>;
   loadStateDict(sd: { state: Record<string, Tensor>; meta: never }): void;
 }
 
@@ -50,17 +52,42 @@ const OPTIM = "optimizer.";
 /**
  * Gather a model's state dict, the optimizer's buffers and options, the scheduler's step, the
  * generators' states and any extra JSON into one checkpoint (tensors copied, so training can
- * continue while it is written).
+ * continue while it is written). A model or optimizer on a device needs the asynchronous form,
+ * `await captureTrainingStateAsync(parts)`.
  */
 export function captureTrainingState(parts: TrainingState): Checkpoint {
+  return assemble(parts, parts.model.stateDict(), parts.optimizer?.stateDict());
+}
+
+/**
+ * `captureTrainingState` for a model and optimizer that live on a device (WebGPU): their
+ * tensors are read back (`stateDictAsync`), so the checkpoint holds CPU tensors only and
+ * restores onto any device. The generators, loaders and scheduler are captured after the reads,
+ * in the same turn as the rest; do not step the run while this is pending.
+ */
+export async function captureTrainingStateAsync(parts: TrainingState): Promise<Checkpoint> {
+  const model = await parts.model.stateDictAsync();
+  const { optimizer } = parts;
+  const sd =
+    optimizer === undefined
+      ? undefined
+      : optimizer.stateDictAsync !== undefined
+        ? await optimizer.stateDictAsync()
+        : optimizer.stateDict();
+  return assemble(parts, model, sd);
+}
+
+function assemble(
+  parts: TrainingState,
+  model: Record<string, Tensor>,
+  optimizer: { state: Record<string, Tensor>; meta: unknown } | undefined,
+): Checkpoint {
   const tensors: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(parts.model.stateDict()))
-    tensors[MODEL + k] = t.detach().clone();
+  for (const [k, t] of Object.entries(model)) tensors[MODEL + k] = t.detach().clone();
   let optimizerMeta: unknown = null;
-  if (parts.optimizer) {
-    const sd = parts.optimizer.stateDict();
-    for (const [k, t] of Object.entries(sd.state)) tensors[OPTIM + k] = t;
-    optimizerMeta = sd.meta;
+  if (optimizer !== undefined) {
+    for (const [k, t] of Object.entries(optimizer.state)) tensors[OPTIM + k] = t;
+    optimizerMeta = optimizer.meta;
   }
   const generators: Record<string, number[]> = {};
   for (const [name, g] of Object.entries(parts.generators ?? {})) generators[name] = g.getState();
