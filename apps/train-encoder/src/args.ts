@@ -32,6 +32,7 @@ export const OPTIONS = {
   quiet: { type: "boolean" },
   variants: { type: "string" },
   nonfinite: { type: "string" },
+  device: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -43,6 +44,18 @@ export function nonFinitePolicy(values: Parsed["values"]): NonFinitePolicy {
   if (raw === undefined) return "stop";
   if (raw !== "stop" && raw !== "skip") {
     throw new UserError(`--nonfinite must be one of stop, skip; got '${String(raw)}'`);
+  }
+  return raw;
+}
+
+/** Where to train: a device, or `auto` (WebGPU when an adapter is found, else the CPU). */
+export type DeviceChoice = "cpu" | "webgpu" | "auto";
+
+export function deviceFlag(values: Parsed["values"]): DeviceChoice {
+  const raw = values.device;
+  if (raw === undefined) return "cpu";
+  if (raw !== "cpu" && raw !== "webgpu" && raw !== "auto") {
+    throw new UserError(`--device must be one of cpu, webgpu, auto; got '${String(raw)}'`);
   }
   return raw;
 }
@@ -232,6 +245,8 @@ Training:
 
   --nonfinite stop|skip      on a NaN/infinite loss or gradient: stop the run (default), or
                              skip that step; a non-finite state is never saved over a checkpoint
+  --device cpu|webgpu|auto   train on the CPU (default) or on the GPU through WebGPU (in Node:
+                             the optional webgpu package); auto picks webgpu when available
 
 Output:
   --out DIR                  run directory (default apps/train-encoder/runs/<dataset>-<time>)
@@ -243,6 +258,7 @@ Output:
 Examples:
   pnpm train
   pnpm train --dataset names
+  pnpm train --device webgpu
   pnpm train --resume apps/train-encoder/runs/mnist-20250101-120000
   pnpm train evaluate apps/train-encoder/runs/mnist-20250101-120000
   pnpm train predict apps/train-encoder/runs/mnist-20250101-120000 0 17 512

@@ -2,7 +2,12 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Checkpoint, encodeCheckpoint, type Tensor } from "@tapegrad/core";
 import { loadCheckpoint, writeFileAtomic } from "@tapegrad/core/node";
-import { captureTrainingState, restoreTrainingState, type TrainingState } from "@tapegrad/layers";
+import {
+  captureTrainingState,
+  captureTrainingStateAsync,
+  restoreTrainingState,
+  type TrainingState,
+} from "@tapegrad/layers";
 import { type Config, parseConfig } from "./config.js";
 import { oneLine, UserError } from "./errors.js";
 import { fileError } from "./files.js";
@@ -41,7 +46,25 @@ export const BEST = "best.safetensors";
  * a temp file in the same directory, fsynced, renamed over the old one.
  */
 export function encodeRun(parts: TrainingState, info: CheckpointInfo): Uint8Array {
-  const checkpoint = captureTrainingState({ ...parts, extra: { app: "train-encoder", ...info } });
+  return finiteBytes(captureTrainingState({ ...parts, extra: { app: "train-encoder", ...info } }));
+}
+
+/**
+ * `encodeRun` for a model and optimizer on a device: their tensors are read back first, so the
+ * file is the same CPU checkpoint, and resumes on any device.
+ */
+export async function encodeRunAsync(
+  parts: TrainingState,
+  info: CheckpointInfo,
+): Promise<Uint8Array> {
+  const checkpoint = await captureTrainingStateAsync({
+    ...parts,
+    extra: { app: "train-encoder", ...info },
+  });
+  return finiteBytes(checkpoint);
+}
+
+function finiteBytes(checkpoint: Checkpoint): Uint8Array {
   const bad = firstNonFinite(checkpoint.tensors);
   if (bad !== null) throw new NonFiniteStateError(bad);
   return encodeCheckpoint(checkpoint);

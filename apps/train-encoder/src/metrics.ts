@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { noGrad, type Tensor } from "@tapegrad/core";
+import { type Device, noGrad, type Tensor } from "@tapegrad/core";
 import { type Dataset, loaderFor, type Split } from "./data/dataset.js";
 import { appendText, writeText } from "./files.js";
 import type { EncoderClassifier } from "./model.js";
@@ -136,55 +136,104 @@ export interface Evaluation {
 /** Four significant decimals are plenty for a caption, and keep metrics.jsonl lines short. */
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
+type Loss = (logits: Tensor, target: Tensor) => Tensor;
+
+/** Running figures over a split's batches, in order (CPU logits and targets). */
+class Tally {
+  readonly confusion: number[][];
+  lossSum = 0;
+  correct = 0;
+  readonly mistakes: Mistake[] = [];
+  // The loader does not shuffle, so the i-th row of the k-th batch is test example offset + i.
+  offset = 0;
+
+  constructor(
+    classes: number,
+    private readonly crossEntropy: Loss,
+  ) {
+    this.confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  }
+
+  add(logits: Tensor, target: Tensor): void {
+    this.lossSum += this.crossEntropy(logits, target).item() * target.size;
+    this.correct += countCorrect(logits, target);
+    const p = probabilities(logits);
+    p.forEach((row, i) => {
+      const guess = row.indexOf(Math.max(...row));
+      const actual = target.data[i]!;
+      this.confusion[actual]![guess]!++;
+      // A NaN row has no guess (-1): nothing to show for it.
+      if (guess >= 0 && guess !== actual) {
+        this.mistakes.push({
+          index: this.offset + i,
+          actual,
+          predicted: guess,
+          pPredicted: round4(row[guess]!),
+          pActual: round4(row[actual]!),
+        });
+      }
+    });
+    this.offset += target.size;
+  }
+
+  result(split: Split): Evaluation {
+    return {
+      loss: this.lossSum / split.n,
+      acc: this.correct / split.n,
+      confusion: this.confusion,
+      misclassified: worstMistakes(this.mistakes),
+    };
+  }
+}
+
 /** Loss, accuracy and confusion matrix on a split, in eval mode with nothing recorded. */
 export function evaluate(
   model: EncoderClassifier,
   data: Dataset,
   split: Split,
-  crossEntropy: (logits: Tensor, target: Tensor) => Tensor,
+  crossEntropy: Loss,
   batchSize = 512,
 ): Evaluation {
-  const c = data.classNames.length;
-  const confusion = Array.from({ length: c }, () => new Array<number>(c).fill(0));
+  const tally = new Tally(data.classNames.length, crossEntropy);
   const wasTraining = model.training;
   model.eval();
-  let lossSum = 0;
-  let correct = 0;
-  const mistakes: Mistake[] = [];
-  // The loader does not shuffle, so the i-th row of the k-th batch is test example offset + i.
-  let offset = 0;
   try {
     noGrad(() => {
       for (const b of loaderFor(data, split, { batchSize })) {
-        const logits = model.forward(b.input, b.paddingMask);
-        lossSum += crossEntropy(logits, b.target).item() * b.target.size;
-        correct += countCorrect(logits, b.target);
-        const p = probabilities(logits);
-        p.forEach((row, i) => {
-          const guess = row.indexOf(Math.max(...row));
-          const actual = b.target.data[i]!;
-          confusion[actual]![guess]!++;
-          // A NaN row has no guess (-1): nothing to show for it.
-          if (guess >= 0 && guess !== actual) {
-            mistakes.push({
-              index: offset + i,
-              actual,
-              predicted: guess,
-              pPredicted: round4(row[guess]!),
-              pActual: round4(row[actual]!),
-            });
-          }
-        });
-        offset += b.target.size;
+        tally.add(model.forward(b.input, b.paddingMask), b.target);
       }
     });
   } finally {
     model.train(wasTraining);
   }
-  return {
-    loss: lossSum / split.n,
-    acc: correct / split.n,
-    confusion,
-    misclassified: worstMistakes(mistakes),
-  };
+  return tally.result(split);
+}
+
+/**
+ * `evaluate` for a model on a device: each batch is uploaded and run there, and its logits
+ * read back (one read a batch), then counted as on the CPU.
+ */
+export async function evaluateOn(
+  device: Device,
+  model: EncoderClassifier,
+  data: Dataset,
+  split: Split,
+  crossEntropy: Loss,
+  batchSize = 512,
+): Promise<Evaluation> {
+  if (device === "cpu") return evaluate(model, data, split, crossEntropy, batchSize);
+  const tally = new Tally(data.classNames.length, crossEntropy);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    for (const b of loaderFor(data, split, { batchSize })) {
+      const logits = noGrad(() =>
+        model.forward(b.input.to(device), b.paddingMask?.to(device) ?? null),
+      );
+      tally.add(await logits.toAsync("cpu"), b.target);
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return tally.result(split);
 }

@@ -7,6 +7,7 @@ import type { EpochRecord } from "./metrics.js";
 import { makeProgress } from "./progress.js";
 import { RunCheckpoints } from "./training/checkpoints.js";
 import { runEpoch } from "./training/epoch.js";
+import { runEpochOnDevice } from "./training/epoch-device.js";
 import { evaluateEpoch, formatEpoch } from "./training/evaluation.js";
 import { listenForInterrupt } from "./training/interrupt.js";
 import { LiveReport } from "./training/live-report.js";
@@ -20,6 +21,7 @@ export type { TrainHooks, TrainOptions, TrainResult } from "./training/options.j
 /**
  * Train, evaluating on the test split after every epoch. An interrupt (Ctrl-C, or
  * `stopAtStep`) saves the state after the current step, so `--resume` continues exactly there.
+ * `o.device` trains on the GPU (see runEpochOnDevice); checkpoints resume on either device.
  */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const s = setUp(o);
@@ -49,20 +51,20 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       pos.epoch = loader.epoch;
       pos.batch = loader.position;
       const epochStart = performance.now() - pos.seconds * 1000;
-      const early = await runEpoch(
+      const early = await (s.device === "cpu" ? runEpoch : runEpochOnDevice)(
         s,
         { options: o, checkpoints, report, interrupt, progress },
         epochStart,
       );
       if (early !== null) return finish(early.interrupted, early.stopped);
 
-      const record = evaluateEpoch(s, epochStart);
+      const record = await evaluateEpoch(s, epochStart);
       s.metrics.append(record);
       epochs.push(record);
       s.log(formatEpoch(record, config.epochs));
       const improved = record.testAcc > pos.bestTestAcc;
       if (improved) pos.bestTestAcc = record.testAcc;
-      const refused = checkpoints.saveEpochEnd(improved);
+      const refused = await checkpoints.saveEpochEnd(improved);
       if (refused !== null) return finish(false, refused);
       // The last epoch's page is the caller's final one, written once the run is over.
       if (loader.epoch < config.epochs) await report.write();

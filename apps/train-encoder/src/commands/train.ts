@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import {
   buildConfig,
   checkConfig,
+  deviceFlag,
   explicitConfig,
   nonFinitePolicy,
   type Parsed,
@@ -12,6 +13,7 @@ import { LAST, readRunCheckpoint, resolveCheckpointPath } from "../checkpoint.js
 import { checkFlagsMatch } from "../checkpoint-flags.js";
 import type { Config } from "../config.js";
 import { classNamesOf } from "../data/index.js";
+import { chooseDevice } from "../device.js";
 import { UserError } from "../errors.js";
 import { pct, writeRunReport } from "../report/run-report.js";
 import { APP_DIR, shown, timestamp } from "../run-dir.js";
@@ -23,6 +25,7 @@ const REPORT_EVERY_SECONDS = 10;
 export async function trainCommand(positionals: string[], values: Parsed["values"]): Promise<void> {
   if (positionals.length > 0) throw new UserError(`train: unexpected argument '${positionals[0]}'`);
   const onNonFinite = nonFinitePolicy(values);
+  const deviceChoice = deviceFlag(values);
   const out = pathFlag(values, "out");
   const resumeDir = pathFlag(values, "resume");
   let config: Config;
@@ -63,13 +66,17 @@ export async function trainCommand(positionals: string[], values: Parsed["values
     }
   }
 
+  // Opened before anything is written, so a missing GPU fails a fresh run cleanly.
+  const { device, line } = await chooseDevice(deviceChoice);
   console.log(`Run directory: ${shown(outDir)}`);
+  if (line !== null) console.log(line);
   console.log(`Live report: ${shown(join(outDir, "report.html"))} (open it to watch the run)`);
   const result = await train({
     config,
     outDir,
     quiet: values.quiet === true,
     resume,
+    device,
     handleSigint: true,
     onNonFinite,
     liveReport: { everySeconds: REPORT_EVERY_SECONDS },

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import {
   BEST,
   encodeRun,
+  encodeRunAsync,
   LAST,
   type LoadedRun,
   NonFiniteStateError,
@@ -28,16 +29,16 @@ export class RunCheckpoints {
     this.lastSaved = resume ? `the state of ${resume.path}` : null;
   }
 
-  /** Write `position` under each of `names`; returns why it refused to, or null. */
-  save(names: string[], position: Position, what: string): string | null {
+  /**
+   * Write `position` under each of `names`; returns why it refused to, or null. A run on a
+   * device reads its model and optimizer back for it (the file is the same CPU checkpoint).
+   */
+  async save(names: string[], position: Position, what: string): Promise<string | null> {
     const { s } = this;
     let bytes: Uint8Array;
     try {
-      bytes = encodeRun(s.parts, {
-        config: s.config,
-        position,
-        classNames: s.data.classNames,
-      });
+      const info = { config: s.config, position, classNames: s.data.classNames };
+      bytes = s.device === "cpu" ? encodeRun(s.parts, info) : await encodeRunAsync(s.parts, info);
     } catch (e) {
       if (!(e instanceof NonFiniteStateError)) throw e;
       return (
@@ -56,7 +57,7 @@ export class RunCheckpoints {
   }
 
   /** The state where the run stands now, as last.safetensors (mid-epoch or interrupted). */
-  saveLast(): string | null {
+  saveLast(): Promise<string | null> {
     const { pos } = this.s;
     return this.save([LAST], { ...pos }, `the state at epoch ${pos.epoch + 1}, step ${pos.step}`);
   }
@@ -65,7 +66,7 @@ export class RunCheckpoints {
    * After an epoch: the state at the start of the next one, as last.safetensors and, when the
    * epoch improved the best test accuracy, best.safetensors.
    */
-  saveEpochEnd(improved: boolean): string | null {
+  saveEpochEnd(improved: boolean): Promise<string | null> {
     const { pos } = this.s;
     const next = {
       ...pos,
@@ -84,12 +85,24 @@ export class RunCheckpoints {
     );
   }
 
-  /** The message for a non-finite loss or gradient norm in stop mode. */
-  nonFiniteStop(what: string, value: number, lr: number): string {
-    const { pos, outDir } = this.s;
+  /**
+   * The message for a non-finite loss or gradient norm in stop mode, at `step` (1-based; by
+   * default the step about to be taken). `late` says how the run read it after the update.
+   */
+  nonFiniteStop(
+    what: string,
+    value: number,
+    lr: number,
+    at: { epoch: number; step: number; late?: string } = {
+      epoch: this.s.pos.epoch,
+      step: this.s.pos.step + 1,
+    },
+  ): string {
+    const { outDir } = this.s;
+    const when = at.late === undefined ? "stopping before this update" : `stopping (${at.late})`;
     return (
-      `${what} is ${value} at epoch ${pos.epoch + 1}, step ${pos.step + 1} (lr ${lr}): stopping ` +
-      "before this update. Lower --lr, or pass --nonfinite skip to skip such steps. " +
+      `${what} is ${value} at epoch ${at.epoch + 1}, step ${at.step} (lr ${lr}): ${when}. ` +
+      "Lower --lr, or pass --nonfinite skip to skip such steps. " +
       (this.lastSaved === null
         ? "No checkpoint was written yet."
         : `${join(outDir, LAST)} holds ${this.lastSaved}.`)

@@ -95,10 +95,10 @@ export async function runEpoch(
     if (c.interrupt.requested || pos.step === o.stopAtStep) {
       progress.stopEpoch();
       s.log(`Interrupted in epoch ${pos.epoch + 1} after step ${pos.step}: saving a checkpoint`);
-      return { interrupted: true, stopped: checkpoints.saveLast() };
+      return { interrupted: true, stopped: await checkpoints.saveLast() };
     }
     if (performance.now() - lastSave > everyMs && pos.batch < perEpoch) {
-      const refused = checkpoints.saveLast();
+      const refused = await checkpoints.saveLast();
       if (refused !== null) {
         progress.stopEpoch();
         return { interrupted: false, stopped: refused };

@@ -1,16 +1,16 @@
 import { crossEntropy } from "@tapegrad/core";
-import { type EpochRecord, evaluate, fixed } from "../metrics.js";
+import { type EpochRecord, evaluateOn, fixed } from "../metrics.js";
 import type { Session } from "./setup.js";
 
 /**
  * The epoch's record: its training figures (from the running sums in `pos`) and the model
  * evaluated on the test split. `epochStart` is when the epoch began, less the seconds it had
- * already trained before a resume.
+ * already trained before a resume. A model on a device is evaluated there.
  */
-export function evaluateEpoch(s: Session, epochStart: number): EpochRecord {
+export async function evaluateEpoch(s: Session, epochStart: number): Promise<EpochRecord> {
   const { pos, data } = s;
   const trainSeconds = pos.seconds;
-  const ev = evaluate(s.run.model, data, data.test, crossEntropy);
+  const ev = await evaluateOn(s.device, s.run.model, data, data.test, crossEntropy);
   return {
     type: "epoch",
     epoch: pos.epoch + 1,

@@ -1,4 +1,4 @@
-import type { Tensor } from "@tapegrad/core";
+import type { Device, Tensor } from "@tapegrad/core";
 import type { NonFinitePolicy } from "../args.js";
 import type { LoadedRun } from "../checkpoint.js";
 import type { Config } from "../config.js";
@@ -16,6 +16,14 @@ export interface TrainOptions {
   outDir: string;
   quiet: boolean;
   resume?: LoadedRun | null;
+  /**
+   * Where to train (default the CPU). On "webgpu" (open it first: `initWebGPU()`) the model is
+   * built and restored on the CPU, then moved; batches are uploaded; losses are read every
+   * `readEvery` steps.
+   */
+  device?: Device;
+  /** On a device: read the steps' losses back every this many steps (default 10). */
+  readEvery?: number;
   /** A NaN or infinite loss or gradient norm stops the run (default) or skips that step. */
   onNonFinite?: NonFinitePolicy;
   hooks?: TrainHooks;

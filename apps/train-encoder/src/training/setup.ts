@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { Device } from "@tapegrad/core";
 import type { Position } from "../checkpoint.js";
 import type { Config } from "../config.js";
 import type { Dataset } from "../data/dataset.js";
@@ -23,6 +24,8 @@ export interface Session {
   config: Config;
   outDir: string;
   log: (line: string) => void;
+  /** Where the model, its optimizer state and each batch live while training. */
+  device: Device;
   data: Dataset;
   run: Run;
   parts: RunParts;
@@ -54,10 +57,14 @@ export function setUp(o: TrainOptions): Session {
   const pos = o.resume
     ? resumePosition(o.resume, parts, metrics, log)
     : startPosition(config, outDir);
+  // Built (and restored) on the CPU, so every device starts from the same weights and state;
+  // the optimizer's state follows each parameter to the device when it is first used.
+  const device = o.device ?? "cpu";
+  if (device !== "cpu") model.to(device);
   const perEpoch = loader.length;
   for (const line of data.describe()) log(line);
   log(
     `Model: ${model.numParameters().toLocaleString("en-US")} parameters; ${perEpoch} steps per epoch`,
   );
-  return { config, outDir, log, data, run, parts, metrics, perEpoch, pos };
+  return { config, outDir, log, device, data, run, parts, metrics, perEpoch, pos };
 }
