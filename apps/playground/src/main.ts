@@ -1,7 +1,7 @@
 /** The page: controls, live numbers and charts; the training runs in ./worker.ts. */
 import { drawChart, type Series } from "./chart.js";
 import { attachPad, showInput, toMnist } from "./pad.js";
-import type { Evaluation, FromWorker, ToWorker } from "./protocol.js";
+import type { DeviceChoice, Evaluation, FromWorker, ToWorker } from "./protocol.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const buttons = {
@@ -142,10 +142,12 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         `${m.trainSize.toLocaleString("en-US")} training and ${m.testSize.toLocaleString("en-US")} ` +
           `test digits; ${m.parameters.toLocaleString("en-US")} parameters; ` +
           `${m.totalSteps} steps (${m.totalSteps / m.stepsPerEpoch} epochs of ${m.stepsPerEpoch}); ` +
+          `device: ${m.device === "webgpu" ? `WebGPU (${m.adapter})` : "CPU"}; ` +
           `kernels: ${KERNELS[m.kernels]}, ${m.threads} thread${m.threads === 1 ? "" : "s"}; ` +
           `cross-origin isolated: ${crossOriginIsolated ? "yes" : "no"}.`,
       );
       if (m.fallbackReason !== null) message(`Slower kernels: ${m.fallbackReason}`, true);
+      if (m.deviceNote !== null) message(`Training on the CPU: ${m.deviceNote}`, true);
       redrawCharts();
       break;
     case "state":
@@ -190,8 +192,20 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
 };
 worker.onerror = (e) => message(`The training worker failed: ${e.message}`, true);
 
+// ?device=cpu|webgpu|auto picks where to train: by default (auto) on WebGPU when the browser
+// offers an adapter, else on the CPU.
+const params = new URLSearchParams(location.search);
+const asked = params.get("device");
+const device: DeviceChoice = asked === "cpu" || asked === "webgpu" ? asked : "auto";
+// ?batch=N trains on batches of N instead of pnpm train's 128 (for a slow adapter).
+const batch = Number.parseInt(params.get("batch") ?? "", 10);
+send(
+  Number.isInteger(batch) && batch > 0
+    ? { type: "init", device, batchSize: batch }
+    : { type: "init", device },
+);
 // ?threads=N trains on N threads (compare the speed with one); by default every core.
-const threads = Number.parseInt(new URLSearchParams(location.search).get("threads") ?? "", 10);
+const threads = Number.parseInt(params.get("threads") ?? "", 10);
 buttons.start.onclick = () =>
   send(Number.isInteger(threads) && threads > 0 ? { type: "start", threads } : { type: "start" });
 buttons.pause.onclick = () => send({ type: "pause" });

@@ -1,6 +1,11 @@
 /** Messages between the page and the training worker. */
 
+/** Where the page asks the worker to train: `auto` takes WebGPU when there is an adapter. */
+export type DeviceChoice = "auto" | "cpu" | "webgpu";
+
 export type ToWorker =
+  /** The first message: which device to open; the worker answers `ready`. */
+  | { type: "init"; device: DeviceChoice; batchSize?: number }
   /** threads: the kernels' thread count (setNumThreads); default every core. */
   | { type: "start"; threads?: number }
   | { type: "pause" }
@@ -29,6 +34,12 @@ export type FromWorker =
       parameters: number;
       totalSteps: number;
       stepsPerEpoch: number;
+      /** Where the model trains. */
+      device: "cpu" | "webgpu";
+      /** The WebGPU adapter (vendor, architecture, description), when training there. */
+      adapter: string | null;
+      /** Why the CPU was used when WebGPU was asked for, or null. */
+      deviceNote: string | null;
       /** kernelInfo(): which kernels run, on how many threads, and why not WebAssembly. */
       kernels: "wasm-relaxed-simd" | "wasm-simd" | "js";
       threads: number;

@@ -16,8 +16,23 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a fresh profile, nothing fetched from the network. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Chromium's switches for WebGPU on SwiftShader, its software Vulkan (no GPU needed): WebGPU is
+ * behind a flag on Linux, and `--disable-gpu` would leave it no adapter.
+ */
+export const WEBGPU_ARGS = [
+  "--enable-unsafe-webgpu",
+  "--enable-features=Vulkan",
+  "--use-vulkan=swiftshader",
+  "--use-webgpu-adapter=swiftshader",
+  "--use-angle=swiftshader",
+];
+
+/**
+ * Headless Chromium with a fresh profile, nothing fetched from the network; without a GPU
+ * (`--disable-gpu`, so WebGPU offers no adapter), or with `webgpu` on SwiftShader.
+ */
+export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
@@ -31,7 +46,7 @@ export async function launchChromium(): Promise<Browser> {
     viewport: { width: 1180, height: 1000 },
     args: [
       "--no-sandbox",
-      "--disable-gpu",
+      ...(options.webgpu ? WEBGPU_ARGS : ["--disable-gpu"]),
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
