@@ -35,8 +35,17 @@ describe("the playground on WebGPU", () => {
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
+    // A missing resource other than the favicon (which the page does not have) is an error too;
+    // the console's own line for a 404 does not say which file, so it is judged here instead.
     page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().includes("XDG_RUNTIME_DIR")) errors.push(m.text());
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+        errors.push(m.text());
+      }
+    });
+    page.on("response", (r) => {
+      if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) {
+        errors.push(`${r.status()} ${r.url()}`);
+      }
     });
     await page.goto(`${url}?device=webgpu&threads=1&batch=16`);
     await page.waitForSelector("#start:not([disabled])", { timeout: 60_000 });
