@@ -5,6 +5,7 @@ import {
   Optimizer,
   type ParamGroupInput,
 } from "./optimizer.js";
+import { adagradStepGpu } from "./webgpu/accumulators.js";
 
 export interface AdagradOptions extends BaseOptions {
   lr: number;
@@ -21,6 +22,7 @@ export interface AdagradOptions extends BaseOptions {
 /**
  * Adagrad as torch.optim.Adagrad:
  *   g ← ±grad + wd·p;  clr ← lr / (1 + (t−1)·lrDecay);  s ← s + g²;  p ← p − clr·g / (√s + eps)
+ * A parameter on WebGPU is updated there, in place, with its state beside it.
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(
@@ -67,6 +69,10 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       const { lr, lrDecay, weightDecay, eps, maximize } = group;
       const sign = maximize ? -1 : 1;
       for (const p of group.params) {
+        if (p.device !== "cpu") {
+          this.stepOnDevice(group, p);
+          continue;
+        }
         const grad = this.gradData(p);
         if (grad === null) continue;
         const fresh = this.state.get(p)?.buffers.sum === undefined;
@@ -85,5 +91,22 @@ export class Adagrad extends Optimizer<AdagradOptions> {
         p.markModified();
       }
     }
+  }
+
+  private stepOnDevice(group: AdagradOptions, p: Tensor): void {
+    const grad = this.checkedGrad(p);
+    if (grad === null) return;
+    const fresh = this.state.get(p)?.buffers.sum === undefined;
+    const s = this.stateFor(p, ["sum"]);
+    adagradStepGpu("Adagrad.step", {
+      ...group,
+      param: p,
+      grad,
+      sum: s.buffers.sum!,
+      fresh,
+      initialAccumulatorValue: this.defaults.initialAccumulatorValue,
+      step: ++s.step,
+    });
+    p.markModified();
   }
 }

@@ -1,5 +1,6 @@
 import type { Tensor } from "@tapegrad/core";
 import { type BaseOptions, checkAdamLike, Optimizer, type ParamGroupInput } from "./optimizer.js";
+import { adamaxStepGpu } from "./webgpu/adam-variants.js";
 
 export interface AdamaxOptions extends BaseOptions {
   lr: number;
@@ -14,6 +15,7 @@ export interface AdamaxOptions extends BaseOptions {
  * Adamax (Adam with the infinity norm) as torch.optim.Adamax:
  *   g ← ±grad + wd·p;  m ← β1·m + (1−β1)·g;  u ← max(β2·u, |g| + eps)
  *   p ← p − (lr / (1 − β1ᵗ))·m / u
+ * A parameter on WebGPU is updated there, in place, with its state beside it.
  */
 export class Adamax extends Optimizer<AdamaxOptions> {
   constructor(
@@ -41,6 +43,10 @@ export class Adamax extends Optimizer<AdamaxOptions> {
       const [beta1, beta2] = group.betas;
       const sign = maximize ? -1 : 1;
       for (const p of group.params) {
+        if (p.device !== "cpu") {
+          this.stepOnDevice(group, p);
+          continue;
+        }
         const grad = this.gradData(p);
         if (grad === null) continue;
         const s = this.stateFor(p, this.stateBufferNames());
@@ -58,5 +64,24 @@ export class Adamax extends Optimizer<AdamaxOptions> {
         p.markModified();
       }
     }
+  }
+
+  private stepOnDevice(group: AdamaxOptions, p: Tensor): void {
+    const grad = this.checkedGrad(p);
+    if (grad === null) return;
+    const s = this.stateFor(p, this.stateBufferNames());
+    const [beta1, beta2] = group.betas;
+    const buffers = { first: s.buffers.exp_avg!, second: s.buffers.exp_inf! };
+    adamaxStepGpu(
+      "Adamax.step",
+      { param: p, grad, ...buffers },
+      {
+        ...group,
+        beta1,
+        beta2,
+        step: ++s.step,
+      },
+    );
+    p.markModified();
   }
 }

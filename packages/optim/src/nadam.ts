@@ -5,7 +5,9 @@ import {
   checkNonNegative,
   Optimizer,
   type ParamGroupInput,
+  type ParamState,
 } from "./optimizer.js";
+import { nadamStepGpu } from "./webgpu/adam-variants.js";
 
 export interface NAdamOptions extends BaseOptions {
   lr: number;
@@ -25,6 +27,7 @@ export interface NAdamOptions extends BaseOptions {
  *   p ← p − lr·(1−μₜ)/(1−Πₜ)·g/d − lr·μₜ₊₁/(1−Πₜ·μₜ₊₁)·m/d
  * The last denominator is PyTorch's since 2.0 (pytorch#92699); 1.13 multiplied μₜ in twice.
  * `maximize` (which 1.13's NAdam lacks) negates the gradient, as in later releases.
+ * A parameter on WebGPU is updated there, in place, with its state beside it.
  */
 export class NAdam extends Optimizer<NAdamOptions> {
   constructor(
@@ -61,20 +64,19 @@ export class NAdam extends Optimizer<NAdamOptions> {
 
   step(): void {
     for (const group of this.paramGroups) {
-      const { lr, eps, weightDecay, momentumDecay, maximize } = group;
+      const { lr, eps, weightDecay, maximize } = group;
       const [beta1, beta2] = group.betas;
       const sign = maximize ? -1 : 1;
       for (const p of group.params) {
+        if (p.device !== "cpu") {
+          this.stepOnDevice(group, p);
+          continue;
+        }
         const grad = this.gradData(p);
         if (grad === null) continue;
         const s = this.stateFor(p, this.stateBufferNames());
-        s.scalars ??= { mu_product: 1 };
-        const t = ++s.step;
+        const { t, mu, muNext, muProduct } = this.advance(s, group);
         const bc2 = 1 - beta2 ** t;
-        const mu = beta1 * (1 - 0.5 * 0.96 ** (t * momentumDecay));
-        const muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentumDecay));
-        const muProduct = s.scalars.mu_product! * mu;
-        s.scalars.mu_product = muProduct;
         const gradStep = (lr * (1 - mu)) / (1 - muProduct);
         const momentumStep = (lr * muNext) / (1 - muProduct * muNext);
         const w = p.data;
@@ -90,5 +92,40 @@ export class NAdam extends Optimizer<NAdamOptions> {
         p.markModified();
       }
     }
+  }
+
+  /** One more step of `s`: the step count, μₜ, μₜ₊₁ and the running product Πₜ (stored). */
+  private advance(s: ParamState, group: NAdamOptions) {
+    s.scalars ??= { mu_product: 1 };
+    const t = ++s.step;
+    const beta1 = group.betas[0];
+    const mu = beta1 * (1 - 0.5 * 0.96 ** (t * group.momentumDecay));
+    const muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * group.momentumDecay));
+    const muProduct = s.scalars.mu_product! * mu;
+    s.scalars.mu_product = muProduct;
+    return { t, mu, muNext, muProduct };
+  }
+
+  private stepOnDevice(group: NAdamOptions, p: Tensor): void {
+    const grad = this.checkedGrad(p);
+    if (grad === null) return;
+    const s = this.stateFor(p, this.stateBufferNames());
+    const { t, mu, muNext, muProduct } = this.advance(s, group);
+    const [beta1, beta2] = group.betas;
+    const buffers = { first: s.buffers.exp_avg!, second: s.buffers.exp_avg_sq! };
+    nadamStepGpu(
+      "NAdam.step",
+      { param: p, grad, ...buffers },
+      {
+        ...group,
+        beta1,
+        beta2,
+        step: t,
+        mu,
+        muNext,
+        muProduct,
+      },
+    );
+    p.markModified();
   }
 }

@@ -1,5 +1,6 @@
 import type { Tensor } from "@tapegrad/core";
 import { type BaseOptions, checkAdamLike, Optimizer, type ParamGroupInput } from "./optimizer.js";
+import { radamStepGpu } from "./webgpu/adam-variants.js";
 
 export interface RAdamOptions extends BaseOptions {
   lr: number;
@@ -17,6 +18,7 @@ export interface RAdamOptions extends BaseOptions {
  *   ρₜ > 5: p ← p − lr·m̂·r·√(1−β2ᵗ)/(√v + eps), r = √((ρₜ−4)(ρₜ−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρₜ))
  *   else (variance not yet tractable): p ← p − lr·m̂
  * `maximize` (which 1.13's RAdam lacks) negates the gradient, as in later releases.
+ * A parameter on WebGPU is updated there, in place, with its state beside it.
  */
 export class RAdam extends Optimizer<RAdamOptions> {
   constructor(
@@ -45,6 +47,10 @@ export class RAdam extends Optimizer<RAdamOptions> {
       const sign = maximize ? -1 : 1;
       const rhoInf = 2 / (1 - beta2) - 1;
       for (const p of group.params) {
+        if (p.device !== "cpu") {
+          this.stepOnDevice(group, p);
+          continue;
+        }
         const grad = this.gradData(p);
         if (grad === null) continue;
         const s = this.stateFor(p, this.stateBufferNames());
@@ -71,5 +77,24 @@ export class RAdam extends Optimizer<RAdamOptions> {
         p.markModified();
       }
     }
+  }
+
+  private stepOnDevice(group: RAdamOptions, p: Tensor): void {
+    const grad = this.checkedGrad(p);
+    if (grad === null) return;
+    const s = this.stateFor(p, this.stateBufferNames());
+    const [beta1, beta2] = group.betas;
+    const buffers = { first: s.buffers.exp_avg!, second: s.buffers.exp_avg_sq! };
+    radamStepGpu(
+      "RAdam.step",
+      { param: p, grad, ...buffers },
+      {
+        ...group,
+        beta1,
+        beta2,
+        step: ++s.step,
+      },
+    );
+    p.markModified();
   }
 }

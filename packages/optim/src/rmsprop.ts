@@ -5,6 +5,7 @@ import {
   Optimizer,
   type ParamGroupInput,
 } from "./optimizer.js";
+import { rmspropStepGpu } from "./webgpu/accumulators.js";
 
 export interface RMSpropOptions extends BaseOptions {
   lr: number;
@@ -24,6 +25,7 @@ export interface RMSpropOptions extends BaseOptions {
  *   g ← ±grad + wd·p;  v ← α·v + (1−α)·g²
  *   centered: ḡ ← α·ḡ + (1−α)·g, d ← √(v − ḡ²) + eps; else d ← √v + eps
  *   momentum: b ← μ·b + g/d, p ← p − lr·b; else p ← p − lr·g/d
+ * A parameter on WebGPU is updated there, in place, with its state beside it.
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(
@@ -67,6 +69,10 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       const names = this.stateBufferNames(group);
       const sign = maximize ? -1 : 1;
       for (const p of group.params) {
+        if (p.device !== "cpu") {
+          this.stepOnDevice(group, names, p);
+          continue;
+        }
         const grad = this.gradData(p);
         if (grad === null) continue;
         const s = this.stateFor(p, names);
@@ -95,5 +101,22 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
         p.markModified();
       }
     }
+  }
+
+  private stepOnDevice(group: RMSpropOptions, names: readonly string[], p: Tensor): void {
+    const grad = this.checkedGrad(p);
+    if (grad === null) return;
+    const s = this.stateFor(p, names);
+    s.step++;
+    const b = s.buffers;
+    rmspropStepGpu("RMSprop.step", {
+      ...group,
+      param: p,
+      grad,
+      squareAvg: b.square_avg!,
+      gradAvg: group.centered ? b.grad_avg! : null,
+      momentumBuffer: group.momentum > 0 ? b.momentum_buffer! : null,
+    });
+    p.markModified();
   }
 }

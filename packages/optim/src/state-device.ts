@@ -3,12 +3,15 @@ import { fmtShape, noGrad, Tensor, zeros } from "@tapegrad/core";
 // Where an optimizer's state lives: beside its parameter (PyTorch's rule), so an update on a
 // device reads and writes it there; checkpoints hold CPU tensors.
 
-/** The error for a parameter on a device that optimizer `name` cannot update there. */
+/**
+ * The error for a parameter on a device that optimizer `name` cannot update there: every
+ * built-in optimizer has a WebGPU update, so this is a subclass that reads `gradData`.
+ */
 export function noDeviceUpdate(name: string, p: Tensor): Error {
   return new Error(
     `${name}.step: a ${p.dtype} ${fmtShape(p.shape)} parameter lives on ${p.device}, and ` +
-      `${name} has no ${p.device} update yet (Adam, AdamW and SGD have one); move the model ` +
-      'back with await module.toAsync("cpu")',
+      `${name} has no ${p.device} update (gradData reads CPU gradients only; the built-in ` +
+      'optimizers all have one); move the model back with await module.toAsync("cpu")',
   );
 }
 

@@ -7,10 +7,11 @@ import { type Tensor, webgpu } from "@tapegrad/core";
 
 const { bindings, dispatch, empty, grid, kernel1d, memo, pf, WG } = webgpu;
 
-const HAS = "fn has(bit: u32) -> bool { return (p[1] & bit) != 0u; }";
+/** WGSL `has(bit)`: whether option flag `bit` is set in the flag word p[1]. */
+export const HAS = "fn has(bit: u32) -> bool { return (p[1] & bit) != 0u; }";
 
 /** Flag word from booleans, bit k for entry k. */
-function flags(...bits: boolean[]): number {
+export function flags(...bits: boolean[]): number {
   return bits.reduce((w, b, k) => (b ? w | (1 << k) : w), 0);
 }
 
