@@ -1,3 +1,4 @@
+import { getDefaultDevice } from "./default-device.js";
 import { type Device, isDevice } from "./device.js";
 import {
   AllocationError,
@@ -14,14 +15,15 @@ import { defaultGenerator, type Generator } from "./random.js";
 import { checkShape, fmtShape, type Shape, shapeSize } from "./shape.js";
 import { type NestedArray, Tensor } from "./tensor.js";
 import { fill as fillGpu } from "./webgpu/elementwise.js";
-import { uploadTensor } from "./webgpu/storage.js";
+import { checkGpuDType, uploadTensor } from "./webgpu/storage.js";
 
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
   /**
-   * Where the values live: "cpu" (the default) or "webgpu" (after `await initWebGPU()`). The
-   * `…Like` functions default to their model tensor's device.
+   * Where the values live: "cpu" or "webgpu" (after `await initWebGPU()`). Without it, the
+   * default device (`setDefaultDevice`, "cpu" unless changed); the `…Like` functions default to
+   * their model tensor's device instead.
    */
   device?: Device;
 }
@@ -32,19 +34,26 @@ export interface RandomOptions extends TensorOptions {
 
 export type TensorData = NestedArray | TypedArray | readonly NestedArray[];
 
-function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
+/**
+ * `t`, made on the CPU, on the device asked for (random values are drawn there by the CPU's
+ * generator, so a seed gives the same values on every device).
+ */
+function finish(op: string, t: Tensor, opts: TensorOptions | undefined): Tensor {
   let out = t;
-  const device = deviceArg(opts);
-  if (device !== "cpu") out = uploadTensor("tensor", t);
+  const device = deviceArg(op, opts);
+  if (device !== "cpu") out = uploadTensor(op, t);
   if (opts?.requiresGrad) out.requiresGrad = true;
   return out;
 }
 
-function deviceArg(opts: TensorOptions | undefined): Device {
+/** The device named in `opts`, or the default device. */
+function deviceArg(op: string, opts: TensorOptions | undefined): Device {
   const d = opts?.device;
-  if (d === undefined) return "cpu";
-  if (!isDevice(d))
-    throw new Error(`tensor: unknown device ${String(d)}; expected "cpu" or "webgpu"`);
+  if (d === undefined) return getDefaultDevice();
+  if (!isDevice(d)) {
+    const shown = typeof d === "string" ? JSON.stringify(d) : String(d);
+    throw new Error(`${op}: unknown device ${shown}; expected "cpu" or "webgpu"`);
+  }
   return d;
 }
 
@@ -148,7 +157,7 @@ export function tensor(data: TensorData, options: TensorOptions & { shape?: Shap
     }
     shape = s;
   }
-  return finish(new Tensor(values, shape, dtype), options);
+  return finish("tensor", new Tensor(values, shape, dtype), options);
 }
 
 export function full(shape: number | Shape, value: number, options?: TensorOptions): Tensor {
@@ -177,14 +186,14 @@ function filled(
   const s = shapeArg(op, shape);
   const dtype = checkDType(op, options?.dtype);
   const v = fillValue(op, dtype, value);
-  if (deviceArg(options) === "webgpu") {
+  if (deviceArg(op, options) === "webgpu") {
     const g = fillGpu(op, s, dtype, v);
     if (options?.requiresGrad) g.requiresGrad = true;
     return g;
   }
   const t = new Tensor(allocFor(op, dtype, s), s, dtype);
   if (v !== 0) t.data.fill(v);
-  return finish(t, options);
+  return finish(op, t, options);
 }
 
 export function zeros(shape: number | Shape, options?: TensorOptions): Tensor {
@@ -232,7 +241,7 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
     options?.dtype !== undefined ? checkDType("arange", options.dtype) : ints ? "int32" : "float32";
   const data = allocFor("arange", dtype, [n]);
   for (let i = 0; i < n; i++) data[i] = storable("arange", dtype, lo + i * step);
-  return finish(new Tensor(data, [n], dtype), options);
+  return finish("arange", new Tensor(data, [n], dtype), options);
 }
 
 /** `steps` evenly spaced values from start to end, both included. */
@@ -253,15 +262,20 @@ export function linspace(
   else
     for (let i = 0; i < steps; i++)
       data[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
-  return finish(new Tensor(data, [steps], dtype), options);
+  return finish("linspace", new Tensor(data, [steps], dtype), options);
 }
 
 /** The n×m identity (m defaults to n). */
 export function eye(n: number, m = n, options?: TensorOptions): Tensor {
   // Built on the CPU, then moved where it is asked for.
-  const t = zeros([n, m], { dtype: options?.dtype });
+  const t = zeros([n, m], { dtype: options?.dtype, device: "cpu" });
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
-  return finish(t, options);
+  return finish("eye", t, options);
+}
+
+/** Refuse a dtype the device cannot hold before drawing, so a failed call leaves the generator be. */
+function checkPlace(op: string, dtype: DType, shape: Shape, options: TensorOptions | undefined) {
+  if (deviceArg(op, options) === "webgpu") checkGpuDType(op, dtype, shape);
 }
 
 function randomFloat(
@@ -273,6 +287,7 @@ function randomFloat(
   const dtype = checkDType(op, options?.dtype);
   if (!isFloatDType(dtype))
     throw new Error(`${op}: dtype must be float32 or float64, got ${dtype}`);
+  checkPlace(op, dtype, s, options);
   return new Tensor(allocFor(op, dtype, s), s, dtype);
 }
 
@@ -280,14 +295,14 @@ function randomFloat(
 export function rand(shape: number | Shape, options?: RandomOptions): Tensor {
   const t = randomFloat("rand", shape, options);
   (options?.generator ?? defaultGenerator).fillUniform(t.data as Float64Array);
-  return finish(t, options);
+  return finish("rand", t, options);
 }
 
 /** Standard normal values. */
 export function randn(shape: number | Shape, options?: RandomOptions): Tensor {
   const t = randomFloat("randn", shape, options);
   (options?.generator ?? defaultGenerator).fillNormal(t.data as Float64Array);
-  return finish(t, options);
+  return finish("randn", t, options);
 }
 
 /** Uniform integers in [low, high), int32 by default. */
@@ -302,9 +317,10 @@ export function randint(
   }
   const s = shapeArg("randint", shape);
   const dtype = options?.dtype !== undefined ? checkDType("randint", options.dtype) : "int32";
+  checkPlace("randint", dtype, s, options);
   const data = allocFor("randint", dtype, s);
   const gen = options?.generator ?? defaultGenerator;
   for (let i = 0; i < data.length; i++)
     data[i] = storable("randint", dtype, gen.randint(low, high));
-  return finish(new Tensor(data, s, dtype), options);
+  return finish("randint", new Tensor(data, s, dtype), options);
 }

@@ -5,6 +5,7 @@
  * would not stop the other from recording. The state lives on `globalThis` under a registered
  * symbol, which every copy resolves to the same key.
  */
+import type { Device } from "./device.js";
 import type { TypedArray } from "./dtype.js";
 
 export interface CoreState {
@@ -18,11 +19,13 @@ export interface CoreState {
   freshArrays: WeakSet<TypedArray> | null;
   /** In-place write counts, by a tensor's values (its array, or its device storage), shared by its views. */
   versions: WeakMap<object, number>;
+  /** Where creation functions put a tensor when no device is given (torch.set_default_device). */
+  defaultDevice: Device;
 }
 
 // Bump the suffix if the shape of CoreState ever changes, so copies of different layouts
 // do not share one object.
-const KEY = Symbol.for("tapegrad.core.state.v1");
+const KEY = Symbol.for("tapegrad.core.state.v2");
 
 const holder = globalThis as unknown as { [KEY]?: CoreState };
 
@@ -33,6 +36,7 @@ if (holder[KEY] === undefined) {
     defaultGenerator: undefined,
     freshArrays: null,
     versions: new WeakMap(),
+    defaultDevice: "cpu",
   };
 }
 export const coreState: CoreState = holder[KEY];

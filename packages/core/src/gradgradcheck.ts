@@ -37,7 +37,9 @@ export function gradgradcheck(
   const outs = (Array.isArray(probe) ? probe : [probe]).filter(
     (o) => o.dtype === "float32" || o.dtype === "float64",
   );
-  const vs = outs.map((o) => randn(o.shape, { dtype: "float64", generator: gen }).requiresGrad_());
+  const vs = outs.map((o) =>
+    randn(o.shape, { dtype: "float64", generator: gen, device: "cpu" }).requiresGrad_(),
+  );
   const n = inputs.length;
   // gradcheck evaluates fn under noGrad for its finite differences; a vjp needs the tape.
   const vjp: GradcheckFn = (...args) => enableGrad(() => vjpAt(args));

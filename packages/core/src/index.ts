@@ -34,6 +34,7 @@ export {
   zeros,
   zerosLike,
 } from "./creation.js";
+export { getDefaultDevice, setDefaultDevice, withDevice } from "./default-device.js";
 export { type Device, type DeviceStorage, isDevice } from "./device.js";
 export { type DeviceOpImpl, deviceOpNames, registerDeviceOp } from "./device-ops.js";
 export {

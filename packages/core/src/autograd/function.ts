@@ -1,3 +1,4 @@
+import { withDevice } from "../default-device.js";
 import { type DeviceOpImpl, deviceOp, inputsDevice } from "../device-ops.js";
 import { AllocationError, isFloatDType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
@@ -165,8 +166,11 @@ export function defineOp<
     const onDevice: DeviceOpImpl | null = device === "cpu" ? null : deviceOp(device, name);
     let out: Out;
     try {
+      // A CPU forward makes CPU tensors whatever the default device (setDefaultDevice).
       out = noGrad(() =>
-        onDevice === null ? def.forward(ctx, ...args) : (onDevice.forward(ctx, ...args) as Out),
+        onDevice === null
+          ? withDevice("cpu", () => def.forward(ctx, ...args))
+          : (onDevice.forward(ctx, ...args) as Out),
       );
     } catch (e) {
       // An output too large to allocate: say which op asked for it.
@@ -189,7 +193,11 @@ export function defineOp<
             "differentiated again (createGraph)",
         );
       }
-      return flattenGradients(name, args, flags, rule.call(def, ctx, ...grads));
+      const gs =
+        onDevice === null
+          ? withDevice("cpu", () => rule.call(def, ctx, ...grads))
+          : rule.call(def, ctx, ...grads);
+      return flattenGradients(name, args, flags, gs);
     });
     const composed = def.composed;
     if (composed !== undefined && def.backwardGraph === undefined) {
@@ -347,6 +355,9 @@ export function defineNonDifferentiable<const N extends string, Args extends unk
       else if (Array.isArray(a)) for (const t of a) if (isTensor(t)) inputs.push(t);
     }
     const device = inputs.length === 0 ? "cpu" : inputsDevice(name, inputs);
+    // An op with tensor inputs on the CPU computes there whatever the default device.
+    if (inputs.length > 0 && device === "cpu")
+      return noGrad(() => withDevice("cpu", () => fn(...args)));
     if (device === "cpu") return noGrad(() => fn(...args));
     const impl = deviceOp(device, name);
     return noGrad(() => impl.forward(new Context([], false), ...args) as Out);
