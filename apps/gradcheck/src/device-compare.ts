@@ -1,12 +1,24 @@
 /**
  * A gradient-check case run on another device (WebGPU) against the CPU: both in float32 (WGSL
  * has no float64), the same inputs and the same seeded upstream gradient; the outputs and every
- * input's gradient must agree within `|device − cpu| ≤ atol + rtol·|cpu|`. A case that needs an
- * op the device does not run yet is reported as unsupported with the op's own message — never
- * counted as a pass.
+ * input's gradient must agree within `|device − cpu| ≤ atol + rtol·|cpu|`. The case's inputs and
+ * buffers (a module's running statistics) are moved to the device, and its function runs with
+ * the device as the default (`withDevice`), so the tensors it makes itself (index and label
+ * tensors, masks, fixed weights) are made there too, as a user's code under
+ * `setDefaultDevice("webgpu")` would. A case that needs an op the device does not run yet is
+ * reported as unsupported with the op's own message — never counted as a pass.
  */
-import { type Device, Generator, grad, noGrad, randn, type Tensor } from "@tapegrad/core";
-import type { GradcheckCase } from "./cases/index.js";
+import {
+  type Device,
+  Generator,
+  grad,
+  isFloatDType,
+  noGrad,
+  randn,
+  type Tensor,
+  withDevice,
+} from "@tapegrad/core";
+import { caseBuffers, type GradcheckCase } from "./cases/index.js";
 
 export interface DeviceTolerance {
   atol: number;
@@ -37,12 +49,21 @@ interface Run {
   grads: (Tensor | null)[];
 }
 
-function run(c: GradcheckCase, place: (t: Tensor) => void, seeds: (t: Tensor[]) => Tensor[]): Run {
+function run(
+  c: GradcheckCase,
+  device: Device,
+  place: (t: Tensor) => void,
+  seeds: (t: Tensor[]) => Tensor[],
+): Run {
   const { fn, inputs } = c.build();
+  const buffers = caseBuffers(fn);
   noGrad(() => {
     for (const t of inputs) place(t);
+    // A module's float buffers go with its parameters; a zero-dimensional integer one (a
+    // counter read on the host, BatchNorm's numBatchesTracked) stays, as module.to keeps it.
+    for (const t of buffers) if (isFloatDType(t.dtype) || t.ndim > 0) place(t);
   });
-  const out = fn(...inputs);
+  const out = withDevice(device, () => fn(...inputs));
   const outputs = Array.isArray(out) ? out : [out];
   const wrt = inputs.filter((t) => t.requiresGrad);
   const float = outputs.filter((o) => o.requiresGrad);
@@ -99,13 +120,13 @@ export async function compareOnDevice(
   };
   let cpu: Run;
   try {
-    cpu = run(c, placeOn("cpu"), seeds);
+    cpu = run(c, "cpu", placeOn("cpu"), seeds);
   } catch (e) {
     return { status: "error", name: c.name, reason: `on the CPU in float32: ${reasonOf(e)}` };
   }
   let dev: Run;
   try {
-    dev = run(c, placeOn(device), (outs) => seeds(outs).map((s) => s.to(device)));
+    dev = run(c, device, placeOn(device), (outs) => seeds(outs).map((s) => s.to(device)));
     for (const o of dev.outputs) await o.dataAsync();
   } catch (e) {
     const reason = reasonOf(e);

@@ -161,7 +161,15 @@ export {
 } from "./ops/registry.js";
 export { ceil, floor, round, trunc } from "./ops/rounding.js";
 export { bernoulli, multinomial, randperm } from "./ops/sampling.js";
-export { booleanMask, maskedSelect, oneHot, scatter, select } from "./ops/scatter.js";
+export {
+  booleanMask,
+  booleanMaskAsync,
+  maskedSelect,
+  maskedSelectAsync,
+  oneHot,
+  scatter,
+  select,
+} from "./ops/scatter.js";
 export { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from "./ops/shape.js";
 export { argsort, sort, topk } from "./ops/sort.js";
 export { chunk, narrow, split } from "./ops/split.js";

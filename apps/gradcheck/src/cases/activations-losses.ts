@@ -1,5 +1,5 @@
 import * as T from "@tapegrad/core";
-import { avoiding, type GradcheckCase, gen, positive, rn } from "./types.js";
+import { avoiding, fixed, type GradcheckCase, gen, positive, rn } from "./types.js";
 
 /**
  * Issue 11's activations and losses. Most are compositions of checked ops (no rule of their
@@ -146,7 +146,7 @@ export const lossMoreCases = [
     const g = gen(1130);
     const y = new T.Tensor(Float64Array.from([1, -1, -1, 1, -1]), [5], "float64");
     return {
-      fn: (a, b) => T.cosineEmbeddingLoss(a, b, y, { margin: -0.5 }),
+      fn: (a, b) => T.cosineEmbeddingLoss(a, b, fixed(y, a), { margin: -0.5 }),
       inputs: [rn(g, [5, 3]), rn(g, [5, 3])],
     };
   }),
@@ -154,7 +154,7 @@ export const lossMoreCases = [
     const g = gen(1131);
     const y = new T.Tensor(Float64Array.from([-1]), [], "float64");
     return {
-      fn: (a, b) => T.cosineEmbeddingLoss(a, b, y, { margin: -0.8 }),
+      fn: (a, b) => T.cosineEmbeddingLoss(a, b, fixed(y, a), { margin: -0.8 }),
       inputs: [rn(g, [4]), rn(g, [4])],
     };
   }),
@@ -162,7 +162,7 @@ export const lossMoreCases = [
     const g = gen(1132);
     const y = new T.Tensor(Float64Array.from([1, -1, 1, -1, 1, -1]), [6], "float64");
     return {
-      fn: (a, b) => T.marginRankingLoss(a, b, y, { margin: 0.2, reduction: "none" }),
+      fn: (a, b) => T.marginRankingLoss(a, b, fixed(y, a), { margin: 0.2, reduction: "none" }),
       inputs: [avoiding(g, [6], [-0.2, 0.2], 0.1), rn(g, [6], { scale: 0.01 })],
     };
   }),

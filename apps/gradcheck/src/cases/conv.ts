@@ -32,8 +32,8 @@ export const basicLayerCases: GradcheckCase[] = [
       const module = new Embedding(6, 3, { generator, paddingIdx: 0 }).to("float64");
       // Index 0 is the padding row: zero-initialized and never updated, so d(square) there is 0
       // on both sides of the comparison, matching the rule that it gets no gradient.
-      const idx = int32([1, 4, 0, 4, 5, 1, 1, 2], [2, 4]);
-      return { module, inputs: [], forward: () => module.forward(idx).square() };
+      const idx = () => int32([1, 4, 0, 4, 5, 1, 1, 2], [2, 4]);
+      return { module, inputs: [], forward: () => module.forward(idx()).square() };
     },
   ),
   moduleCase("LearnedPositionalEmbedding", ["LearnedPositionalEmbedding"], 304, (generator) => {

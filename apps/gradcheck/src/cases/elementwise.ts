@@ -179,8 +179,8 @@ const binaryCases = [
     group: "core",
     build() {
       const g = gen(42);
-      const cond = bool([1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1], [3, 1, 4]);
-      return { fn: (a, b) => T.where(cond, a, b), inputs: [rn(g, [2, 4]), rn(g, [3, 2, 1])] };
+      const cond = () => bool([1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1], [3, 1, 4]);
+      return { fn: (a, b) => T.where(cond(), a, b), inputs: [rn(g, [2, 4]), rn(g, [3, 2, 1])] };
     },
   },
   {

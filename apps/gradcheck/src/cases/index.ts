@@ -17,6 +17,7 @@ import { reduceCases } from "./reduce.js";
 import { shapeCases } from "./shape.js";
 import type { GradcheckCase } from "./types.js";
 
+export { caseBuffers } from "./module-case.js";
 export type { CheckFn, GradcheckCase } from "./types.js";
 
 const core = [

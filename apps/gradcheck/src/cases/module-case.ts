@@ -1,6 +1,6 @@
 import { type Generator, noGrad, type Tensor } from "@tapegrad/core";
 import type { Module } from "@tapegrad/layers";
-import { type GradcheckCase, gen } from "./types.js";
+import { type CheckFn, type GradcheckCase, gen } from "./types.js";
 
 export interface ModuleSetup {
   module: Module;
@@ -29,6 +29,17 @@ export function warmUp(module: Module & { forward(x: Tensor): Tensor }, batches:
   });
 }
 
+const buffersOfFn = new WeakMap<CheckFn, Tensor[]>();
+
+/**
+ * The tensors a module case's `fn` reads besides its inputs and may update (the module's
+ * buffers: running statistics): a run in another dtype or on another device converts and moves
+ * them with the inputs. Empty for other cases.
+ */
+export function caseBuffers(fn: CheckFn): Tensor[] {
+  return buffersOfFn.get(fn) ?? [];
+}
+
 /**
  * A module case: the module is built in float64, and gradcheck perturbs the inputs AND every
  * parameter in place; `forward` ignores the parameter arguments because the module reads them
@@ -53,8 +64,10 @@ export function moduleCase(
           throw new Error(`${name}: parameter is ${p.dtype}; call .to("float64")`);
       }
       const n = inputs.length;
+      const fn = (...all: Tensor[]) => forward(...all.slice(0, n));
+      buffersOfFn.set(fn, module.buffers());
       return {
-        fn: (...all: Tensor[]) => forward(...all.slice(0, n)),
+        fn,
         inputs: [...inputs, ...params],
       };
     },

@@ -1,5 +1,5 @@
 import * as T from "@tapegrad/core";
-import { bool, type GradcheckCase, gen, int32, positive, rn } from "./types.js";
+import { bool, fixed, type GradcheckCase, gen, int32, positive, rn } from "./types.js";
 
 function c<K extends T.OpName>(
   op: K,
@@ -85,12 +85,12 @@ export const nnCases = [
     inputs: [rn(gen(111), [2, 3, 4])],
   })),
   c("softmax", "softmax dim 0 with -inf entries", () => {
-    const m = bool([1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], [3, 4]);
-    return { fn: (x) => x.maskedFill(m, -Infinity).softmax(0), inputs: [rn(gen(112), [3, 4])] };
+    const m = () => bool([1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], [3, 4]);
+    return { fn: (x) => x.maskedFill(m(), -Infinity).softmax(0), inputs: [rn(gen(112), [3, 4])] };
   }),
   c("softmax", "softmax with a fully masked row (zeros, zero gradient)", () => {
-    const m = bool([0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0], [3, 4]);
-    return { fn: (x) => x.maskedFill(m, -Infinity).softmax(-1), inputs: [rn(gen(113), [3, 4])] };
+    const m = () => bool([0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0], [3, 4]);
+    return { fn: (x) => x.maskedFill(m(), -Infinity).softmax(-1), inputs: [rn(gen(113), [3, 4])] };
   }),
   c("logSoftmax", "logSoftmax dim 1", () => ({
     fn: (x) => x.logSoftmax(1),
@@ -101,22 +101,22 @@ export const nnCases = [
     inputs: [rn(gen(115), [3, 5], { shift: 300 })],
   })),
   c("maskedFill", "maskedFill broadcast mask [3,1]", () => {
-    const m = bool([1, 0, 1], [3, 1]);
-    return { fn: (x) => x.maskedFill(m, 2.5).square(), inputs: [rn(gen(116), [2, 3, 4])] };
+    const m = () => bool([1, 0, 1], [3, 1]);
+    return { fn: (x) => x.maskedFill(m(), 2.5).square(), inputs: [rn(gen(116), [2, 3, 4])] };
   }),
   c("embedding", "embedding grad w.r.t. weight, repeated indices", () => {
-    const idx = int32([1, 3, 1, 0, 3, 3], [2, 3]);
-    return { fn: (w) => T.embedding(idx, w).square(), inputs: [rn(gen(117), [5, 3])] };
+    const idx = () => int32([1, 3, 1, 0, 3, 3], [2, 3]);
+    return { fn: (w) => T.embedding(idx(), w).square(), inputs: [rn(gen(117), [5, 3])] };
   }),
   // The padding row gets no gradient by design (PyTorch too), so finite differences would
   // disagree there: it is a constant, and only the other rows are checked.
   c("embedding", "embedding with paddingIdx (other rows checked)", () => {
-    const idx = int32([2, 0, 2, 4, 1], [5]);
+    const idx = () => int32([2, 0, 2, 4, 1], [5]);
     const g = gen(118);
     const pad = rn(g, [1, 3], { grad: false });
     return {
       fn: (top, bottom) =>
-        T.embedding(idx, T.concat([top, pad, bottom]), { paddingIdx: 2 }).square(),
+        T.embedding(idx(), T.concat([top, fixed(pad, top), bottom]), { paddingIdx: 2 }).square(),
       inputs: [rn(g, [2, 3]), rn(g, [2, 3])],
     };
   }),
@@ -129,33 +129,39 @@ export const nnCases = [
 
 export const lossCases = [
   c("nllLoss", "nllLoss mean over logSoftmax", () => {
-    const t = int32([0, 3, 2], [3]);
-    return { fn: (x) => T.nllLoss(x.logSoftmax(1), t), inputs: [rn(gen(121), [3, 4])] };
+    const t = () => int32([0, 3, 2], [3]);
+    return { fn: (x) => T.nllLoss(x.logSoftmax(1), t()), inputs: [rn(gen(121), [3, 4])] };
   }),
   c("nllLoss", "nllLoss (N,C,d) class weights, ignoreIndex, sum", () => {
-    const t = int32([0, 2, -100, 1, 1, 0], [2, 3]);
-    const w = new T.Tensor(Float64Array.from([0.5, 2, 1]), [3], "float64");
+    const t = () => int32([0, 2, -100, 1, 1, 0], [2, 3]);
+    const w = [0.5, 2, 1];
     return {
-      fn: (x) => T.nllLoss(x, t, { weight: w, ignoreIndex: -100, reduction: "sum" }),
+      fn: (x) =>
+        T.nllLoss(x, t(), {
+          weight: T.tensor(w, { dtype: x.dtype }),
+          ignoreIndex: -100,
+          reduction: "sum",
+        }),
       inputs: [rn(gen(122), [2, 3, 3])],
     };
   }),
   c("nllLoss", "nllLoss reduction none", () => {
-    const t = int32([1, 0], [2]);
-    return { fn: (x) => T.nllLoss(x, t, { reduction: "none" }), inputs: [rn(gen(123), [2, 3])] };
+    const t = () => int32([1, 0], [2]);
+    return { fn: (x) => T.nllLoss(x, t(), { reduction: "none" }), inputs: [rn(gen(123), [2, 3])] };
   }),
   c("crossEntropy", "crossEntropy class indices, weights, label smoothing", () => {
-    const t = int32([0, 3, 2], [3]);
-    const w = new T.Tensor(Float64Array.from([1, 0.5, 2, 1.5]), [4], "float64");
+    const t = () => int32([0, 3, 2], [3]);
+    const w = [1, 0.5, 2, 1.5];
     return {
-      fn: (x) => T.crossEntropy(x, t, { weight: w, labelSmoothing: 0.1 }),
+      fn: (x) =>
+        T.crossEntropy(x, t(), { weight: T.tensor(w, { dtype: x.dtype }), labelSmoothing: 0.1 }),
       inputs: [rn(gen(124), [3, 4])],
     };
   }),
   c("crossEntropy", "crossEntropy (N,C,d) ignoreIndex, reduction none", () => {
-    const t = int32([2, -1, 0, 1], [2, 2]);
+    const t = () => int32([2, -1, 0, 1], [2, 2]);
     return {
-      fn: (x) => T.crossEntropy(x, t, { ignoreIndex: -1, reduction: "none" }),
+      fn: (x) => T.crossEntropy(x, t(), { ignoreIndex: -1, reduction: "none" }),
       inputs: [rn(gen(125), [2, 3, 2])],
     };
   }),

@@ -5,7 +5,7 @@ import { avoiding, bool, distinct, type GradcheckCase, gen, int32, rn } from "./
 // outputs are multiplied by distinct weights so a mis-routed gradient changes the directional
 // (fast-mode) check too, not only the full Jacobian.
 function weighted(y: T.Tensor): T.Tensor {
-  const w = T.arange(1, y.size + 1, 1, { dtype: "float64" }).reshape(y.shape);
+  const w = T.arange(1, y.size + 1, 1, { dtype: y.dtype }).reshape(y.shape);
   return y.mul(w);
 }
 
@@ -77,13 +77,13 @@ export const rearrangeCases = [
     inputs: [rn(gen(1112), [2, 4])],
   })),
   composite("maskedSelect, input broadcast against the mask (indexSelect)", () => ({
-    fn: (x) => weighted(x.maskedSelect(bool([1, 1, 0, 0, 1, 1], [2, 3]))),
+    fn: (x) => weighted(x.maskedSelect(bool([1, 1, 0, 0, 1, 1], [2, 3], "cpu"))),
     inputs: [rn(gen(1113), [1, 3])],
   })),
   composite("booleanMask over the leading dims, x[mask] (reshape + indexSelect)", () => ({
     fn: (x) => [
-      weighted(x.booleanMask(bool([1, 0, 1, 1, 1, 0], [2, 3]))),
-      weighted(T.booleanMask(x, bool([0, 1], [2]))),
+      weighted(x.booleanMask(bool([1, 0, 1, 1, 1, 0], [2, 3], "cpu"))),
+      weighted(T.booleanMask(x, bool([0, 1], [2], "cpu"))),
     ],
     inputs: [rn(gen(1191), [2, 3, 2])],
   })),

@@ -20,7 +20,7 @@ function one<K extends T.OpName>(
 // mis-routed gradient anyway, but the weights also make any directional (fast-mode) check
 // sensitive to it, since a plain permutation preserves sums.
 function weighted(y: T.Tensor): T.Tensor {
-  const w = T.arange(1, y.size + 1, 1, { dtype: "float64" }).reshape(y.shape);
+  const w = T.arange(1, y.size + 1, 1, { dtype: y.dtype }).reshape(y.shape);
   return y.mul(w);
 }
 
@@ -46,8 +46,8 @@ export const shapeCases = [
     op: "indexSelect",
     group: "core",
     build() {
-      const idx = int32([2, 0, 2, 1], [4]);
-      return { fn: (x) => weighted(x.indexSelect(1, idx)), inputs: [rn(gen(79), [2, 3, 4])] };
+      const idx = () => int32([2, 0, 2, 1], [4]);
+      return { fn: (x) => weighted(x.indexSelect(1, idx())), inputs: [rn(gen(79), [2, 3, 4])] };
     },
   },
   {
@@ -55,8 +55,8 @@ export const shapeCases = [
     op: "indexSelect",
     group: "core",
     build() {
-      const idx = int32([3, 3, 0], [3]);
-      return { fn: (x) => weighted(x.indexSelect(-1, idx)), inputs: [rn(gen(80), [2, 4])] };
+      const idx = () => int32([3, 3, 0], [3]);
+      return { fn: (x) => weighted(x.indexSelect(-1, idx())), inputs: [rn(gen(80), [2, 4])] };
     },
   },
   {
@@ -73,9 +73,9 @@ export const shapeCases = [
     op: "indexAdd",
     group: "core",
     build() {
-      const idx = int32([2, 0, 2, 1], [4]);
+      const idx = () => int32([2, 0, 2, 1], [4]);
       return {
-        fn: (x, src) => weighted(x.indexAdd(0, idx, src)),
+        fn: (x, src) => weighted(x.indexAdd(0, idx(), src)),
         inputs: [rn(gen(185), [3, 2]), rn(gen(186), [4, 2])],
       };
     },
@@ -85,9 +85,9 @@ export const shapeCases = [
     op: "scatterAdd",
     group: "core",
     build() {
-      const idx = int32([0, 2, 2, 1, 1, 1], [2, 3]);
+      const idx = () => int32([0, 2, 2, 1, 1, 1], [2, 3]);
       return {
-        fn: (x, src) => weighted(x.scatterAdd(1, idx, src)),
+        fn: (x, src) => weighted(x.scatterAdd(1, idx(), src)),
         inputs: [rn(gen(187), [2, 4]), rn(gen(188), [2, 3])],
       };
     },
@@ -97,8 +97,8 @@ export const shapeCases = [
     op: "gather",
     group: "core",
     build() {
-      const idx = int32([0, 2, 2, 1, 1, 1, 0, 0, 2, 2, 2, 0], [2, 2, 3]);
-      return { fn: (x) => weighted(x.gather(1, idx)), inputs: [rn(gen(81), [2, 3, 3])] };
+      const idx = () => int32([0, 2, 2, 1, 1, 1, 0, 0, 2, 2, 2, 0], [2, 2, 3]);
+      return { fn: (x) => weighted(x.gather(1, idx())), inputs: [rn(gen(81), [2, 3, 3])] };
     },
   },
   {
@@ -106,8 +106,8 @@ export const shapeCases = [
     op: "gather",
     group: "core",
     build() {
-      const idx = int32([3, 0, 1, 1, 2, 3], [3, 2]);
-      return { fn: (x) => weighted(x.gather(-1, idx)), inputs: [rn(gen(82), [3, 4])] };
+      const idx = () => int32([3, 0, 1, 1, 2, 3], [3, 2]);
+      return { fn: (x) => weighted(x.gather(-1, idx())), inputs: [rn(gen(82), [3, 4])] };
     },
   },
   {

@@ -1,10 +1,13 @@
 import {
+  type Device,
   Generator,
   type GradcheckOptions,
+  isFloatDType,
   type OpName,
   randn,
   type Shape,
-  Tensor,
+  type Tensor,
+  tensor,
 } from "@tapegrad/core";
 
 export type CheckFn = (...inputs: Tensor[]) => Tensor | Tensor[];
@@ -33,13 +36,16 @@ export function gen(seed: number): Generator {
   return new Generator(seed);
 }
 
-/** Standard normal float64 tensor, scaled and shifted, requiring grad unless told otherwise. */
+/**
+ * Standard normal float64 tensor, scaled and shifted, requiring grad unless told otherwise. On
+ * the CPU whatever the default device: the helpers below write its values.
+ */
 export function rn(
   g: Generator,
   shape: Shape,
   opts: { scale?: number; shift?: number; grad?: boolean } = {},
 ): Tensor {
-  const t = randn(shape, { dtype: "float64", generator: g });
+  const t = randn(shape, { dtype: "float64", generator: g, device: "cpu" });
   const { scale = 1, shift = 0, grad = true } = opts;
   for (let i = 0; i < t.size; i++) t.data[i] = t.data[i]! * scale + shift;
   t.requiresGrad = grad;
@@ -95,10 +101,25 @@ export function positive(g: Generator, shape: Shape, scale = 0.5): Tensor {
   return t;
 }
 
+/**
+ * Fixed int32 values (indices, class labels) on the default device: a case that makes them in
+ * its `fn` gets them where the device comparison runs `fn` (`withDevice`, device-compare.ts).
+ */
 export function int32(values: readonly number[], shape: Shape): Tensor {
-  return new Tensor(Int32Array.from(values), shape, "int32");
+  return tensor(Int32Array.from(values), { dtype: "int32", shape });
 }
 
-export function bool(values: readonly number[], shape: Shape): Tensor {
-  return new Tensor(Uint8Array.from(values), shape, "bool");
+/** A fixed bool mask on the default device (see int32), or on `device`. */
+export function bool(values: readonly number[], shape: Shape, device?: Device): Tensor {
+  return tensor(Uint8Array.from(values), { dtype: "bool", shape, ...(device ? { device } : {}) });
+}
+
+/**
+ * A case's fixed tensor `c` (made once, on the CPU) in `like`'s dtype (when both are float) and
+ * on `like`'s device, for use inside `fn`: the same values whichever device and float dtype the
+ * case runs in.
+ */
+export function fixed(c: Tensor, like: Tensor): Tensor {
+  const typed = isFloatDType(c.dtype) && isFloatDType(like.dtype) ? c.to(like.dtype) : c;
+  return typed.device === like.device ? typed : typed.to(like.device);
 }

@@ -88,7 +88,9 @@ function diagonal(x: Tensor, p: number, q: number): Tensor {
   for (let k = p + 1; k < idxShape.length; k++) inner *= idxShape[k]!;
   const n = idxShape[p]!;
   for (let i = 0; i < size; i++) idx[i] = Math.floor(i / inner) % n;
-  const g = gather(x, q, new Tensor(idx, idxShape, "int32"));
+  const index = new Tensor(idx, idxShape, "int32");
+  // The index goes where x lives (it is made here, on the CPU, from shapes only).
+  const g = gather(x, q, x.device === "cpu" ? index : index.to(x.device));
   return reshape(
     g,
     x.shape.filter((_, k) => k !== q),

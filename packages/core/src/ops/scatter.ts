@@ -131,22 +131,35 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   return scatterOp(x, dim, index, s);
 }
 
-/** Flat positions (int32) of the true elements of a bool tensor, in row-major order. */
-function truePositions(mask: Tensor): Tensor {
+/**
+ * Flat positions (int32) of the true elements of a bool tensor, in row-major order, on the
+ * device of `x`. How many there are sets the output's shape, so a mask on a device would have to
+ * be read back, which is asynchronous there: an error names the async form instead.
+ */
+function truePositions(op: string, mask: Tensor, x: Tensor): Tensor {
+  if (mask.device !== "cpu") {
+    throw new Error(
+      `${op}: the mask ${fmtShape(mask.shape)} lives on ${mask.device}, and the result's size ` +
+        "depends on its values, which reading back is asynchronous there; use " +
+        `await ${op}Async(x, mask), or keep the mask on the CPU (await mask.toAsync("cpu"))`,
+    );
+  }
   const m = mask.data;
   let k = 0;
   for (let i = 0; i < m.length; i++) if (m[i] !== 0) k++;
   const idx = new Int32Array(k);
   k = 0;
   for (let i = 0; i < m.length; i++) if (m[i] !== 0) idx[k++] = i;
-  return new Tensor(idx, [idx.length], "int32");
+  const positions = new Tensor(idx, [idx.length], "int32");
+  return x.device === "cpu" ? positions : positions.to(x.device);
 }
 
 /**
  * The elements of x where `mask` is true, as a 1-D tensor in row-major order
  * (torch.masked_select, PyTorch's `x[mask]` for a mask of x's shape). x and the bool mask
  * broadcast against each other. Built from indexSelect, so d x = dy scattered back to the
- * selected positions (summed over broadcast copies).
+ * selected positions (summed over broadcast copies). x may live on a device with the mask on the
+ * CPU; a mask on a device needs `await maskedSelectAsync(x, mask)`, which reads it back first.
  */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   assertTensor("maskedSelect", "input", x);
@@ -167,7 +180,7 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   const full = shapesEqual(x.shape, shape) ? x : expand(x, [...shape]);
   const m = shapesEqual(mask.shape, shape) ? mask : expand(mask, [...shape]);
   const flat = reshape(full, [full.size]);
-  return indexSelect(flat, 0, truePositions(m));
+  return indexSelect(flat, 0, truePositions("maskedSelect", m, x));
 }
 
 /**
@@ -179,7 +192,8 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
  * maskedSelect (torch.masked_select) the mask never broadcasts. Named after TensorFlow's
  * tf.boolean_mask, which has these semantics; PyTorch has only the indexing syntax. Built from
  * reshape and indexSelect, so d x = dy's rows added back at the selected positions (indexAdd),
- * and that rule is itself differentiable.
+ * and that rule is itself differentiable. As maskedSelect, a mask on a device needs the async
+ * form, `await booleanMaskAsync(x, mask)`.
  */
 export function booleanMask(x: Tensor, mask: Tensor): Tensor {
   assertTensor("booleanMask", "input", x);
@@ -196,7 +210,7 @@ export function booleanMask(x: Tensor, mask: Tensor): Tensor {
     );
   }
   const rows = reshape(x, [mask.size, ...x.shape.slice(k)]);
-  return indexSelect(rows, 0, truePositions(mask));
+  return indexSelect(rows, 0, truePositions("booleanMask", mask, x));
 }
 
 /**
@@ -259,3 +273,23 @@ export const oneHot = defineNonDifferentiable(
     return out;
   },
 );
+
+/** The mask's values on the CPU, reading them back from a device. */
+async function hostMask(mask: Tensor): Promise<Tensor> {
+  return mask.device === "cpu" ? mask : mask.toAsync("cpu");
+}
+
+/**
+ * maskedSelect for a mask on a device: reads the mask back (the result's size depends on it,
+ * as PyTorch's CUDA masked_select synchronizes), then selects on x's device.
+ */
+export async function maskedSelectAsync(x: Tensor, mask: Tensor): Promise<Tensor> {
+  assertTensor("maskedSelect", "mask", mask);
+  return maskedSelect(x, await hostMask(mask));
+}
+
+/** booleanMask for a mask on a device: reads the mask back first (see maskedSelectAsync). */
+export async function booleanMaskAsync(x: Tensor, mask: Tensor): Promise<Tensor> {
+  assertTensor("booleanMask", "mask", mask);
+  return booleanMask(x, await hostMask(mask));
+}

@@ -36,7 +36,12 @@ function channelDropout(
   }
   if (!training || p === 0) return x;
   const shape = [x.shape[0]!, x.shape[1]!, ...new Array<number>(dims).fill(1)];
-  const mask = dropout(ones(shape, { dtype: x.dtype as FloatDType }), p, true, generator);
+  const mask = dropout(
+    ones(shape, { dtype: x.dtype as FloatDType, device: x.device }),
+    p,
+    true,
+    generator,
+  );
   return x.mul(mask);
 }
 
