@@ -142,12 +142,13 @@ abstract class RNNBase extends Module {
     t: Tensor | null | undefined,
     n: number,
     batched: boolean,
-    dtype: Tensor["dtype"],
+    input: Tensor,
   ): Tensor[] {
     const ld = this.numLayers * this.numDirections;
     const H = this.hiddenSize;
     if (t === null || t === undefined) {
-      const z = zeros([1, n, H], { dtype: dtype as "float32" });
+      // Zeros where the input lives, in its dtype.
+      const z = zeros([1, n, H], { dtype: input.dtype as "float32", device: input.device });
       return new Array<Tensor>(ld).fill(z);
     }
     const name = this.constructor.name;
@@ -159,8 +160,10 @@ abstract class RNNBase extends Module {
           `([numLayers·numDirections${batched ? ", N" : ""}, hiddenSize])`,
       );
     }
-    if (t.dtype !== dtype) {
-      throw new Error(`${name}: ${what} is ${t.dtype} but the input is ${dtype}; cast one of them`);
+    if (t.dtype !== input.dtype) {
+      throw new Error(
+        `${name}: ${what} is ${t.dtype} but the input is ${input.dtype}; cast one of them`,
+      );
     }
     return splitEqual(batched ? t : t.unsqueeze(1), 0, ld);
   }
@@ -202,7 +205,10 @@ abstract class RNNBase extends Module {
         outs.push(
           T > 0
             ? concat(seq, 0)
-            : zeros([0, x.shape[1]!, this.hiddenSize], { dtype: x.dtype as "float32" }),
+            : zeros([0, x.shape[1]!, this.hiddenSize], {
+                dtype: x.dtype as "float32",
+                device: x.device,
+              }),
         );
         hs.push(s.h);
         if (s.c !== null) cs.push(s.c);
@@ -261,7 +267,7 @@ export class RNN extends RNNBase {
   }
   forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
     const { x, batched } = this.prepareInput(input);
-    const h = this.initialStates("h0", h0, x.shape[1]!, batched, x.dtype);
+    const h = this.initialStates("h0", h0, x.shape[1]!, batched, x);
     const r = this.run(x, h, null);
     return [this.finishOutput(r.out, batched), this.finishState(r.h, batched)];
   }
@@ -289,8 +295,8 @@ export class LSTM extends RNNBase {
       throw new Error("LSTM: the initial state must be [h0, c0] (or null)");
     }
     const n = x.shape[1]!;
-    const h = this.initialStates("h0", hx?.[0], n, batched, x.dtype);
-    const c = this.initialStates("c0", hx?.[1], n, batched, x.dtype);
+    const h = this.initialStates("h0", hx?.[0], n, batched, x);
+    const c = this.initialStates("c0", hx?.[1], n, batched, x);
     const r = this.run(x, h, c);
     return [
       this.finishOutput(r.out, batched),
@@ -322,7 +328,7 @@ export class GRU extends RNNBase {
   }
   forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
     const { x, batched } = this.prepareInput(input);
-    const h = this.initialStates("h0", h0, x.shape[1]!, batched, x.dtype);
+    const h = this.initialStates("h0", h0, x.shape[1]!, batched, x);
     const r = this.run(x, h, null);
     return [this.finishOutput(r.out, batched), this.finishState(r.h, batched)];
   }

@@ -10,3 +10,5 @@ import "./route.js";
 import "./pool.js";
 import "./interpolate.js";
 import "./lrn.js";
+// The recurrent layers' one-op split.
+import "./split.js";
