@@ -160,7 +160,7 @@ export {
   opRegistry,
 } from "./ops/registry.js";
 export { ceil, floor, round, trunc } from "./ops/rounding.js";
-export { bernoulli, multinomial, randperm } from "./ops/sampling.js";
+export { bernoulli, multinomial, multinomialAsync, randperm } from "./ops/sampling.js";
 export {
   booleanMask,
   booleanMaskAsync,

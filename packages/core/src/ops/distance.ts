@@ -47,6 +47,24 @@ function nonzero(n: Tensor): Tensor {
 }
 
 /**
+ * norm's forward: ops only, so a device runs it as it is (webgpu/ops-norm.ts registers it), on
+ * its own kernels.
+ */
+export function normForward(
+  ctx: ForwardContext<NormSaved>,
+  x: Tensor,
+  p: number,
+  axes: readonly number[],
+  keepdim: boolean,
+): Tensor {
+  const ax = [...axes];
+  const n = normValue(x, p, ax);
+  const y = keepdim ? n : reshape(n, reducedShape(x.shape, ax, false));
+  ctx.save({ x, y, p, axes: ax, keepShape: n.shape });
+  return y;
+}
+
+/**
  * ‖x‖_p over `axes` (see {@link norm}). The rules are PyTorch's norm_backward, with every
  * division by the norm (or by |x|) made safe first, so x = 0 gets gradient 0 rather than NaN,
  * also when the gradient is differentiated again.
@@ -60,11 +78,7 @@ export const normOp = defineOp({
     axes: readonly number[],
     keepdim: boolean,
   ): Tensor {
-    const ax = [...axes];
-    const n = normValue(x, p, ax);
-    const y = keepdim ? n : reshape(n, reducedShape(x.shape, ax, false));
-    ctx.save({ x, y, p, axes: ax, keepShape: n.shape });
-    return y;
+    return normForward(ctx, x, p, axes, keepdim);
   },
   backward(ctx, dy): GradientList {
     const { x, y, p, axes, keepShape } = ctx.saved;

@@ -8,6 +8,8 @@
  * change of the random streams.
  */
 import { defineNonDifferentiable } from "../autograd/function.js";
+import { getDefaultDevice } from "../default-device.js";
+import { type Device, isDevice } from "../device.js";
 import { isFloatDType } from "../dtype.js";
 import { defaultGenerator, type Generator } from "../random.js";
 import { fmtShape } from "../shape.js";
@@ -21,13 +23,21 @@ function checkCount(op: string, arg: string, n: number): void {
 }
 
 /**
- * A random permutation of 0 … n−1 (torch.randperm), int32. Fisher–Yates from the end: for
- * i = n−1 down to 1, swap position i with j = floor(random()·(i+1)) — n−1 draws.
+ * A random permutation of 0 … n−1 (torch.randperm), int32, on `options.device` (the default
+ * device unless given). Fisher–Yates from the end: for i = n−1 down to 1, swap position i with
+ * j = floor(random()·(i+1)) — n−1 draws, always on the CPU, so a seed gives the same
+ * permutation on every device.
  */
 export const randperm = defineNonDifferentiable(
   "randperm",
-  (n: number, options: { generator?: Generator } = {}): Tensor => {
+  (n: number, options: { generator?: Generator; device?: Device } = {}): Tensor => {
     checkCount("randperm", "n", n);
+    const device = options.device ?? getDefaultDevice();
+    if (!isDevice(device)) {
+      throw new Error(
+        `randperm: unknown device ${JSON.stringify(device)}; expected "cpu" or "webgpu"`,
+      );
+    }
     const gen = options.generator ?? defaultGenerator;
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = i;
@@ -37,7 +47,8 @@ export const randperm = defineNonDifferentiable(
       out[i] = out[j]!;
       out[j] = t;
     }
-    return new Tensor(out, [n], "int32");
+    const perm = new Tensor(out, [n], "int32");
+    return device === "cpu" ? perm : perm.to(device);
   },
 );
 
@@ -61,7 +72,8 @@ function pick(w: Float64Array, u: number): number {
  * row), with probabilities proportional to the non-negative weights (torch.multinomial), int32.
  * Each draw takes one random() u and picks the category where u·(total weight) falls in the
  * running sum; rows are drawn in order, samples within a row in order. Without replacement,
- * a drawn category's weight is removed before the next draw of that row.
+ * a drawn category's weight is removed before the next draw of that row. The draws need the
+ * weights' values on the CPU: for weights on a device, `await multinomialAsync(…)`.
  */
 export const multinomial = defineNonDifferentiable(
   "multinomial",
@@ -243,4 +255,21 @@ export function fillBernoulli_<T extends Tensor>(x: T, p = 0.5, generator?: Gene
   const gen = generator ?? defaultGenerator;
   for (let i = 0; i < x.size; i++) x.data[i] = gen.random() < p ? 1 : 0;
   return x.markModified();
+}
+
+/**
+ * multinomial for weights on a device: reads them back, draws on the CPU exactly as
+ * `multinomial` does (the same seed gives the same indices on every device), and puts the
+ * indices on the weights' device.
+ */
+export async function multinomialAsync(
+  probs: Tensor,
+  numSamples: number,
+  replacement: boolean = false,
+  generator?: Generator,
+): Promise<Tensor> {
+  assertTensor("multinomial", "input", probs);
+  if (probs.device === "cpu") return multinomial(probs, numSamples, replacement, generator);
+  const host = await probs.toAsync("cpu");
+  return multinomial(host, numSamples, replacement, generator).to(probs.device);
 }

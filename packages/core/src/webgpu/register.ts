@@ -14,3 +14,8 @@ import "./ops-reduce-more.js";
 import "./softmax.js";
 import "./ops-elementwise-more.js";
 import "./ops-loss.js";
+import "./ops-norm.js";
+import "./erfinv.js";
+import "./argsort.js";
+import "./one-hot.js";
+import "./sampling.js";
