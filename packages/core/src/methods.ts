@@ -41,6 +41,8 @@ import { castData } from "./ops/util.js";
 import type { Generator } from "./random.js";
 import { broadcastShapes, fmtShape, shapesEqual } from "./shape.js";
 import { isTensor, type NestedArray, Tensor, type TensorLike } from "./tensor.js";
+import { assignGpu } from "./webgpu/assign.js";
+import { cast as castGpu } from "./webgpu/elementwise.js";
 import * as Dev from "./webgpu/transfer.js";
 
 function shapeArgs(args: (number | readonly number[])[]): number[] {
@@ -60,7 +62,9 @@ const tensorMethods = {
 
   /**
    * Copy `src` into this tensor in place, broadcasting it to this shape and casting it to this
-   * dtype (float → int32 truncates, as PyTorch's copy_). Bumps the version counter.
+   * dtype (float → int32 truncates, as PyTorch's copy_). Bumps the version counter. A tensor on
+   * a device takes a `src` from the CPU too (uploaded first); a device `src` into a CPU tensor
+   * would need a read-back: `x.copy_(await src.toAsync("cpu"))`.
    */
   copy_<T extends Tensor>(this: T, src: Tensor): T {
     this._checkInPlace("copy_");
@@ -78,6 +82,16 @@ const tensorMethods = {
         `copy_: src of shape ${fmtShape(src.shape)} cannot be broadcast to this tensor's shape ` +
           fmtShape(this.shape),
       );
+    }
+    if (this.device !== "cpu") {
+      // On a device: src is brought there (a CPU src is uploaded), then copied in by a kernel.
+      const values = noGrad(() => {
+        const here = src.device === this.device ? src : src.to(this.device);
+        const b = shapesEqual(here.shape, this.shape) ? here : S.expand(here, [...this.shape]);
+        return b.dtype === this.dtype ? b : castGpu("copy_", b, this.dtype);
+      });
+      assignGpu("copy_", this, values);
+      return this.markModified();
     }
     const values = noGrad(() => {
       const b = shapesEqual(src.shape, this.shape) ? src : S.expand(src, [...this.shape]);

@@ -1,25 +1,47 @@
-import { defaultGenerator, fmtShape, type Generator, type Tensor } from "@tapegrad/core";
+import {
+  defaultGenerator,
+  fmtShape,
+  type Generator,
+  noGrad,
+  type Tensor,
+  zeros,
+} from "@tapegrad/core";
 import { householderQ, normalQuantile, standardNormalCdf } from "./init-math.js";
 
 /**
  * In-place initializers, as torch.nn.init, seeded: each draws from `generator` (the default one
  * when absent), so the same seed gives the same initial weights. Each marks the tensor it fills
  * (its version counter), so a graph recorded before refuses to backpropagate through old values.
+ * A tensor on a device (a module built under `withDevice("webgpu", …)`) is filled on the CPU,
+ * from the same draws, and copied there.
  */
 
+/** Run `fill` on `t`'s values: its own array, or a CPU twin copied into it on a device. */
+function fillValues(t: Tensor, fill: (data: Tensor["data"]) => void): Tensor {
+  if (t.device === "cpu") {
+    fill(t.data);
+    return t.markModified();
+  }
+  const host = zeros(t.shape, { dtype: t.dtype, device: "cpu" });
+  fill(host.data);
+  // As torch.nn.init, without recording: a parameter is filled, not computed.
+  return noGrad(() => t.copy_(host));
+}
+
 export function uniform_(t: Tensor, low = 0, high = 1, generator?: Generator): Tensor {
-  (generator ?? defaultGenerator).fillUniform(t.data as Float64Array, low, high);
-  return t.markModified();
+  return fillValues(t, (d) =>
+    (generator ?? defaultGenerator).fillUniform(d as Float64Array, low, high),
+  );
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1, generator?: Generator): Tensor {
-  (generator ?? defaultGenerator).fillNormal(t.data as Float64Array, mean, std);
-  return t.markModified();
+  return fillValues(t, (d) =>
+    (generator ?? defaultGenerator).fillNormal(d as Float64Array, mean, std),
+  );
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
-  t.data.fill(value);
-  return t.markModified();
+  return fillValues(t, (d) => d.fill(value));
 }
 
 export function zeros_(t: Tensor): Tensor {
@@ -170,13 +192,13 @@ export function truncNormal_(
   const hi = standardNormalCdf(beta);
   const u = new Float64Array(t.size);
   (generator ?? defaultGenerator).fillUniform(u, lo, hi);
-  const d = t.data;
-  for (let i = 0; i < u.length; i++) {
-    const z = normalQuantile(u[i]!);
-    const v = mean + std * (flip ? -z : z);
-    d[i] = Math.min(Math.max(v, a), b);
-  }
-  return t.markModified();
+  return fillValues(t, (d) => {
+    for (let i = 0; i < u.length; i++) {
+      const z = normalQuantile(u[i]!);
+      const v = mean + std * (flip ? -z : z);
+      d[i] = Math.min(Math.max(v, a), b);
+    }
+  });
 }
 
 /**
@@ -198,11 +220,11 @@ export function orthogonal_(t: Tensor, gain = 1, generator?: Generator): Tensor 
   const a = new Float64Array(m * n);
   (generator ?? defaultGenerator).fillNormal(a);
   const q = householderQ(a, m, n);
-  const d = t.data;
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      d[i * cols + j] = gain * (tall ? q[i * n + j]! : q[j * n + i]!);
+  return fillValues(t, (d) => {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        d[i * cols + j] = gain * (tall ? q[i * n + j]! : q[j * n + i]!);
+      }
     }
-  }
-  return t.markModified();
+  });
 }

@@ -1,4 +1,12 @@
-import { type Device, fmtShape, isDevice, isFloatDType, noGrad, type Tensor } from "@tapegrad/core";
+import {
+  type Device,
+  fmtShape,
+  getDefaultDevice,
+  isDevice,
+  isFloatDType,
+  noGrad,
+  type Tensor,
+} from "@tapegrad/core";
 
 // Moving a module's tensors between devices in place: each registered parameter and buffer
 // keeps its identity and takes new storage (set_, as Module.to(dtype) does), so an optimizer
@@ -118,4 +126,13 @@ export function loadOnDevice(dst: Tensor, src: Tensor): void {
     const cast = src.dtype === dst.dtype ? src.detach().clone() : src.detach().to(dst.dtype);
     dst.set_(cast.device === dst.device ? cast : cast.to(dst.device));
   });
+}
+
+/**
+ * `t`, built on the CPU by a constructor that writes its values, on the default device
+ * (`setDefaultDevice` / `withDevice`), where a factory without a device puts its tensors.
+ */
+export function onDefaultDevice(t: Tensor): Tensor {
+  const device = getDefaultDevice();
+  return device === "cpu" ? t : t.to(device);
 }

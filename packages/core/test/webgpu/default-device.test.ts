@@ -86,4 +86,25 @@ describeGpu("creation functions on a webgpu default device", () => {
       expect(make, op).toThrow(new RegExp(`^${op}: WebGPU has no float64`));
     }
   });
+
+  it("copy_ into a GPU tensor: a CPU src uploaded, broadcast and cast, in order with recorded work", async () => {
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { device: "webgpu" },
+    );
+    const view = x.reshape([3, 2]);
+    const before = x.mul(2);
+    x.copy_(tensor([7.9, -8.5, 9], { dtype: "float32" }));
+    const after = x.mul(2);
+    expect(await values(before)).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(await values(after)).toEqual([15.800000190734863, -17, 18, 15.800000190734863, -17, 18]);
+    expect(await values(view)).toEqual([7.900000095367432, -8.5, 9, 7.900000095367432, -8.5, 9]);
+    const i = zeros([3], { dtype: "int32", device: "webgpu" });
+    i.copy_(tensor([7.9, -8.5, 9]).to("webgpu"));
+    expect(await values(i)).toEqual([7, -8, 9]);
+    expect(() => zeros([2]).copy_(tensor([1, 2], { device: "webgpu" }))).toThrow(/dataAsync/);
+  });
 });

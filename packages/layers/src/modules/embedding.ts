@@ -2,6 +2,7 @@ import { embedding, type Tensor, zeros } from "@tapegrad/core";
 import { checkSize } from "../check.js";
 import { normal_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
+import { onDefaultDevice } from "../module-device.js";
 
 export interface EmbeddingOptions extends FactoryOptions {
   /** Row that gets no gradient and is initialized to zeros. */
@@ -21,7 +22,7 @@ export class Embedding extends Module {
     checkSize("Embedding", "numEmbeddings", numEmbeddings);
     checkSize("Embedding", "embeddingDim", embeddingDim);
     const w = normal_(
-      zeros([numEmbeddings, embeddingDim], { dtype: options.dtype ?? "float32" }),
+      zeros([numEmbeddings, embeddingDim], { dtype: options.dtype ?? "float32", device: "cpu" }),
       0,
       1,
       options.generator,
@@ -37,7 +38,7 @@ export class Embedding extends Module {
       w.data.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
     }
     this.paddingIdx = pad;
-    this.weight = this.registerParameter("weight", w);
+    this.weight = this.registerParameter("weight", onDefaultDevice(w));
   }
   forward(indices: Tensor): Tensor {
     return embedding(indices, this.weight, { paddingIdx: this.paddingIdx });

@@ -58,7 +58,8 @@ abstract class InstanceNormBase extends Module {
     );
     this.numBatchesTracked = this.registerBuffer(
       "num_batches_tracked",
-      track ? zeros([], { dtype: "int32" }) : null,
+      // A counter read on the host each step: on the CPU whatever the default device.
+      track ? zeros([], { dtype: "int32", device: "cpu" }) : null,
     );
   }
 

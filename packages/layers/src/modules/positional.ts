@@ -2,6 +2,7 @@ import { type FloatDType, fmtShape, type Tensor, zeros } from "@tapegrad/core";
 import { checkSize } from "../check.js";
 import { normal_ } from "../init.js";
 import { type FactoryOptions, Module } from "../module.js";
+import { onDefaultDevice } from "../module-device.js";
 
 function checkInput(name: string, x: Tensor, maxLen: number, dModel: number): void {
   if (x.ndim !== 3 || x.shape[2] !== dModel) {
@@ -27,7 +28,7 @@ export class SinusoidalPositionalEncoding extends Module {
     super();
     checkSize("SinusoidalPositionalEncoding", "dModel", dModel);
     checkSize("SinusoidalPositionalEncoding", "maxLen", maxLen);
-    const pe = zeros([maxLen, dModel], { dtype: options.dtype ?? "float32" });
+    const pe = zeros([maxLen, dModel], { dtype: options.dtype ?? "float32", device: "cpu" });
     for (let p = 0; p < maxLen; p++) {
       for (let i = 0; i < dModel; i += 2) {
         const angle = p / 10000 ** (i / dModel);
@@ -35,7 +36,7 @@ export class SinusoidalPositionalEncoding extends Module {
         if (i + 1 < dModel) pe.data[p * dModel + i + 1] = Math.cos(angle);
       }
     }
-    this.pe = this.registerBuffer("pe", pe, { persistent: false });
+    this.pe = this.registerBuffer("pe", onDefaultDevice(pe), { persistent: false });
   }
   forward(x: Tensor): Tensor {
     checkInput("SinusoidalPositionalEncoding", x, this.maxLen, this.dModel);

@@ -2,6 +2,7 @@ import { type FloatDType, fmtShape, type Tensor, zeros } from "@tapegrad/core";
 import { checkSize, checkTensor } from "../check.js";
 import { xavierUniform_ } from "../init.js";
 import { Module } from "../module.js";
+import { onDefaultDevice } from "../module-device.js";
 import { makeNorm } from "./add-norm.js";
 import type { LayerNorm, RMSNorm } from "./norm.js";
 import { TransformerEncoder, type TransformerEncoderLayerOptions } from "./transformer.js";
@@ -101,10 +102,10 @@ export class Transformer extends Module {
    */
   static generateSquareSubsequentMask(size: number, dtype: FloatDType = "float32"): Tensor {
     checkSize("Transformer.generateSquareSubsequentMask", "size", size);
-    const m = zeros([size, size], { dtype });
+    const m = zeros([size, size], { dtype, device: "cpu" });
     for (let i = 0; i < size; i++) {
       for (let j = i + 1; j < size; j++) m.data[i * size + j] = Number.NEGATIVE_INFINITY;
     }
-    return m;
+    return onDefaultDevice(m);
   }
 }
