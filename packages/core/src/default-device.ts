@@ -42,6 +42,8 @@ export function getDefaultDevice(): Device {
 export function withDevice<T>(device: Device, fn: () => T): T {
   const next = checkDevice("withDevice", device);
   const previous = coreState.defaultDevice;
+  // The common case (every CPU op runs its forward in a CPU scope): nothing to set or restore.
+  if (next === previous) return fn();
   coreState.defaultDevice = next;
   try {
     return fn();
