@@ -6,6 +6,7 @@ import { defineOp, type ForwardContext } from "../autograd/function.js";
 import { isFloatDType } from "../dtype.js";
 import type { BinaryRowKernel } from "../kernels/broadcast.js";
 import { erf, erfc } from "../kernels/erf.js";
+import { erfinvStart } from "./erfinv-start.js";
 import { isTensor, type Tensor, type TensorLike } from "../tensor.js";
 import { binaryKernel } from "./binary.js";
 import { assertFloat, assertTensor, asTensor, binaryDType, castData, empty } from "./util.js";
@@ -54,32 +55,8 @@ function erfinvScalar(y: number): number {
   const a = Math.abs(y);
   if (!(a < 1)) return a === 1 ? Math.sign(y) * Infinity : Number.NaN;
   if (a === 0) return y;
-  let w = -Math.log((1 - a) * (1 + a));
-  let p: number;
-  if (w < 5) {
-    w -= 2.5;
-    p = 2.81022636e-8;
-    p = 3.43273939e-7 + p * w;
-    p = -3.5233877e-6 + p * w;
-    p = -4.39150654e-6 + p * w;
-    p = 0.00021858087 + p * w;
-    p = -0.00125372503 + p * w;
-    p = -0.00417768164 + p * w;
-    p = 0.246640727 + p * w;
-    p = 1.50140941 + p * w;
-  } else {
-    w = Math.sqrt(w) - 3;
-    p = -0.000200214257;
-    p = 0.000100950558 + p * w;
-    p = 0.00134934322 + p * w;
-    p = -0.00367342844 + p * w;
-    p = 0.00573950773 + p * w;
-    p = -0.0076224613 + p * w;
-    p = 0.00943887047 + p * w;
-    p = 1.00167406 + p * w;
-    p = 2.83297682 + p * w;
-  }
-  let z = p * a;
+  const w = -Math.log((1 - a) * (1 + a));
+  let z = erfinvStart(w) * a;
   const tail = 1 - a;
   const logTail = Math.log(tail);
   for (let k = 0; k < 50; k++) {
