@@ -9,6 +9,7 @@ import { recordWindows } from "./route.js";
 import {
   ADAPTIVE,
   type AxisWindow,
+  gatherOverWindows,
   launch,
   requireFloat32,
   stridedAxes,
@@ -126,20 +127,7 @@ const avgAdjointKernel = memo(() =>
       ["div", "f32", "read"],
       ["dx", "f32", "read_write"],
     ]),
-    `  let e = i32(i);
-  let ix = e % insz(1u);
-  let iy = (e / insz(1u)) % insz(0u);
-  let base = (e / (insz(0u) * insz(1u))) * outsz(0u) * outsz(1u);
-  var acc = 0.0;
-  for (var jy = 0; jy < reachCount(0u, iy); jy++) {
-    let oy = reachAt(0u, iy, jy);
-    if (oy < 0) { continue; }
-    for (var jx = 0; jx < reachCount(1u, ix); jx++) {
-      let ox = reachAt(1u, ix, jx);
-      if (ox >= 0) { acc += dy[base + oy * outsz(1u) + ox] / divisor(oy, ox); }
-    }
-  }
-  dx[i] = acc;`,
+    gatherOverWindows("acc += dy[o] / divisor(oy, ox);"),
     WINDOWS_WGSL + DIVISOR_WGSL,
   ),
 );

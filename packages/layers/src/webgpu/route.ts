@@ -7,7 +7,7 @@
 
 import { type ForwardContext, registerDeviceOp, type Tensor, webgpu } from "@tapegrad/core";
 import type { Route } from "../functional/linear-pair.js";
-import { launch, requireFloat32, WINDOWS_WGSL } from "./windows.js";
+import { gatherOverWindows, launch, requireFloat32, WINDOWS_WGSL } from "./windows.js";
 
 const { bindings, empty, kernel1d, memo } = webgpu;
 
@@ -51,22 +51,7 @@ const scatterKernel = memo(() =>
       ["win", "i32", "read"],
       ["dx", "f32", "read_write"],
     ]),
-    `  let e = i32(i);
-  let ix = e % insz(1u);
-  let iy = (e / insz(1u)) % insz(0u);
-  let base = (e / (insz(0u) * insz(1u))) * outsz(0u) * outsz(1u);
-  var acc = 0.0;
-  for (var jy = 0; jy < reachCount(0u, iy); jy++) {
-    let oy = reachAt(0u, iy, jy);
-    if (oy < 0) { continue; }
-    for (var jx = 0; jx < reachCount(1u, ix); jx++) {
-      let ox = reachAt(1u, ix, jx);
-      if (ox < 0) { continue; }
-      let o = base + oy * outsz(1u) + ox;
-      if (win[o] == e) { acc += dy[o]; }
-    }
-  }
-  dx[i] = acc;`,
+    gatherOverWindows("if (win[o] == e) { acc += dy[o]; }"),
     WINDOWS_WGSL,
   ),
 );

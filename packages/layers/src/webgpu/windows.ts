@@ -88,6 +88,31 @@ fn reachAt(a: u32, i: i32, j: i32) -> i32 {
   return (i * outsz(a)) / insz(a) + j;
 }`;
 
+/**
+ * A kernel body (over WINDOWS_WGSL) where thread i, input element e of its plane at (iy, ix),
+ * visits every output (oy, ox) whose window holds it, in increasing order — `o` is that output's
+ * flat index — running `visit` (which adds to `acc`), then writes `dx[i] = acc`. The adjoints
+ * of the pools gather this way instead of scattering with atomics.
+ */
+export function gatherOverWindows(visit: string): string {
+  return `  let e = i32(i);
+  let ix = e % insz(1u);
+  let iy = (e / insz(1u)) % insz(0u);
+  let base = (e / (insz(0u) * insz(1u))) * outsz(0u) * outsz(1u);
+  var acc = 0.0;
+  for (var jy = 0; jy < reachCount(0u, iy); jy++) {
+    let oy = reachAt(0u, iy, jy);
+    if (oy < 0) { continue; }
+    for (var jx = 0; jx < reachCount(1u, ix); jx++) {
+      let ox = reachAt(1u, ix, jx);
+      if (ox < 0) { continue; }
+      let o = base + oy * outsz(1u) + ox;
+      ${visit}
+    }
+  }
+  dx[i] = acc;`;
+}
+
 /** The WebGPU kernels here read and write float32 only: other dtypes are an error naming `op`. */
 export function requireFloat32(op: string, x: Tensor): void {
   if (x.dtype !== "float32") {
