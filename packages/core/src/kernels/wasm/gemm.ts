@@ -78,8 +78,7 @@ export function runGemm(g: WasmGemm): void {
     blocks = Math.ceil(extent / size);
     const rows = byColumns ? M : size;
     const cols = byColumns ? size : N;
-    const perItem = blocks;
-    const chunks = batch * perItem;
+    const chunks = batch * blocks;
     const scratch = scratchPerThread(g.f32);
     const ps = alloc(scratch * Math.min(threads, chunks));
     const { a, b, c } = g;
@@ -101,7 +100,7 @@ export function runGemm(g: WasmGemm): void {
       b.s1,
       c.s1,
       rows,
-      perItem,
+      blocks,
       ps,
       scratch,
       g.inner,
