@@ -6,9 +6,9 @@ import { defineOp, type ForwardContext } from "../autograd/function.js";
 import { isFloatDType } from "../dtype.js";
 import type { BinaryRowKernel } from "../kernels/broadcast.js";
 import { erf, erfc } from "../kernels/erf.js";
-import { erfinvStart } from "./erfinv-start.js";
 import { isTensor, type Tensor, type TensorLike } from "../tensor.js";
 import { binaryKernel } from "./binary.js";
+import { erfinvStart } from "./erfinv-start.js";
 import { assertFloat, assertTensor, asTensor, binaryDType, castData, empty } from "./util.js";
 
 function mapFloat(op: string, x: Tensor, f: (v: number) => number): Tensor {
