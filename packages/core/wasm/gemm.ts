@@ -132,7 +132,9 @@ function packA<T>(
   for (let p = 0; p < mc; p += MR) {
     const rows = min(MR, mc - p);
     const panel = dst + <usize>(p * kc) * E;
-    if (cs == 1) {
+    if (cs == 1 && rows == MR && sizeof<T>() == 4) {
+      packARowMajorF32(panel, a + <usize>((i0 + p) * rs + k0) * E, <usize>rs * E, kc);
+    } else if (cs == 1) {
       // Row-major A: each row's k run is contiguous.
       for (let r = 0; r < MR; r++) {
         let d = panel + <usize>r * E;
@@ -163,6 +165,38 @@ function packA<T>(
         }
       }
     }
+  }
+}
+
+/**
+ * One full MR-row float32 panel of a row-major A (`row` bytes apart): four k of rows 0–3 are
+ * loaded as vectors and transposed in registers (4×4), so each k's first four values leave in one
+ * store; row 4's value follows as a scalar. The last kc mod 4 columns go one by one.
+ */
+function packARowMajorF32(d: usize, s: usize, row: usize, kc: i32): void {
+  const step = <usize>MR * 4;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4, d += 4 * step, s += 16) {
+    const v0 = v128.load(s);
+    const v1 = v128.load(s + row);
+    const v2 = v128.load(s + 2 * row);
+    const v3 = v128.load(s + 3 * row);
+    const r4 = s + 4 * row;
+    const t0 = f32x4.shuffle(v0, v1, 0, 4, 1, 5);
+    const t1 = f32x4.shuffle(v2, v3, 0, 4, 1, 5);
+    const t2 = f32x4.shuffle(v0, v1, 2, 6, 3, 7);
+    const t3 = f32x4.shuffle(v2, v3, 2, 6, 3, 7);
+    v128.store(d, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
+    store<f32>(d + 16, load<f32>(r4));
+    v128.store(d + step, f32x4.shuffle(t0, t1, 2, 3, 6, 7));
+    store<f32>(d + step + 16, load<f32>(r4, 4));
+    v128.store(d + 2 * step, f32x4.shuffle(t2, t3, 0, 1, 4, 5));
+    store<f32>(d + 2 * step + 16, load<f32>(r4, 8));
+    v128.store(d + 3 * step, f32x4.shuffle(t2, t3, 2, 3, 6, 7));
+    store<f32>(d + 3 * step + 16, load<f32>(r4, 12));
+  }
+  for (; k < kc; k++, d += step, s += 4) {
+    for (let r = 0; r < MR; r++) store<f32>(d + <usize>r * 4, load<f32>(s + <usize>r * row));
   }
 }
 
