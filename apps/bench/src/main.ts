@@ -2,7 +2,11 @@
  * `pnpm bench [filter...] [--quick]`: runs every case whose "suite/name" contains one of the
  * filters, timing tapegrad on one thread and on every thread, jax-js (jit, WebAssembly) and tfjs
  * (WebAssembly backend) interleaved in the same run, and prints medians and time ratios.
+ *
+ * `--relaxed-simd` enables WebAssembly relaxed SIMD for every contender (see node-flags.ts).
  */
+// First: it must run before any framework loads its WebAssembly.
+import "./node-flags.js";
 import { getNumThreads, kernelInfo, setNumThreads } from "@tapegrad/core";
 import type { BenchCase, Contenders, Timed } from "./case.js";
 import { measure, type Timing } from "./harness.js";

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       framework: which,
       threads: which.startsWith("tapegrad") ? kernelInfo().threads : null,
+      kernels: which.startsWith("tapegrad") ? kernelInfo().kernels : null,
       medianMs: median(times),
       timesMs: times.map((t) => Math.round(t)),
       cpuMedianMs: median(cpuTimes),

@@ -1,5 +1,5 @@
 /**
- * `tsx src/models/train-step-report.ts [--rounds N] [--steps N] [--no-tfjs]`: the reference
+ * `tsx src/models/train-step-report.ts [--rounds N] [--steps N] [--no-tfjs] [--relaxed-simd]`: the reference
  * encoder's training step, one child process per framework (run-step.ts) so each reports its own
  * peak RSS. The frameworks take turns for N rounds (default 3), and the medians over rounds are
  * compared: tapegrad on one thread and on every thread against jax-js (jit) and tfjs (wasm).
@@ -14,6 +14,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { median } from "../harness.js";
+import { RELAXED_SIMD_FLAG } from "../node-flags.js";
 import { stepFlops } from "./encoder-config.js";
 
 interface StepResult {
@@ -25,6 +26,7 @@ interface StepResult {
   maxRssMB: number;
   firstLoss: number;
   lastLoss: number;
+  kernels: string | null;
 }
 
 function arg(name: string, fallback: number): number {
@@ -53,7 +55,8 @@ async function compiledRunStep(): Promise<string> {
 const script = await compiledRunStep();
 
 function run(framework: string, steps: number): StepResult {
-  const r = spawnSync(process.execPath, [script, framework, "--steps", String(steps)], {
+  const flags = relaxedSimd ? [RELAXED_SIMD_FLAG] : [];
+  const r = spawnSync(process.execPath, [...flags, script, framework, "--steps", String(steps)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -65,6 +68,8 @@ function run(framework: string, steps: number): StepResult {
 }
 
 const flops = stepFlops();
+/** `--relaxed-simd`: every child (each framework) runs with WebAssembly relaxed SIMD on. */
+const relaxedSimd = process.argv.includes("--relaxed-simd");
 const rounds = arg("--rounds", 3);
 const frameworks = [
   "tapegrad-1t",
@@ -73,7 +78,7 @@ const frameworks = [
   ...(process.argv.includes("--no-tfjs") ? [] : ["tfjs"]),
 ];
 console.log(
-  `reference encoder train step: ${(flops.step / 1e9).toFixed(2)} GFLOP (forward ${(flops.forward / 1e9).toFixed(2)}); ${rounds} rounds, one process per framework and round`,
+  `reference encoder train step: ${(flops.step / 1e9).toFixed(2)} GFLOP (forward ${(flops.forward / 1e9).toFixed(2)}); ${rounds} rounds, one process per framework and round${relaxedSimd ? "; WebAssembly relaxed SIMD on in every process" : ""}`,
 );
 const results: Record<string, StepResult[]> = {};
 for (let r = 0; r < rounds; r++) {
@@ -82,7 +87,7 @@ for (let r = 0; r < rounds; r++) {
     const res = run(f, f === "tfjs" ? arg("--tfjs-steps", 3) : arg("--steps", 8));
     results[f] = [...(results[f] ?? []), res];
     console.log(
-      `  round ${r + 1} ${f.padEnd(12)} ${res.medianMs.toFixed(0).padStart(6)} ms/step  peak RSS ${res.maxRssMB} MB  loss ${res.firstLoss.toFixed(4)} → ${res.lastLoss.toFixed(4)}`,
+      `  round ${r + 1} ${f.padEnd(12)} ${res.medianMs.toFixed(0).padStart(6)} ms/step  peak RSS ${res.maxRssMB} MB  loss ${res.firstLoss.toFixed(4)} → ${res.lastLoss.toFixed(4)}${res.kernels ? `  ${res.kernels}` : ""}`,
     );
   }
 }
