@@ -12,6 +12,7 @@ import {
   tensor,
   topk,
 } from "../../src/index.js";
+import { RANK_MAX } from "../../src/webgpu/argsort.js";
 import { compareOnGpu } from "./against-cpu.js";
 import { describeGpu, values } from "./gpu.js";
 
@@ -89,8 +90,39 @@ describeGpu("webgpu norm, erfinv, argsort/sort/topk and oneHot against the CPU",
     }
     const x = rnd([3, 6], 8);
     await compareOnGpu((a) => sort(a, -1)[0], [x]);
+    await compareOnGpu((a) => topk(a, 5, 1)[0], [rnd([2, 700], 12)]);
     await compareOnGpu((a) => sort(a, 0, true)[0], [x]);
     await compareOnGpu((a) => topk(a, 2, 1)[0], [x]);
+  });
+
+  it("argsort of rows longer than RANK_MAX: the bitonic network gives the CPU's order", async () => {
+    expect(RANK_MAX).toBeLessThan(300);
+    // Many ties (rounded values) and NaN, a row length that is not a power of two, along the
+    // last dim and along a dim with elements after it, in both directions.
+    const x = rnd([3, 1000], 9).mul(3).round();
+    const xd = x.data as Float32Array;
+    for (const i of [5, 77, 999, 1500, 2999]) xd[i] = Number.NaN;
+    const cases: [Tensor, number][] = [
+      [x, 1],
+      [rnd([1000, 3], 11).mul(3).round(), 0],
+      [rnd([257], 10), 0],
+      [
+        tensor(
+          Array.from({ length: 600 }, (_, i) => (i * 7) % 13),
+          { dtype: "int32" },
+        ),
+        0,
+      ],
+    ];
+    for (const [t, dim] of cases) {
+      for (const desc of [false, true]) {
+        const cpu = argsort(t, dim, desc);
+        const gpu = argsort(t.to("webgpu"), dim, desc);
+        expect(await values(gpu), `${t.shape} dim ${dim} desc ${desc}`).toEqual(
+          Array.from(cpu.data),
+        );
+      }
+    }
   });
 
   it("oneHot with numClasses, an empty input, and the errors", async () => {
