@@ -86,13 +86,14 @@ export function copyToFresh(src: FloatArray): FloatArray {
 }
 
 /**
- * While backward runs, every array allocated here is remembered, so the engine can tell a
- * gradient a rule just computed (safe to hand to `.grad` as it is) from one that aliases a tensor
- * someone else holds (which it must copy).
+ * While backward runs, every array allocated here (and every device storage made, see
+ * webgpu/storage.ts) is remembered, so the engine can tell a gradient a rule just computed (safe
+ * to hand to `.grad` as it is) from one that aliases a tensor someone else holds (which it must
+ * copy).
  */
-export function trackFreshArrays<T>(fn: (fresh: WeakSet<TypedArray>) => T): T {
+export function trackFreshArrays<T>(fn: (fresh: WeakSet<object>) => T): T {
   const prev = coreState.freshArrays;
-  const fresh = new WeakSet<TypedArray>();
+  const fresh = new WeakSet<object>();
   coreState.freshArrays = fresh;
   try {
     return fn(fresh);

@@ -6,7 +6,6 @@
  * symbol, which every copy resolves to the same key.
  */
 import type { Device } from "./device.js";
-import type { TypedArray } from "./dtype.js";
 
 export interface CoreState {
   /** Whether ops record onto the tape (torch.is_grad_enabled). */
@@ -15,8 +14,8 @@ export interface CoreState {
   nextNodeId: number;
   /** The default generator, made by whichever copy loads first. */
   defaultGenerator: unknown;
-  /** While a backward runs: the arrays allocated during it (see trackFreshArrays). */
-  freshArrays: WeakSet<TypedArray> | null;
+  /** While a backward runs: the arrays and device storages made during it (trackFreshArrays). */
+  freshArrays: WeakSet<object> | null;
   /** In-place write counts, by a tensor's values (its array, or its device storage), shared by its views. */
   versions: WeakMap<object, number>;
   /** Where creation functions put a tensor when no device is given (torch.set_default_device). */

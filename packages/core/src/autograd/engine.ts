@@ -81,9 +81,9 @@ function nodesReachingTargets(nodes: readonly Node[], pass: Pass): Set<Node> {
 
 /**
  * A leaf's gradient: added to `.grad` (a new tensor each time, never in place), or captured for
- * grad(). Without createGraph the first gradient is stored as it is only when its buffer was
- * allocated during this backward and not handed to any other leaf; otherwise it is copied, so a
- * `.grad` never aliases another tensor's data.
+ * grad(). Without createGraph the first gradient is stored as it is only when its buffer (a CPU
+ * array or a device storage) was allocated during this backward and not handed to any other leaf;
+ * otherwise it is copied, so a `.grad` never aliases another tensor's data.
  */
 function deliverLeaf(leaf: Tensor, g: Tensor, pass: Pass): void {
   if (pass.capture !== null) {
@@ -96,12 +96,12 @@ function deliverLeaf(leaf: Tensor, g: Tensor, pass: Pass): void {
     leaf.grad = accumulate(leaf.grad, g);
   } else if (pass.create) {
     leaf.grad = g;
+  } else if (pass.fresh.has(g._valuesKey) && !pass.handed.has(g._valuesKey)) {
+    // The values of a CPU array or a device storage made during this pass, given to no leaf yet.
+    pass.handed.add(g._valuesKey);
+    leaf.grad = g.isLeaf ? g : new Tensor(g._deviceStorage ?? g.data, g.shape, g.dtype);
   } else if (g.device !== "cpu") {
-    // No record of which device buffers this pass made: copy, so .grad never aliases.
     leaf.grad = clone(g).detach();
-  } else if (pass.fresh.has(g.data) && !pass.handed.has(g.data)) {
-    pass.handed.add(g.data);
-    leaf.grad = g.isLeaf ? g : new Tensor(g.data, g.shape, g.dtype);
   } else {
     leaf.grad = new Tensor(copyToFresh(g.data as FloatArray), g.shape, g.dtype);
   }

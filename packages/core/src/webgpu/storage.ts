@@ -5,6 +5,7 @@
  */
 import type { DeviceStorage } from "../device.js";
 import type { DType, TypedArray } from "../dtype.js";
+import { coreState } from "../global-state.js";
 import { fmtShape, type Shape, shapeSize } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { acquireBuffer, readBuffer, releaseBuffer, uploadBuffer } from "./runtime.js";
@@ -17,6 +18,8 @@ export class GpuStorage implements DeviceStorage {
     readonly length: number,
   ) {
     reclaim.register(this, handle);
+    // Made during a backward pass: the engine may hand it to a `.grad` without a copy.
+    coreState.freshArrays?.add(this);
   }
   get buffer(): GPUBuffer {
     return this.handle;

@@ -1,0 +1,62 @@
+import { expect, it } from "vitest";
+import { grad, linear, randn, type Tensor, tensor, webgpuStats } from "../../src/index.js";
+import { describeGpu, values } from "./gpu.js";
+
+const gpu = (t: Tensor) => t.to("webgpu").requiresGrad_();
+
+describeGpu("webgpu leaf gradients: handed over when fresh, copied when shared", () => {
+  it("a gradient made during backward becomes .grad without a copy kernel", async () => {
+    const x = gpu(randn([4, 3]));
+    const w = gpu(randn([5, 3]));
+    const b = gpu(randn([5]));
+    const leaves = [x, w, b];
+    // grad() returns the rules' gradients as they are: its kernels are the rules' alone.
+    grad(linear(x, w, b).sum(), leaves); // warms the pipelines
+    const y1 = linear(x, w, b).sum();
+    const d0 = webgpuStats().dispatches;
+    const captured = grad(y1, leaves);
+    const rulesOnly = webgpuStats().dispatches - d0;
+    // backward() into empty .grad slots needs no kernel more: no copy per leaf.
+    const y2 = linear(x, w, b).sum();
+    const d1 = webgpuStats().dispatches;
+    y2.backward();
+    expect(webgpuStats().dispatches - d1).toBe(rulesOnly);
+    // Each leaf has its own storage, equal in value to grad()'s.
+    expect(new Set(leaves.map((t) => t.grad!._valuesKey)).size).toBe(3);
+    for (const [i, t] of leaves.entries()) {
+      expect(t.grad!._valuesKey).not.toBe(t._valuesKey);
+      expect(await values(t.grad!)).toEqual(await values(captured[i]!));
+    }
+  });
+
+  it("one storage reaching two leaves is given to the first and copied for the second", async () => {
+    const a = gpu(tensor([1, 2, 3]));
+    const c = gpu(tensor([4, 5, 6]));
+    // add passes the upstream gradient through to both inputs: one storage, two leaves.
+    a.add(c)
+      .mul(tensor([2, 3, 4]).to("webgpu"))
+      .sum()
+      .backward();
+    expect(a.grad!._valuesKey).not.toBe(c.grad!._valuesKey);
+    expect(await values(a.grad!)).toEqual([2, 3, 4]);
+    expect(await values(c.grad!)).toEqual([2, 3, 4]);
+    // Writing one in place leaves the other as it was.
+    a.grad!.copy_(tensor([0, 0, 0]).to("webgpu"));
+    expect(await values(a.grad!)).toEqual([0, 0, 0]);
+    expect(await values(c.grad!)).toEqual([2, 3, 4]);
+  });
+
+  it("a gradient the caller passed in is never made a leaf's .grad (copied)", async () => {
+    const x = gpu(tensor([1, 2]));
+    const g = tensor([5, 7]).to("webgpu");
+    x.mul(1).backward(g);
+    expect(x.grad!._valuesKey).not.toBe(g._valuesKey);
+    x.grad!.copy_(tensor([0, 0]).to("webgpu"));
+    expect(await values(g)).toEqual([5, 7]);
+    // A leaf that is its own root gets a copy of the seed as well.
+    const z = gpu(tensor([3, 4]));
+    const gz = tensor([1, 1]).to("webgpu");
+    z.backward(gz);
+    expect(z.grad!._valuesKey).not.toBe(gz._valuesKey);
+  });
+});
