@@ -43,6 +43,7 @@ export async function open({ emit }) {
         dispatches: b.dispatches - a.dispatches,
         submits: b.submits - a.submits,
         buffers_created: b.buffersCreated - a.buffersCreated,
+        buffers_released_early: (b.buffersReleasedEarly ?? 0) - (a.buffersReleasedEarly ?? 0),
       },
       pipelines: b.pipelines,
     };

@@ -23,6 +23,9 @@ for (const r of rows) {
     if (r.per_call !== undefined) {
       const c = r.per_call;
       line += `  per call: ${c.dispatches} kernels, ${c.submits} submits, ${c.buffers_created} new buffers`;
+      if (c.buffers_released_early !== undefined) {
+        line += `, ${c.buffers_released_early} given back by backward`;
+      }
     }
     console.log(line);
   }

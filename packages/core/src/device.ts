@@ -28,6 +28,8 @@ export interface DeviceStorage {
   readonly length: number;
   /** The backend's handle (a GPUBuffer for WebGPU). */
   readonly handle: unknown;
+  /** Give the memory back now (backward, for gradients only it holds); later use is an error. */
+  release?(): void;
 }
 
 /** Whether `x` is a backend's storage rather than a typed array. */

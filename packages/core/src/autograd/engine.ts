@@ -40,7 +40,36 @@ interface Pass {
   /** Non-leaf targets, by producer node: the output indices whose gradient is captured. */
   nodeTargets: Map<Node, Tensor[]>;
   fresh: WeakSet<object>;
+  /** Values (arrays, device storages) kept past the pass: a leaf's `.grad` or a capture. */
   handed: Set<object>;
+  /** How many pending slots hold each gradient's values. */
+  live: Map<object, number>;
+}
+
+/** A pending slot now holds `t`. */
+function hold(pass: Pass, t: Tensor): void {
+  const k = t._valuesKey;
+  pass.live.set(k, (pass.live.get(k) ?? 0) + 1);
+}
+
+/**
+ * The pass is done with `t` (`held`: a slot that held it was consumed). A device gradient made
+ * during this pass that no slot, leaf or capture holds any longer gives its memory back now,
+ * instead of when the collector finds it: the next step's kernels reuse the same buffers. On
+ * the CPU, and under createGraph (the new graph may hold it), nothing happens.
+ */
+function letGo(pass: Pass, t: Tensor, held: boolean): void {
+  const k = t._valuesKey;
+  const n = (pass.live.get(k) ?? 0) - (held ? 1 : 0);
+  if (n > 0) {
+    pass.live.set(k, n);
+    return;
+  }
+  pass.live.delete(k);
+  const storage = t._deviceStorage;
+  if (storage?.release === undefined || pass.create) return;
+  if (!pass.fresh.has(k) || pass.handed.has(k)) return;
+  storage.release();
 }
 
 /** Collect the nodes on a path to any root, ordered newest first (the tape, replayed backwards). */
@@ -88,7 +117,9 @@ function nodesReachingTargets(nodes: readonly Node[], pass: Pass): Set<Node> {
 function deliverLeaf(leaf: Tensor, g: Tensor, pass: Pass): void {
   if (pass.capture !== null) {
     const prev = pass.capture.get(leaf);
-    pass.capture.set(leaf, prev === undefined ? g : accumulate(prev, g));
+    const kept = prev === undefined ? g : accumulate(prev, g);
+    pass.capture.set(leaf, kept);
+    pass.handed.add(kept._valuesKey);
     return;
   }
   if (pass.leafTargets !== null && !pass.leafTargets.has(leaf)) return;
@@ -105,6 +136,12 @@ function deliverLeaf(leaf: Tensor, g: Tensor, pass: Pass): void {
   } else {
     leaf.grad = new Tensor(copyToFresh(g.data as FloatArray), g.shape, g.dtype);
   }
+}
+
+/** Route a gradient to its leaf (now) and let the pass go of it afterwards when it was not kept. */
+function routeToLeaf(leaf: Tensor, g: Tensor, pass: Pass, done: Tensor[]): void {
+  deliverLeaf(leaf, g, pass);
+  done.push(g);
 }
 
 /** Fit a rule's gradient to its input: sum out broadcast dims, cast, and insist on the shape. */
@@ -142,15 +179,20 @@ function runNode(
     pass.create && node.recompose !== null
       ? recomposedGradients(node, grads)
       : node.runBackward(grads, pass.create);
+  // What the pass is done with is let go only after every gradient has been routed: the same
+  // values may reach more than one input.
+  const done: Tensor[] = [];
+  const consumed: Tensor[] = [];
   for (let i = 0; i < inputs.length; i++) {
     if (!node.needsGrad[i]) continue;
     const g = inputGrads[i];
     if (g === null || g === undefined) continue;
     const input = inputs[i]!;
     const fitted = fitGradient(node, i, input, g);
+    if (fitted._valuesKey !== g._valuesKey) done.push(g);
     const producer = input._node;
     if (producer === null) {
-      deliverLeaf(input, fitted, pass);
+      routeToLeaf(input, fitted, pass, done);
     } else {
       let s = pending.get(producer);
       if (s === undefined) {
@@ -158,9 +200,22 @@ function runNode(
         pending.set(producer, s);
       }
       const prev = s[input._outputIndex];
-      s[input._outputIndex] = prev === undefined ? fitted : accumulate(prev, fitted);
+      const next = prev === undefined ? fitted : accumulate(prev, fitted);
+      s[input._outputIndex] = next;
+      hold(pass, next);
+      if (prev !== undefined) {
+        consumed.push(prev);
+        done.push(fitted);
+      }
     }
   }
+  // This node's own gradients: each slot held one; a zero placeholder was held by none.
+  grads.forEach((g, i) => {
+    if (slots[i] === undefined) done.push(g);
+    else consumed.push(g);
+  });
+  for (const t of consumed) letGo(pass, t, true);
+  for (const t of done) letGo(pass, t, false);
 }
 
 /**
@@ -210,7 +265,10 @@ function runPass(roots: readonly Tensor[], seeds: readonly Tensor[], pass: Pass)
           rootNodes.push(node);
         }
         const prev = s[root._outputIndex];
-        s[root._outputIndex] = prev === undefined ? seed : accumulate(prev, seed);
+        const next = prev === undefined ? seed : accumulate(prev, seed);
+        s[root._outputIndex] = next;
+        hold(pass, next);
+        if (prev !== undefined) letGo(pass, prev, true);
       });
       const nodes = collectNodes(rootNodes);
       const pruned = pass.leafTargets !== null || pass.nodeTargets.size > 0;
@@ -226,7 +284,10 @@ function runPass(roots: readonly Tensor[], seeds: readonly Tensor[], pass: Pass)
           pending.delete(node);
           for (const t of pass.nodeTargets.get(node) ?? []) {
             const g = slots[t._outputIndex];
-            if (g !== undefined) pass.capture!.set(t, g);
+            if (g !== undefined) {
+              pass.capture!.set(t, g);
+              pass.handed.add(g._valuesKey);
+            }
           }
           if (runs !== null && !runs.has(node)) continue;
           runNode(node, slots, pending, pass);
@@ -294,6 +355,7 @@ function newPass(options: { retainGraph?: boolean; createGraph?: boolean }): Pas
     nodeTargets: new Map(),
     fresh: new WeakSet(),
     handed: new Set(),
+    live: new Map(),
   };
 }
 

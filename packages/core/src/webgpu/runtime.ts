@@ -39,6 +39,7 @@ export interface GpuState {
   submits: number;
   /** Buffers created (not taken from the pool) and their bytes. */
   buffersCreated: number;
+  buffersReleasedEarly: number;
   bytesCreated: number;
   /** What kernels left for the CPU to judge, read back with every read (see `ReadCheck`). */
   readonly readChecks: ReadCheck[];
@@ -173,6 +174,7 @@ export async function initWebGPU(
     dispatches: 0,
     submits: 0,
     buffersCreated: 0,
+    buffersReleasedEarly: 0,
     bytesCreated: 0,
     readChecks: [],
   };
@@ -299,6 +301,8 @@ export interface WebGPUStats {
   /** Buffers created rather than reused from the pool, and their bytes. */
   buffersCreated: number;
   bytesCreated: number;
+  /** Buffers given back to the pool by backward as soon as it was done with them. */
+  buffersReleasedEarly: number;
 }
 
 /** Counters since `initWebGPU`: kernels, submissions, pipelines, buffers created. */
@@ -310,6 +314,7 @@ export function webgpuStats(): WebGPUStats {
     pipelines: s.pipelines.size,
     buffersCreated: s.buffersCreated,
     bytesCreated: s.bytesCreated,
+    buffersReleasedEarly: s.buffersReleasedEarly,
   };
 }
 
@@ -342,9 +347,10 @@ export function acquireBuffer(op: string, bytes: number): GPUBuffer {
  * Give a buffer back to the pool. Work already recorded that reads it stays correct: a later
  * kernel that writes it runs after, in queue order.
  */
-export function releaseBuffer(b: GPUBuffer): void {
+export function releaseBuffer(b: GPUBuffer, early = false): void {
   const s = holder[KEY];
   if (!s) return;
+  if (early) s.buffersReleasedEarly++;
   const free = s.pool.get(b.size);
   if (free === undefined) s.pool.set(b.size, [b]);
   else free.push(b);

@@ -13,16 +13,30 @@ import { acquireBuffer, readBuffer, releaseBuffer, uploadBuffer } from "./runtim
 /** A WebGPU tensor's values: a buffer of at least `length` 4-byte elements. */
 export class GpuStorage implements DeviceStorage {
   readonly device = "webgpu" as const;
+  /** Given back to the pool before it was collected (see `release`). */
+  released = false;
   constructor(
     readonly handle: GPUBuffer,
     readonly length: number,
   ) {
-    reclaim.register(this, handle);
-    // Made during a backward pass: the engine may hand it to a `.grad` without a copy.
+    reclaim.register(this, handle, this);
+    // Made during a backward pass: the engine may hand it to a `.grad` without a copy, or give
+    // it back as soon as the pass is done with it.
     coreState.freshArrays?.add(this);
   }
   get buffer(): GPUBuffer {
     return this.handle;
+  }
+  /**
+   * Give the buffer back to the pool now instead of when this storage is collected: backward
+   * does so for the intermediate gradients only it holds. Work already recorded on the buffer
+   * runs first (one queue, in order); any later use of a tensor over this storage is an error.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    reclaim.unregister(this);
+    releaseBuffer(this.handle, true);
   }
 }
 
@@ -44,6 +58,13 @@ export function bufferOf(op: string, t: Tensor): GPUBuffer {
   const s = t._deviceStorage;
   if (!(s instanceof GpuStorage)) {
     throw new Error(`${op}: expected a webgpu tensor, got one on ${t.device}`);
+  }
+  if (s.released) {
+    throw new Error(
+      `${op}: this webgpu tensor (${fmtShape(t.shape)}) was an intermediate gradient, and ` +
+        "backward gave its memory back when it was done with it; a custom backward that keeps a " +
+        "gradient for later must keep a copy (g.clone())",
+    );
   }
   return s.buffer;
 }

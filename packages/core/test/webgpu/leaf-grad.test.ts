@@ -1,10 +1,19 @@
 import { expect, it } from "vitest";
-import { grad, linear, randn, type Tensor, tensor, webgpuStats } from "../../src/index.js";
+import {
+  defineOp,
+  grad,
+  linear,
+  randn,
+  registerDeviceOp,
+  type Tensor,
+  tensor,
+  webgpuStats,
+} from "../../src/index.js";
 import { describeGpu, values } from "./gpu.js";
 
 const gpu = (t: Tensor) => t.to("webgpu").requiresGrad_();
 
-describeGpu("webgpu leaf gradients: handed over when fresh, copied when shared", () => {
+describeGpu("webgpu gradients in backward: handed over, copied or given back", () => {
   it("a gradient made during backward becomes .grad without a copy kernel", async () => {
     const x = gpu(randn([4, 3]));
     const w = gpu(randn([5, 3]));
@@ -58,5 +67,63 @@ describeGpu("webgpu leaf gradients: handed over when fresh, copied when shared",
     const gz = tensor([1, 1]).to("webgpu");
     z.backward(gz);
     expect(z.grad!._valuesKey).not.toBe(gz._valuesKey);
+  });
+
+  it("backward gives intermediate gradients back to the pool at once, the same count each step", async () => {
+    const c1 = randn([16, 8]);
+    const c2 = randn([4, 16]);
+    const cx = randn([32, 8]);
+    const w1 = gpu(c1);
+    const w2 = gpu(c2);
+    const x = cx.to("webgpu");
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      w1.grad = null;
+      w2.grad = null;
+      const before = webgpuStats().buffersReleasedEarly;
+      linear(linear(x, w1).relu(), w2).square().mean().backward();
+      counts.push(webgpuStats().buffersReleasedEarly - before);
+    }
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(new Set(counts).size).toBe(1);
+    // The gradients are still right (the CPU's, within float32 rounding).
+    const cw1 = c1.detach().requiresGrad_();
+    const cw2 = c2.detach().requiresGrad_();
+    linear(linear(cx, cw1).relu(), cw2).square().mean().backward();
+    for (const [g, c] of [
+      [w1.grad!, cw1.grad!],
+      [w2.grad!, cw2.grad!],
+    ] as const) {
+      const a = await values(g);
+      const b = Array.from(c.data);
+      a.forEach((v, i) => {
+        expect(Math.abs(v - b[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(b[i]!)));
+      });
+    }
+  });
+
+  it("grad() keeps what it returns, for a leaf and for a non-leaf input", async () => {
+    const x = gpu(tensor([1, 2, 3]));
+    const h = x.mul(2);
+    const [gx, gh] = grad(h.mul(h).sum(), [x, h]);
+    expect(await values(gh!)).toEqual([4, 8, 12]);
+    expect(await values(gx!)).toEqual([8, 16, 24]);
+  });
+
+  it("a custom backward that keeps a gradient for later gets a clear error, not stale values", async () => {
+    let kept: Tensor | null = null;
+    const impl = {
+      forward: (_ctx: unknown, t: Tensor) => t.mul(1),
+      backward: (_ctx: unknown, g: Tensor) => {
+        kept = g;
+        return [g.mul(1)];
+      },
+    };
+    const keep = defineOp({ name: "keepGrad", ...impl });
+    registerDeviceOp("webgpu", "keepGrad", impl);
+    const x = gpu(tensor([1, 2, 3]));
+    keep(x.mul(2)).square().sum().backward();
+    expect(await values(x.grad!)).toEqual([8, 16, 24]);
+    await expect(kept!.dataAsync()).rejects.toThrow(/intermediate gradient.*g\.clone\(\)/);
   });
 });
