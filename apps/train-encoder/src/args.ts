@@ -245,8 +245,9 @@ Training:
 
   --nonfinite stop|skip      on a NaN/infinite loss or gradient: stop the run (default), or
                              skip that step; a non-finite state is never saved over a checkpoint
-  --device cpu|webgpu|auto   train on the CPU (default) or on the GPU through WebGPU (in Node:
-                             the optional webgpu package); auto picks webgpu when available
+  --device cpu|webgpu|auto   train (or evaluate) on the CPU (default) or on the GPU through
+                             WebGPU (in Node: the optional webgpu package); auto picks webgpu
+                             when available
 
 Output:
   --out DIR                  run directory (default apps/train-encoder/runs/<dataset>-<time>)

@@ -13,12 +13,15 @@ export function tempDir(prefix: string): string {
 }
 
 /** Run the CLI as a user would, in a child process. */
-export function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+export function cli(
+  args: string[],
+  timeout = 60_000,
+): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
     cwd: APP,
     encoding: "utf8",
     env: { ...process.env, INIT_CWD: APP, TAPEGRAD_DEBUG: "" },
-    timeout: 60_000,
+    timeout,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -12,7 +12,7 @@ import { readRunCheckpoint } from "../src/checkpoint.js";
 import { type Config, DEFAULTS } from "../src/config.js";
 import { readMetrics, type StepRecord } from "../src/metrics.js";
 import { type TrainOptions, train } from "../src/train.js";
-import { tempDir } from "./helpers.js";
+import { cli, tempDir } from "./helpers.js";
 
 const describeGpu = await setupWebGPUTests({ isWebGPUAvailable, initWebGPU });
 
@@ -91,6 +91,26 @@ describeGpu("training on WebGPU", () => {
       expectSameRun(steps(a.outDir), want);
     }
   }, 240_000);
+
+  it("`evaluate --device webgpu` gives the CPU's accuracy and loss for a checkpoint", () => {
+    // The whole test split (2,004 digits) on SwiftShader: tens of seconds.
+    const onGpu = cli(["evaluate", cpu.outDir, "--device", "webgpu"], 240_000);
+    expect(onGpu.stderr.replace(/^error: XDG_RUNTIME_DIR.*\n/gm, "")).toBe("");
+    expect(onGpu.code).toBe(0);
+    expect(onGpu.stdout).toMatch(/^Device: webgpu \(/);
+    const onCpu = cli(["evaluate", cpu.outDir]);
+    expect(onCpu.code).toBe(0);
+    const figures = (out: string) => {
+      const m = out.match(/test accuracy: (\d+\.\d\d)% \((\d+)\/(\d+)\) {2}test loss: (\d+\.\d+)/);
+      expect(m, out).not.toBeNull();
+      return { acc: m![1], counts: `${m![2]}/${m![3]}`, loss: Number(m![4]) };
+    };
+    const g = figures(onGpu.stdout);
+    const c = figures(onCpu.stdout);
+    expect(g.counts).toBe(c.counts);
+    expect(g.acc).toBe(c.acc);
+    expect(Math.abs(g.loss - c.loss)).toBeLessThanOrEqual(1e-3);
+  }, 300_000);
 
   it("a NaN gradient stops the run when read, and leaves no NaN checkpoint", async () => {
     const poison = (step: number, params: { grad: unknown; shape: number[] }[]) => {
