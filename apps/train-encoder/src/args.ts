@@ -161,7 +161,7 @@ export function buildConfig(values: Parsed["values"]): Config {
   return config;
 }
 
-/** The most parameters a run may ask for: enough for any CPU run, far below memory limits. */
+/** The most parameters a run may ask for: enough for any run here, far below memory limits. */
 export const MAX_PARAMETERS = 50_000_000;
 
 /**
@@ -184,7 +184,7 @@ export function checkConfig(c: Config): void {
     const en = (x: number) => Math.round(x).toLocaleString("en-US");
     throw new UserError(
       `--d-model ${c.dModel}, --ff ${c.ff} and --layers ${c.layers} make a model of about ` +
-        `${en(n)} parameters; this app trains on the CPU and allows up to ${en(MAX_PARAMETERS)}`,
+        `${en(n)} parameters; this app allows up to ${en(MAX_PARAMETERS)}, on either device`,
     );
   }
 }
