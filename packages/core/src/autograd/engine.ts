@@ -4,7 +4,7 @@ import { fmtShape, shapesEqual } from "../shape.js";
 import { isTensor, Tensor } from "../tensor.js";
 import { enableGrad, noGrad } from "./grad-mode.js";
 import type { Node } from "./node.js";
-import { deliverLeaf, hold, letGo, newPass, type Pass, routeToLeaf } from "./pass.js";
+import { deliverLeaf, hold, letGo, newPass, type Pass } from "./pass.js";
 import { accumulate, alias, fitTo } from "./tensor-math.js";
 
 export interface BackwardOptions {
@@ -114,7 +114,8 @@ function runNode(
     if (fitted._valuesKey !== g._valuesKey) done.push(g);
     const producer = input._node;
     if (producer === null) {
-      routeToLeaf(input, fitted, pass, done);
+      deliverLeaf(input, fitted, pass);
+      done.push(fitted); // let go of unless the leaf kept it
     } else {
       let s = pending.get(producer);
       if (s === undefined) {

@@ -94,9 +94,3 @@ export function deliverLeaf(leaf: Tensor, g: Tensor, pass: Pass): void {
     leaf.grad = new Tensor(copyToFresh(g.data as FloatArray), g.shape, g.dtype);
   }
 }
-
-/** Route a gradient to its leaf (now) and let the pass go of it afterwards when it was not kept. */
-export function routeToLeaf(leaf: Tensor, g: Tensor, pass: Pass, done: Tensor[]): void {
-  deliverLeaf(leaf, g, pass);
-  done.push(g);
-}

@@ -71,15 +71,7 @@ export function normForward(
  */
 export const normOp = defineOp({
   name: "norm",
-  forward(
-    ctx: ForwardContext<NormSaved>,
-    x: Tensor,
-    p: number,
-    axes: readonly number[],
-    keepdim: boolean,
-  ): Tensor {
-    return normForward(ctx, x, p, axes, keepdim);
-  },
+  forward: normForward,
   backward(ctx, dy): GradientList {
     const { x, y, p, axes, keepShape } = ctx.saved;
     const n = reshape(y, keepShape);

@@ -235,6 +235,19 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   );
 }
 
+/** oneHot's argument checks, on any device: int32 indices, numClasses ≥ 0 or −1. */
+export function checkOneHotArgs(indices: Tensor, numClasses: number): void {
+  assertTensor("oneHot", "indices", indices);
+  if (indices.dtype !== "int32") {
+    throw new Error(
+      `oneHot: indices must be an int32 tensor, got ${indices.dtype} ${fmtShape(indices.shape)}`,
+    );
+  }
+  if (!Number.isInteger(numClasses) || numClasses < -1) {
+    throw new Error(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
+  }
+}
+
 /**
  * One-hot encoding (F.one_hot): an int32 tensor of shape [...indices.shape, numClasses] with 1
  * at each index and 0 elsewhere. `numClasses` −1 means one more than the largest index.
@@ -243,15 +256,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 export const oneHot = defineNonDifferentiable(
   "oneHot",
   (indices: Tensor, numClasses: number = -1): Tensor => {
-    assertTensor("oneHot", "indices", indices);
-    if (indices.dtype !== "int32") {
-      throw new Error(
-        `oneHot: indices must be an int32 tensor, got ${indices.dtype} ${fmtShape(indices.shape)}`,
-      );
-    }
-    if (!Number.isInteger(numClasses) || numClasses < -1) {
-      throw new Error(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
-    }
+    checkOneHotArgs(indices, numClasses);
     const idx = indices.data as Int32Array;
     let classes = numClasses;
     if (classes === -1) {

@@ -5,7 +5,7 @@
  * numClasses given, and the error says so.
  */
 import { registerDeviceOp } from "../device-ops.js";
-import { assertTensor } from "../ops/util.js";
+import { checkOneHotArgs } from "../ops/scatter.js";
 import { fmtShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { checkIndexRange } from "./checks.js";
@@ -27,15 +27,7 @@ const oneHotKernel = memo(() =>
 
 registerDeviceOp("webgpu", "oneHot", {
   forward(_ctx, indices: Tensor, numClasses: number = -1): Tensor {
-    assertTensor("oneHot", "indices", indices);
-    if (indices.dtype !== "int32") {
-      throw new Error(
-        `oneHot: indices must be an int32 tensor, got ${indices.dtype} ${fmtShape(indices.shape)}`,
-      );
-    }
-    if (!Number.isInteger(numClasses) || numClasses < -1) {
-      throw new Error(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
-    }
+    checkOneHotArgs(indices, numClasses);
     if (numClasses === -1) {
       throw new Error(
         `oneHot: numClasses -1 takes the count from the largest index, but the indices ` +

@@ -3,7 +3,8 @@ import { checkTensor } from "../check.js";
 import { pair } from "./im2col.js";
 import { linearPair, routeScatter } from "./linear-pair.js";
 
-interface AdaptiveGeometry {
+/** The input's shape and the output's size (webgpu/pool.ts runs the same ops). */
+export interface AdaptiveGeometry {
   shape: readonly number[];
   oh: number;
   ow: number;

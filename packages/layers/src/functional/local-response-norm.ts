@@ -2,7 +2,7 @@ import { defineOp, type FloatArray, type FloatDType, fmtShape, Tensor } from "@t
 import { checkFloatInput, floatArray } from "./layer-norm.js";
 import { localResponseNormComposed } from "./norm-composed.js";
 
-interface LrnParams {
+export interface LrnParams {
   size: number;
   alpha: number;
   beta: number;

@@ -5,7 +5,7 @@ import { pair } from "./im2col.js";
 import { linearPair, routeScatter } from "./linear-pair.js";
 
 /** One pooling window over (N, C, H, W), resolved per axis ([H, W]). */
-interface PoolGeometry {
+export interface PoolGeometry {
   n: number;
   c: number;
   h: number;

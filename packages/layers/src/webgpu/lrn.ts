@@ -12,16 +12,10 @@ import {
   type Tensor,
   webgpu,
 } from "@tapegrad/core";
+import type { LrnParams } from "../functional/local-response-norm.js";
 import { launch, requireFloat32 } from "./windows.js";
 
 const { bindings, empty, kernel1d, memo, pf } = webgpu;
-
-interface LrnParams {
-  size: number;
-  alpha: number;
-  beta: number;
-  k: number;
-}
 
 interface LrnSaved {
   x: Tensor;

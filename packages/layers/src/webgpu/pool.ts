@@ -5,6 +5,8 @@
 // registered below as gathers (one thread per input element over the windows that hold it).
 
 import { type ForwardContext, registerDeviceOp, Tensor, webgpu } from "@tapegrad/core";
+import type { AdaptiveGeometry } from "../functional/adaptive-pool.js";
+import type { PoolGeometry } from "../functional/pool.js";
 import { recordWindows } from "./route.js";
 import {
   ADAPTIVE,
@@ -18,27 +20,6 @@ import {
 } from "./windows.js";
 
 const { bindings, empty, ISNAN_WGSL, kernel1d, memo } = webgpu;
-
-/** functional/pool.ts's window over (N, C, H, W), per axis [H, W]. */
-interface PoolGeometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  k: [number, number];
-  s: [number, number];
-  p: [number, number];
-  d: [number, number];
-  oh: number;
-  ow: number;
-}
-
-/** functional/adaptive-pool.ts's geometry: the input's shape and the output's size. */
-interface AdaptiveGeometry {
-  shape: readonly number[];
-  oh: number;
-  ow: number;
-}
 
 interface AvgSaved {
   g: PoolGeometry;
