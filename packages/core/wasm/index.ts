@@ -1,6 +1,7 @@
 // The entry the AssemblyScript compiler builds: every kernel family's exports.
 
 export * from "./adam";
+export * from "./attention";
 export * from "./binary";
 export * from "./gelu";
 export * from "./gemm";

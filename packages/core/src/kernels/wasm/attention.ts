@@ -1,3 +1,9 @@
+import {
+  attentionSmallBackward,
+  attentionSmallForward,
+  type PlacedQKV,
+  useSmallAttention,
+} from "./attention-small.js";
 import { runGemm } from "./gemm.js";
 import { parallelFor } from "./pool.js";
 import { rowsPerChunk } from "./rows.js";
@@ -52,14 +58,7 @@ function headOperand(p: number, T: number, Dh: number, row: number, transposed: 
  * tensors are copied in one by one; a packed [N, L, 3·E] q|k|v is copied once, and its three
  * parts are column offsets 0, E and 2·E of rows 3·E long.
  */
-interface Placed {
-  pq: number;
-  pk: number;
-  pv: number;
-  rq: number;
-  rk: number;
-  rv: number;
-}
+type Placed = PlacedQKV;
 
 export type AttentionInputs =
   | { q: Float32Array; k: Float32Array; v: Float32Array }
@@ -103,7 +102,9 @@ export function attentionForwardF32(
   const m = mark();
   try {
     const { N, H, L, S, D, Dv } = d;
-    const { pq, pk, pv, rq, rk, rv } = place(inputs, d, [true, true, true]);
+    const placed = place(inputs, d, [true, true, true]);
+    if (useSmallAttention(d)) return attentionSmallForward(placed, d, scale, mask, causal, keep);
+    const { pq, pk, pv, rq, rk, rv } = placed;
     const nP = N * H * L * S;
     const ps = alloc(nP * 4);
     const common = { f32: true, outer: N, inner: H, bias: 0, accumulate: false };
@@ -192,7 +193,8 @@ export function attentionBackwardF32(
     const packed = "qkv" in inputs;
     const nP = N * H * L * S;
     // Q is read for dK, K for dQ, V for dP.
-    const { pq, pk, pv, rq, rk, rv } = place(inputs, d, [need[1], need[0], need[0] || need[1]]);
+    const placed = place(inputs, d, [need[1], need[0], need[0] || need[1]]);
+    const { pq, pk, pv, rq, rk, rv } = placed;
     const pdo = copyIn(dOut);
     const common = { f32: true, outer: N, inner: H, bias: 0, accumulate: false };
     // Where each gradient goes: its own array, or its column block of one packed array.
@@ -208,6 +210,21 @@ export function attentionBackwardF32(
       dv: null as Float32Array | null,
       dqkv: null as Float32Array | null,
     };
+    if (useSmallAttention(d)) {
+      const [tq, tk, tv] = [
+        need[0] ? target(0, L, E) : null,
+        need[1] ? target(1, S, E) : null,
+        need[2] ? target(2, S, Ev) : null,
+      ];
+      attentionSmallBackward(placed, probs, weights, pdo, dWeights, d, scale, keep, tq, tk, tv);
+      if (packed) out.dqkv = copyOut32(pAll, N * L * rowOut);
+      else {
+        if (tq !== null) out.dq = copyOut32(tq.p, N * L * E);
+        if (tk !== null) out.dk = copyOut32(tk.p, N * S * E);
+        if (tv !== null) out.dv = copyOut32(tv.p, N * S * Ev);
+      }
+      return out;
+    }
     if (need[2]) {
       const pw = copyIn(weights);
       const t = target(2, S, Ev);

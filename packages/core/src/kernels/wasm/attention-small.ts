@@ -1,0 +1,167 @@
+import type { AttentionDims, AttentionMask } from "./attention.js";
+import { getNumThreads, parallelFor } from "./pool.js";
+import { alloc, copyIn, copyOut32, writeJob } from "./runtime.js";
+
+/**
+ * Attention with small heads on the WebAssembly kernel (wasm/attention.ts): each chunk computes
+ * whole (batch, head) items, scores to output, instead of one GEMM call per head and product.
+ * Bit-identical to the GEMM path (same summation orders, same softmax rows); chosen for speed
+ * alone.
+ */
+
+/** The largest key length and head dims that take this path. */
+const MAX_S = 64;
+const MAX_HEAD = 64;
+
+let enabled = true;
+
+/** Turn the small-head path off (tests compare it with the GEMM path) or back on. */
+export function setSmallAttention(on: boolean): void {
+  enabled = on;
+}
+
+export function useSmallAttention(d: AttentionDims): boolean {
+  return enabled && d.S <= MAX_S && d.D <= MAX_HEAD && d.Dv <= MAX_HEAD;
+}
+
+const up8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/** Floats of scratch one thread needs, forward or backward (wasm/attention.ts's layouts). */
+function scratchFloats(d: AttentionDims, backward: boolean): number {
+  const { L, S, D, Dv } = d;
+  if (!backward) return D * up8(S) + S * up8(Dv);
+  return L * up8(Dv) + Dv * up8(S) + L * S + S * up8(D) + L * up8(D);
+}
+
+/** Items per chunk: about 64 Ki multiply-adds each, fixed by the shape. */
+function itemsPerChunk(d: AttentionDims): number {
+  return Math.max(1, Math.floor(65536 / Math.max(1, d.L * d.S * (d.D + d.Dv))));
+}
+
+/** q, k and v in kernel memory: byte addresses of item (0, 0) and row strides (elements). */
+export interface PlacedQKV {
+  pq: number;
+  pk: number;
+  pv: number;
+  rq: number;
+  rk: number;
+  rv: number;
+}
+
+function common(d: AttentionDims, backward: boolean) {
+  const items = d.N * d.H;
+  const per = itemsPerChunk(d);
+  const chunks = Math.ceil(items / per);
+  const bytes = Math.ceil((scratchFloats(d, backward) * 4) / 16) * 16;
+  const scratch = alloc(bytes * Math.min(getNumThreads(), chunks));
+  const macs = items * d.L * d.S * (d.D + d.Dv) * (backward ? 2 : 1);
+  return { items, per, chunks, scratch, bytes, workNs: macs * 0.5 + items * d.L * d.S * 4 };
+}
+
+/** Forward into kernel memory; returns P (and the weights P·keep with dropout) and the output. */
+export function attentionSmallForward(
+  at: PlacedQKV,
+  d: AttentionDims,
+  scale: number,
+  mask: AttentionMask | null,
+  causal: boolean,
+  keep: Float32Array | null,
+): { out: Float32Array; probs: Float32Array; weights: Float32Array } {
+  const { N, H, L, S, Dv } = d;
+  const nP = N * H * L * S;
+  const ps = alloc(nP * 4);
+  const pw = keep === null ? 0 : alloc(nP * 4);
+  const pkeep = keep === null ? 0 : copyIn(keep);
+  const pm = mask === null ? 0 : copyIn(mask.data);
+  const po = alloc(N * L * H * Dv * 4);
+  const c = common(d, false);
+  const job = writeJob([
+    at.pq,
+    at.pk,
+    at.pv,
+    at.rq,
+    at.rk,
+    at.rv,
+    ps,
+    pw,
+    pkeep,
+    po,
+    0,
+    H,
+    L,
+    S,
+    d.D,
+    Dv,
+    c.per,
+    c.items,
+    c.scratch,
+    c.bytes,
+    scale,
+    pm,
+    mask?.sn ?? 0,
+    mask?.sh ?? 0,
+    mask?.sl ?? 0,
+    causal ? 1 : 0,
+  ]);
+  parallelFor("attentionSmallF32", job, c.chunks, c.workNs);
+  const probs = copyOut32(ps, nP);
+  const weights = keep === null ? probs : copyOut32(pw, nP);
+  return { out: copyOut32(po, N * L * H * Dv), probs, weights };
+}
+
+/** Where a gradient goes in kernel memory: byte address of item (0, 0) and its row stride. */
+export interface GradTarget {
+  p: number;
+  row: number;
+}
+
+/** Backward: fills the wanted targets (null: not wanted). */
+export function attentionSmallBackward(
+  at: PlacedQKV,
+  probs: Float32Array,
+  weights: Float32Array,
+  pdo: number,
+  dWeights: Float32Array | null,
+  d: AttentionDims,
+  scale: number,
+  keep: Float32Array | null,
+  dq: GradTarget | null,
+  dk: GradTarget | null,
+  dv: GradTarget | null,
+): void {
+  const pp = copyIn(probs);
+  const pw = keep === null ? pp : copyIn(weights);
+  const pkeep = keep === null ? 0 : copyIn(keep);
+  const pdw = dWeights === null ? 0 : copyIn(dWeights);
+  const c = common(d, true);
+  const job = writeJob([
+    at.pq,
+    at.pk,
+    at.pv,
+    at.rq,
+    at.rk,
+    at.rv,
+    pp,
+    pw,
+    pkeep,
+    pdo,
+    pdw,
+    d.H,
+    d.L,
+    d.S,
+    d.D,
+    d.Dv,
+    c.per,
+    c.items,
+    c.scratch,
+    c.bytes,
+    scale,
+    dq?.p ?? 0,
+    dq?.row ?? 0,
+    dk?.p ?? 0,
+    dk?.row ?? 0,
+    dv?.p ?? 0,
+    dv?.row ?? 0,
+  ]);
+  parallelFor("attentionSmallBackwardF32", job, c.chunks, c.workNs);
+}
