@@ -41,12 +41,14 @@ const NR = (f32: boolean): number => (f32 ? 8 : 4);
 /** Below this many multiply-adds per chunk, splitting costs more than it saves. */
 const MIN_CHUNK_MACS = 1 << 17;
 /**
- * Fewest rows (or columns) a chunk spans: a chunk packs the other operand whole, so a thinner
- * chunk would spend more time packing than multiplying (a [32, 2048]·[2048, 64] weight gradient
- * split into 5-row chunks packed its B seven times over for five rows each).
+ * Fewest rows (or columns) a chunk spans: a chunk packs the other operand whole, so packing costs
+ * about 1/rows (1/columns) of its multiply-adds. Thinner chunks spent more time packing than
+ * multiplying (a [32, 2048]·[2048, 64] weight gradient split into 5-row chunks packed its B
+ * seven times over for five rows each); much thicker ones left the weight gradients of narrow
+ * layers ([96, 2176]·[2176, 32]: 96 rows, 32 columns) in one chunk, on one thread.
  */
-const MIN_BLOCK_ROWS = 10 * MR;
-const MIN_BLOCK_COLS = 48;
+const MIN_BLOCK_ROWS = 3 * MR;
+const MIN_BLOCK_COLS = 16;
 
 const scratchPerThread = (f32: boolean): number =>
   (wasmRuntime!.exports[f32 ? "gemmScratchF32" : "gemmScratchF64"] as () => number)();
