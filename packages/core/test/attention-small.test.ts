@@ -5,6 +5,7 @@ import {
   attentionPacked,
   Generator,
   getNumThreads,
+  noGrad,
   randn,
   setNumThreads,
   type Tensor,
@@ -120,5 +121,22 @@ describe.skipIf(wasmRuntime === null)("small-head attention kernel", () => {
     });
     expect(outs[1]).toEqual([[[0, 0]]]);
     expect(outs[1]).toEqual(outs[0]);
+  });
+});
+
+describe("attention without a backward", () => {
+  it("gives the recorded forward's output and weights, without keeping P when unrecorded", () => {
+    const g = new Generator(11);
+    const qkv = randn([3, 9, 24], { generator: g });
+    const recorded = attentionPacked(qkv.clone().requiresGrad_(), {
+      numHeads: 2,
+      needWeights: true,
+    });
+    const plain = noGrad(() => attentionPacked(qkv, { numHeads: 2, needWeights: true }));
+    const outOnly = noGrad(() => attentionPacked(qkv, { numHeads: 2 }));
+    expect(bits(plain[0]!.data as Float32Array)).toEqual(bits(recorded[0]!.data as Float32Array));
+    expect(bits(plain[1]!.data as Float32Array)).toEqual(bits(recorded[1]!.data as Float32Array));
+    expect(outOnly).toHaveLength(1);
+    expect(bits(outOnly[0]!.data as Float32Array)).toEqual(bits(recorded[0]!.data as Float32Array));
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { Generator, gradcheck, linear, matmul, randn, type Tensor, zeros } from "../src/index.js";
+import {
+  Generator,
+  gradcheck,
+  linear,
+  matmul,
+  noGrad,
+  randn,
+  type Tensor,
+  zeros,
+} from "../src/index.js";
 
 describe("linear", () => {
   const gen = new Generator(3);
@@ -54,6 +63,14 @@ describe("linear", () => {
     expect(x32.grad!.double()).toBeAllClose(x64.grad!, tol);
     expect(w32.grad!.double()).toBeAllClose(w64.grad!, tol);
     expect(b32.grad!.double()).toBeAllClose(b64.grad!, tol);
+  });
+
+  it("fused relu saves its output (as torch.relu does): writing into it before backward is an error", () => {
+    const x = randn([300, 24], { generator: gen, requiresGrad: true });
+    const w = randn([33, 24], { generator: gen, requiresGrad: true });
+    const y = linear(x, w, null, "relu");
+    noGrad(() => y.fill_(1));
+    expect(() => y.sum().backward()).toThrow(/expected version 0 instead/);
   });
 
   for (const activation of ["relu", "gelu", "gelu_tanh"] as const) {

@@ -134,14 +134,19 @@ export function dropoutFactors(p: Plan, dtype: Tensor["dtype"]): FloatArray | nu
   return keep;
 }
 
-/** The forward of both layouts: q, k, v as tensors (views of one packed array or not). */
+/**
+ * The forward of both layouts: q, k, v as tensors (views of one packed array or not). The
+ * WebAssembly path makes P and the weights only when `wantProbs` (a recorded forward, or
+ * weights asked for), else they are null.
+ */
 function forward(
   q: Tensor,
   k: Tensor,
   v: Tensor,
   wasmInputs: AttentionInputs | null,
   p: Plan,
-): { out: Tensor; probs: Tensor; weights: Tensor; keep: FloatArray | null } {
+  wantProbs: boolean,
+): { out: Tensor; probs: Tensor | null; weights: Tensor | null; keep: FloatArray | null } {
   const { d } = p;
   const keep = dropoutFactors(p, q.dtype);
   if (wasmInputs !== null) {
@@ -152,10 +157,13 @@ function forward(
       p.mask as AttentionMask | null,
       p.causal,
       keep as Float32Array | null,
+      wantProbs,
     );
+    const out = new Tensor(r.out, [d.N, d.L, d.H * d.Dv], q.dtype);
+    if (r.probs === null || r.weights === null) return { out, probs: null, weights: null, keep };
     const probs = new Tensor(r.probs, [d.N, d.H, d.L, d.S], q.dtype);
     return {
-      out: new Tensor(r.out, [d.N, d.L, d.H * d.Dv], q.dtype),
+      out,
       probs,
       weights: r.weights === r.probs ? probs : new Tensor(r.weights, probs.shape, q.dtype),
       keep,
@@ -212,9 +220,12 @@ export const attentionOp = defineOp({
     const wasmInputs = useWasm(q)
       ? { q: q.data as Float32Array, k: k.data as Float32Array, v: v.data as Float32Array }
       : null;
-    const { out, probs, weights, keep } = forward(q, k, v, wasmInputs, p);
-    if (ctx.recording) ctx.save({ q, k, v, probs, weights, keep, d: p.d, scale: p.scale });
-    return p.needWeights ? [out, weights] : [out];
+    const want = ctx.recording || p.needWeights;
+    const { out, probs, weights, keep } = forward(q, k, v, wasmInputs, p, want);
+    if (ctx.recording) {
+      ctx.save({ q, k, v, probs: probs!, weights: weights!, keep, d: p.d, scale: p.scale });
+    }
+    return p.needWeights ? [out, weights!] : [out];
   },
   backward(ctx, dOut, dWeights): GradientList {
     const s = ctx.saved;
@@ -271,9 +282,12 @@ export const packedAttentionOp = defineOp({
       v,
       wasm ? { qkv: qkv.data as Float32Array } : null,
       p,
+      ctx.recording || p.needWeights,
     );
-    if (ctx.recording) ctx.save({ qkv, q, k, v, probs, weights, keep, d: p.d, scale: p.scale });
-    return p.needWeights ? [out, weights] : [out];
+    if (ctx.recording) {
+      ctx.save({ qkv, q, k, v, probs: probs!, weights: weights!, keep, d: p.d, scale: p.scale });
+    }
+    return p.needWeights ? [out, weights!] : [out];
   },
   backward(ctx, dOut, dWeights): GradientList {
     const s = ctx.saved;

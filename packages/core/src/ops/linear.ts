@@ -28,7 +28,10 @@ export interface Saved {
   x: Tensor;
   weight: Tensor;
   rows: number;
-  /** The fused activation and the pre-activation h it was applied to. */
+  /**
+   * The fused activation and the pre-activation h it was applied to; for ReLU on the
+   * WebAssembly path, the output instead (positive exactly where h is).
+   */
   activation: LinearActivation | null;
   h: Tensor | null;
 }
@@ -110,10 +113,17 @@ export const linearOp = defineOp({
         inF,
         outF,
         activation,
+        ctx.recording,
       );
-      const h = activation === null ? null : new Tensor(r.h, outShape, x.dtype);
-      ctx.save({ x, weight, rows, activation, h });
-      return new Tensor(r.y, outShape, x.dtype);
+      const y = new Tensor(r.y, outShape, x.dtype);
+      // ReLU's backward takes its mask from the output (saved like torch's relu saves its
+      // result, so an in-place change to y is caught before backward runs).
+      if (ctx.recording) {
+        const h =
+          activation === null ? null : r.h === null ? y : new Tensor(r.h, outShape, x.dtype);
+        ctx.save({ x, weight, rows, activation, h });
+      }
+      return y;
     }
     const y = empty(outShape, x.dtype);
     // The bias initializes C inside the kernel: no separate pass over y.

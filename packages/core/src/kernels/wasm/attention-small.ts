@@ -58,7 +58,10 @@ function common(d: AttentionDims, backward: boolean) {
   return { items, per, chunks, scratch, bytes, workNs: macs * 0.5 + items * d.L * d.S * 4 };
 }
 
-/** Forward into kernel memory; returns P (and the weights P·keep with dropout) and the output. */
+/**
+ * Forward in kernel memory; returns the output, and (with `wantProbs`) P and the weights P·keep
+ * (P itself without dropout).
+ */
 export function attentionSmallForward(
   at: PlacedQKV,
   d: AttentionDims,
@@ -66,7 +69,8 @@ export function attentionSmallForward(
   mask: AttentionMask | null,
   causal: boolean,
   keep: Float32Array | null,
-): { out: Float32Array; probs: Float32Array; weights: Float32Array } {
+  wantProbs: boolean,
+): { out: Float32Array; probs: Float32Array | null; weights: Float32Array | null } {
   const { N, H, L, S, Dv } = d;
   const nP = N * H * L * S;
   const ps = alloc(nP * 4);
@@ -104,8 +108,8 @@ export function attentionSmallForward(
     causal ? 1 : 0,
   ]);
   parallelFor("attentionSmallF32", job, c.chunks, c.workNs);
-  const probs = copyOut32(ps, nP);
-  const weights = keep === null ? probs : copyOut32(pw, nP);
+  const probs = wantProbs ? copyOut32(ps, nP) : null;
+  const weights = keep === null || !wantProbs ? probs : copyOut32(pw, nP);
   return { out: copyOut32(po, N * L * H * Dv), probs, weights };
 }
 

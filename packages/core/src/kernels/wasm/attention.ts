@@ -98,12 +98,16 @@ export function attentionForwardF32(
   causal: boolean,
   /** Per-weight dropout factors (0 or 1/(1−p)), or null. */
   keep: Float32Array | null,
-): { out: Float32Array; probs: Float32Array; weights: Float32Array } {
+  /** Whether to copy out P and the weights (for a backward, or to return them). */
+  wantProbs = true,
+): { out: Float32Array; probs: Float32Array | null; weights: Float32Array | null } {
   const m = mark();
   try {
     const { N, H, L, S, D, Dv } = d;
     const placed = place(inputs, d, [true, true, true]);
-    if (useSmallAttention(d)) return attentionSmallForward(placed, d, scale, mask, causal, keep);
+    if (useSmallAttention(d)) {
+      return attentionSmallForward(placed, d, scale, mask, causal, keep, wantProbs);
+    }
     const { pq, pk, pv, rq, rk, rv } = placed;
     const nP = N * H * L * S;
     const ps = alloc(nP * 4);
@@ -134,11 +138,11 @@ export function attentionForwardF32(
       causal ? 1 : 0,
     ]);
     parallelFor("attentionSoftmaxF32", job, Math.ceil(rows(d) / per), nP * 2);
-    const probs = copyOut32(ps, nP);
+    const probs = wantProbs ? copyOut32(ps, nP) : null;
     let weights = probs;
     if (keep !== null) {
       multiplyInPlace(ps, copyIn(keep), nP);
-      weights = copyOut32(ps, nP);
+      weights = wantProbs ? copyOut32(ps, nP) : null;
     }
     const po = alloc(N * L * H * Dv * 4);
     runGemm({

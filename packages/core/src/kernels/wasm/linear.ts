@@ -30,8 +30,8 @@ function activate(
 
 /**
  * y = act(x·Wᵀ + b) in one session of kernel memory: the GEMM adds the bias, and the activation
- * (if any) runs on its output in place after the pre-activation h (saved for the backward) is
- * copied out. Without an activation y is h.
+ * (if any) runs on its output in place after the pre-activation h (saved for GELU's backward) is
+ * copied out. Without an activation y is h; with ReLU, or with `keepH` false, h is null.
  */
 export function linearForwardF32(
   x: Float32Array,
@@ -41,7 +41,9 @@ export function linearForwardF32(
   inF: number,
   outF: number,
   activation: FusedActivation | null,
-): { h: Float32Array; y: Float32Array } {
+  /** Whether a backward will need the pre-activation h (a recorded forward). */
+  keepH = true,
+): { h: Float32Array | null; y: Float32Array } {
   const m = mark();
   try {
     const px = copyIn(x);
@@ -60,8 +62,13 @@ export function linearForwardF32(
       b: { p: pw, rs: 1, cs: inF, s1: 0, s2: 0 },
       c: { p: ph, rs: outF, s1: 0, s2: 0 },
     });
-    const h = copyOut32(ph, rows * outF);
-    if (activation === null) return { h, y: h };
+    if (activation === null) {
+      const y = copyOut32(ph, rows * outF);
+      return { h: y, y };
+    }
+    // ReLU's backward reads its mask off y (y > 0 exactly where h > 0), so h is copied out only
+    // for GELU's, and only when a backward will run.
+    const h = activation !== "relu" && keepH ? copyOut32(ph, rows * outF) : null;
     activate(activation, false, ph, ph, rows * outF);
     return { h, y: copyOut32(ph, rows * outF) };
   } finally {
