@@ -1,10 +1,11 @@
 import { crossEntropy, Generator, noGrad, Tensor } from "@tapegrad/core";
+import { DataLoader } from "@tapegrad/data";
 import { TransformerEncoderLayer } from "@tapegrad/layers";
 import { describe, expect, it } from "vitest";
 import { type Config, DEFAULTS } from "../src/config.js";
-import { batchOf, loaderFor } from "../src/data/dataset.js";
+import { batchOf, collateBatch, loaderFor } from "../src/data/dataset.js";
 import { modelShape } from "../src/data/index.js";
-import { loadMnist } from "../src/data/mnist.js";
+import { loadMnist, patchify } from "../src/data/mnist.js";
 import { loadNames, MAX_LEN, suffixBaseline } from "../src/data/names.js";
 import { EncoderBlock, EncoderClassifier } from "../src/model.js";
 
@@ -67,6 +68,56 @@ describe("data", () => {
     expect(read(3)).not.toEqual(read(4));
     const plain = d.examples(d.train).getItem(0).input;
     expect(plain.shape).toEqual([16, 49]);
+  });
+
+  it("MNIST's shifted digits are the patches of the digit moved by the drawn (dx, dy)", () => {
+    const d = loadMnist({ limit: 50 });
+    const ex = d.examples(d.train, { generator: new Generator(9), shift: 2 });
+    const draws = new Generator(9);
+    for (let r = 0; r < 8; r++) {
+      const dx = draws.randint(-2, 3);
+      const dy = draws.randint(-2, 3);
+      // The digit moved by (dx, dy) on a 0 background, then cut into patches.
+      const moved = new Float32Array(784);
+      for (let y = 0; y < 28; y++)
+        for (let x = 0; x < 28; x++) {
+          const [sy, sx] = [y - dy, x - dx];
+          if (sy >= 0 && sy < 28 && sx >= 0 && sx < 28)
+            moved[y * 28 + x] = d.train.pixels[r * 784 + sy * 28 + sx]!;
+        }
+      const expected = new Float32Array(784);
+      patchify(moved, 0, expected, 0);
+      expect(Array.from(ex.getItem(r).input.data)).toEqual(Array.from(expected));
+    }
+  });
+
+  it("MNIST's loader writes each batch in place, equal to stacking getItem's examples", () => {
+    const d = loadMnist({ limit: 200 });
+    const augment = () => ({ generator: new Generator(6), shift: 2 });
+    const batched = [
+      ...loaderFor(d, d.train, {
+        batchSize: 32,
+        shuffle: true,
+        generator: new Generator(5),
+        augment: augment(),
+      }),
+    ];
+    // The same shuffle and shifts, one example at a time, stacked by defaultCollate.
+    const stacked = [
+      ...new DataLoader(d.examples(d.train, augment()), {
+        batchSize: 32,
+        shuffle: true,
+        generator: new Generator(5),
+        collate: (examples) => collateBatch(d, examples),
+      }),
+    ];
+    expect(batched.length).toBe(Math.ceil(d.train.n / 32));
+    expect(stacked.length).toBe(batched.length);
+    stacked.forEach((b, k) => {
+      expect(batched[k]!.input.shape).toEqual(b.input.shape);
+      expect(batched[k]!.target.toArray()).toEqual(b.target.toArray());
+      expect(Array.from(batched[k]!.input.data)).toEqual(Array.from(b.input.data));
+    });
   });
 });
 

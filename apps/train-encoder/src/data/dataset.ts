@@ -80,17 +80,42 @@ export interface LoaderOptions {
   augment?: Augment;
 }
 
-/** Batches of a split, from @tapegrad/data's DataLoader. */
+/** A split's examples that can also build a batch in place (MNIST's). */
+interface BatchedExamples extends MapDataset<Example> {
+  getBatch(indices: readonly number[]): { input: Tensor; target: Tensor };
+}
+
+function hasBatches(d: MapDataset<Example>): d is BatchedExamples {
+  return typeof (d as Partial<BatchedExamples>).getBatch === "function";
+}
+
+/**
+ * Batches of a split, from @tapegrad/data's DataLoader over the example indices: the collate
+ * step fetches the examples, as one batch written in place where the dataset can (MNIST), else
+ * one by one and stacked.
+ */
 export function loaderFor(
   data: Dataset,
   split: Split,
   options: LoaderOptions,
-): DataLoader<Example, Batch> {
-  return new DataLoader(data.examples(split, options.augment), {
+): DataLoader<number, Batch> {
+  const examples = data.examples(split, options.augment);
+  const indices: MapDataset<number> = { length: examples.length, getItem: (i) => i };
+  const collate = hasBatches(examples)
+    ? (idx: number[]) => {
+        const { input, target } = examples.getBatch(idx);
+        return { input, target, paddingMask: data.paddingMask(input) };
+      }
+    : (idx: number[]) =>
+        collateBatch(
+          data,
+          idx.map((i) => examples.getItem(i)),
+        );
+  return new DataLoader(indices, {
     batchSize: options.batchSize,
     shuffle: options.shuffle ?? false,
     generator: options.generator,
-    collate: (examples) => collateBatch(data, examples),
+    collate,
   });
 }
 

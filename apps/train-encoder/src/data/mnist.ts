@@ -56,13 +56,32 @@ export function patchify(
   }
 }
 
-/** Move a digit by (dx, dy) pixels, filling with background (0). */
-function shiftImage(src: Float32Array, offset: number, dx: number, dy: number, dst: Float32Array) {
-  dst.fill(0);
-  for (let y = Math.max(0, dy); y < Math.min(28, 28 + dy); y++) {
-    const from = offset + (y - dy) * 28;
-    for (let x = Math.max(0, dx); x < Math.min(28, 28 + dx); x++)
-      dst[y * 28 + x] = src[from + x - dx]!;
+/**
+ * Cut a 28×28 image (at `srcOffset`) moved by (dx, dy) pixels, background 0 where it moved in,
+ * into normalized patches at `dstOffset`: patchify of the shifted image, in one pass.
+ */
+function patchifyShifted(
+  src: Float32Array,
+  srcOffset: number,
+  dx: number,
+  dy: number,
+  dst: Float32Array,
+  dstOffset: number,
+) {
+  for (let gy = 0; gy < GRID; gy++) {
+    for (let gx = 0; gx < GRID; gx++) {
+      let o = dstOffset + (gy * GRID + gx) * PATCH_DIM;
+      for (let py = 0; py < PATCH; py++) {
+        const sy = gy * PATCH + py - dy;
+        const rowIn = sy >= 0 && sy < 28;
+        const row = srcOffset + sy * 28 - dx;
+        for (let px = 0; px < PATCH; px++) {
+          const sx = gx * PATCH + px - dx;
+          const v = rowIn && sx >= 0 && sx < 28 ? src[row + gx * PATCH + px]! : 0;
+          dst[o++] = (v - MEAN) / STD;
+        }
+      }
+    }
   }
 }
 
@@ -81,9 +100,12 @@ function buildSplit(images: Float32Array[], labels: number[], rows: number[]): M
   return { n, labels: y, patches, pixels };
 }
 
-/** A split's digits one by one: 16 patches of 49 normalized pixels, shifted when augmenting. */
+/**
+ * A split's digits: 16 patches of 49 normalized pixels each, shifted when augmenting. One at a
+ * time (getItem), or a batch written in place (getBatch: what stacking getItem's examples makes,
+ * with the same shifts drawn in the same order, without an array and two tensors per digit).
+ */
 class MnistExamples extends MapStyle<Example> {
-  private readonly shifted = new Float32Array(PIXELS);
   constructor(
     readonly split: MnistSplit,
     readonly augment?: Augment,
@@ -93,22 +115,38 @@ class MnistExamples extends MapStyle<Example> {
   get length(): number {
     return this.split.n;
   }
-  getItem(r: number): Example {
+  /** Example r's patches into dst at offset (drawing its shift when augmenting). */
+  private write(r: number, dst: Float32Array, offset: number): void {
     const s = this.split;
     const rowSize = TOKENS * PATCH_DIM;
-    const x = new Float32Array(rowSize);
     const a = this.augment;
     if (a !== undefined && a.shift > 0) {
       const dx = a.generator.randint(-a.shift, a.shift + 1);
       const dy = a.generator.randint(-a.shift, a.shift + 1);
-      shiftImage(s.pixels, r * PIXELS, dx, dy, this.shifted);
-      patchify(this.shifted, 0, x, 0);
+      patchifyShifted(s.pixels, r * PIXELS, dx, dy, dst, offset);
     } else {
-      x.set(s.patches.subarray(r * rowSize, (r + 1) * rowSize));
+      dst.set(s.patches.subarray(r * rowSize, (r + 1) * rowSize), offset);
     }
+  }
+  getItem(r: number): Example {
+    const x = new Float32Array(TOKENS * PATCH_DIM);
+    this.write(r, x, 0);
     return {
       input: new Tensor(x, [TOKENS, PATCH_DIM], "float32"),
-      target: new Tensor(Int32Array.of(s.labels[r]!), [], "int32"),
+      target: new Tensor(Int32Array.of(this.split.labels[r]!), [], "int32"),
+    };
+  }
+  getBatch(indices: readonly number[]): { input: Tensor; target: Tensor } {
+    const rowSize = TOKENS * PATCH_DIM;
+    const x = new Float32Array(indices.length * rowSize);
+    const y = new Int32Array(indices.length);
+    indices.forEach((r, i) => {
+      this.write(r, x, i * rowSize);
+      y[i] = this.split.labels[r]!;
+    });
+    return {
+      input: new Tensor(x, [indices.length, TOKENS, PATCH_DIM], "float32"),
+      target: new Tensor(y, [indices.length], "int32"),
     };
   }
 }
