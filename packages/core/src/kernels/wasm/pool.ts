@@ -222,7 +222,9 @@ export function parallelFor(name: string, job: number, chunks: number, workNs: n
     return;
   }
   const c = control();
-  const mask = readyMask(c);
+  // Only workers with tid < chunks take part: a kernel's per-thread scratch is sized for
+  // min(threads, chunks) threads and indexed by tid, so a higher tid would write past it.
+  const mask = readyMask(c) & (chunks >= MAX_THREADS ? -1 : 2 ** chunks - 1);
   if (mask === 0) {
     for (let k = 0; k < chunks; k++) fn(job, k, 0);
     return;
