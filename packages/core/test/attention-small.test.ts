@@ -140,3 +140,33 @@ describe("attention without a backward", () => {
     expect(bits(outOnly[0]!.data as Float32Array)).toEqual(bits(recorded[0]!.data as Float32Array));
   });
 });
+
+describe("attention with nothing to sum over", () => {
+  // A product whose inner size is 0 (no keys; head dim 0; no queries for dV) sums nothing: its
+  // result is zeros. The GEMM path once left such outputs as whatever kernel memory held.
+  afterEach(() => setSmallAttention(true));
+  const zerosOf = (t: Tensor) => Array.from(t.data, () => 0);
+
+  for (const small of [false, true]) {
+    const path = small ? "small-head path" : "GEMM path";
+    it(`no keys: zero output and zero dq (${path})`, () => {
+      setSmallAttention(small);
+      const q = randn([2, 3, 8]).requiresGrad_();
+      const kv = randn([2, 0, 8]).requiresGrad_();
+      const [out] = attention(q, kv, kv, { numHeads: 2 });
+      expect(Array.from(out!.data)).toEqual(zerosOf(out!));
+      out!.sum().backward();
+      expect(Array.from(q.grad!.data)).toEqual(zerosOf(q.grad!));
+    });
+  }
+
+  it("head dim 0 over 70 keys (the GEMM path): uniform weights, the mean of v", () => {
+    const q = randn([1, 2, 0]);
+    const k = randn([1, 70, 0]);
+    const v = randn([1, 70, 4]);
+    // (The default scale, 1/√0, would make every score NaN, as in torch.)
+    const [out] = attention(q, k, v, { numHeads: 2, scale: 1 });
+    const mean = v.mean(1, true).expand(1, 2, 4);
+    expect(out!).toBeAllClose(mean, { atol: 1e-6, rtol: 1e-5 });
+  });
+});

@@ -53,11 +53,18 @@ const MIN_BLOCK_COLS = 16;
 const scratchPerThread = (f32: boolean): number =>
   (wasmRuntime!.exports[f32 ? "gemmScratchF32" : "gemmScratchF64"] as () => number)();
 
-/** C_t (+)= op(A_t)·op(B_t) for every item, split over the thread pool. K = 0 is the caller's. */
+/**
+ * C_t (+)= op(A_t)·op(B_t) for every item, split over the thread pool. With K = 0 there are no
+ * products: C becomes the bias rows or zeros (and stays as it is when accumulating).
+ */
 export function runGemm(g: WasmGemm): void {
   const { M, N, K } = g;
   const batch = g.outer * g.inner;
-  if (batch === 0 || M === 0 || N === 0 || K === 0) return;
+  if (batch === 0 || M === 0 || N === 0) return;
+  if (K === 0) {
+    if (!g.accumulate) fillRows(g);
+    return;
+  }
   const m0 = mark();
   try {
     const threads = getNumThreads();
@@ -115,6 +122,21 @@ export function runGemm(g: WasmGemm): void {
     parallelFor(g.f32 ? "gemmF32" : "gemmF64", job, chunks, macs * (g.f32 ? 0.05 : 0.1));
   } finally {
     release(m0);
+  }
+}
+
+/** Every row of every item of C set to the bias row, or to zeros (runGemm with K = 0). */
+function fillRows(g: WasmGemm): void {
+  const E = g.f32 ? 4 : 8;
+  const h = g.f32 ? heap().f32 : heap().f64;
+  const bias = g.bias === 0 ? null : h.subarray(g.bias / E, g.bias / E + g.N);
+  for (let t = 0; t < g.outer * g.inner; t++) {
+    const item = g.c.p / E + Math.floor(t / g.inner) * g.c.s1 + (t % g.inner) * g.c.s2;
+    for (let i = 0; i < g.M; i++) {
+      const at = item + i * g.c.rs;
+      if (bias === null) h.fill(0, at, at + g.N);
+      else h.set(bias, at);
+    }
   }
 }
 
