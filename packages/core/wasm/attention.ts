@@ -169,10 +169,10 @@ export function attentionSmallF32(job: usize, chunk: i32, tid: i32): void {
   const scale = <f32>pF(job, 20);
   const mask = pP(job, 21);
   const causal = pI(job, 25) != 0;
-  const S4 = up8(S);
-  const Dv4 = up8(Dv);
+  const S8 = up8(S);
+  const Dv8 = up8(Dv);
   const kt = pP(job, 18) + <usize>(tid * pI(job, 19));
-  const vp = at(kt, D * S4);
+  const vp = at(kt, D * S8);
   const t1 = min(items, (chunk + 1) * per);
   for (let t = chunk * per; t < t1; t++) {
     const n = t / H;
@@ -181,8 +181,8 @@ export function attentionSmallF32(job: usize, chunk: i32, tid: i32): void {
     const k = at(pP(job, 1), n * S * rk + h * D);
     const v = at(pP(job, 2), n * S * rv + h * Dv);
     const p = at(pP(job, 6), t * L * S);
-    packColumns(kt, k, S, D, rk, S4);
-    product(p, S, false, q, rq, 1, kt, S4, L, S, D);
+    packColumns(kt, k, S, D, rk, S8);
+    product(p, S, false, q, rq, 1, kt, S8, L, S, D);
     for (let i = 0; i < L; i++) {
       const row = at(p, i * S);
       attentionScores(
@@ -208,9 +208,9 @@ export function attentionSmallF32(job: usize, chunk: i32, tid: i32): void {
       memory.copy(w, p, (<usize>(L * S)) << 2);
       multiplyRow(w, at(keep, t * L * S), L * S);
     }
-    packRows(vp, v, S, Dv, rv, Dv4);
+    packRows(vp, v, S, Dv, rv, Dv8);
     const o = at(pP(job, 9), n * L * H * Dv + h * Dv);
-    product(o, H * Dv, false, w, S, 1, vp, Dv4, L, Dv, S);
+    product(o, H * Dv, false, w, S, 1, vp, Dv8, L, Dv, S);
   }
 }
 
@@ -239,16 +239,16 @@ export function attentionSmallBackwardF32(job: usize, chunk: i32, tid: i32): voi
   const pdq = pP(job, 21);
   const pdk = pP(job, 23);
   const pdv = pP(job, 25);
-  const S4 = up8(S);
-  const D4 = up8(D);
-  const Dv4 = up8(Dv);
+  const S8 = up8(S);
+  const D8 = up8(D);
+  const Dv8 = up8(Dv);
   const Ev = H * Dv;
-  // Scratch: dO rows [L][Dv4], Vᵀ [Dv][S4], dS [L][S], K rows [S][D4], Q rows [L][D4].
+  // Scratch: dO rows [L][Dv8], Vᵀ [Dv][S8], dS [L][S], K rows [S][D8], Q rows [L][D8].
   const dop = pP(job, 18) + <usize>(tid * pI(job, 19));
-  const vt = at(dop, L * Dv4);
-  const ds = at(vt, Dv * S4);
+  const vt = at(dop, L * Dv8);
+  const ds = at(vt, Dv * S8);
   const kp = at(ds, L * S);
-  const qp = at(kp, S * D4);
+  const qp = at(kp, S * D8);
   const t1 = min(items, (chunk + 1) * per);
   for (let t = chunk * per; t < t1; t++) {
     const n = t / H;
@@ -260,28 +260,28 @@ export function attentionSmallBackwardF32(job: usize, chunk: i32, tid: i32): voi
     const w = at(pP(job, 7), t * L * S);
     const dout = at(pP(job, 9), n * L * Ev + h * Dv);
     if (pdv != 0) {
-      packRows(dop, dout, L, Dv, Ev, Dv4);
+      packRows(dop, dout, L, Dv, Ev, Dv8);
       const dst = at(pdv, n * S * pI(job, 26) + h * Dv);
-      product(dst, pI(job, 26), false, w, 1, S, dop, Dv4, S, Dv, L);
+      product(dst, pI(job, 26), false, w, 1, S, dop, Dv8, S, Dv, L);
     }
     if (pdq == 0 && pdk == 0) continue;
-    packColumns(vt, v, S, Dv, rv, S4);
+    packColumns(vt, v, S, Dv, rv, S8);
     if (pdw != 0) memory.copy(ds, at(pdw, t * L * S), (<usize>(L * S)) << 2);
-    product(ds, S, pdw != 0, dout, Ev, 1, vt, S4, L, S, Dv);
+    product(ds, S, pdw != 0, dout, Ev, 1, vt, S8, L, S, Dv);
     if (keep != 0) multiplyRow(ds, at(keep, t * L * S), L * S);
     for (let i = 0; i < L; i++) {
       const row = at(ds, i * S);
       softmaxBackwardRow(at(p, i * S), row, row, S, false, scale);
     }
     if (pdq != 0) {
-      packRows(kp, k, S, D, rk, D4);
+      packRows(kp, k, S, D, rk, D8);
       const dst = at(pdq, n * L * pI(job, 22) + h * D);
-      product(dst, pI(job, 22), false, ds, S, 1, kp, D4, L, D, S);
+      product(dst, pI(job, 22), false, ds, S, 1, kp, D8, L, D, S);
     }
     if (pdk != 0) {
-      packRows(qp, q, L, D, rq, D4);
+      packRows(qp, q, L, D, rq, D8);
       const dst = at(pdk, n * S * pI(job, 24) + h * D);
-      product(dst, pI(job, 24), false, ds, 1, S, qp, D4, S, D, L);
+      product(dst, pI(job, 24), false, ds, 1, S, qp, D8, S, D, L);
     }
   }
 }
