@@ -65,6 +65,22 @@ describe("linear", () => {
     expect(b32.grad!.double()).toBeAllClose(b64.grad!, tol);
   });
 
+  it("no input features: every row is the bias, as torch's linear gives, and the bias gets its gradient", () => {
+    for (const activation of [null, "relu"] as const) {
+      const x = zeros([4, 0]).requiresGrad_();
+      const w = zeros([3, 0]).requiresGrad_();
+      const b = randn([3], { generator: gen }).requiresGrad_();
+      const y = linear(x, w, b, activation);
+      const expected = activation === null ? b : b.relu();
+      expect(y.toArray()).toEqual(Array.from({ length: 4 }, () => expected.toArray()));
+      y.sum().backward();
+      expect(b.grad!.toArray()).toEqual(
+        (b.toArray() as number[]).map((v) => (activation === null || v > 0 ? 4 : 0)),
+      );
+      expect(w.grad!.shape).toEqual([3, 0]);
+    }
+  });
+
   it("fused relu saves its output (as torch.relu does): writing into it before backward is an error", () => {
     const x = randn([300, 24], { generator: gen, requiresGrad: true });
     const w = randn([33, 24], { generator: gen, requiresGrad: true });

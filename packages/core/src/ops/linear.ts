@@ -12,7 +12,7 @@ import {
 } from "../kernels/unary.js";
 import { linearBackwardF32, linearForwardF32 } from "../kernels/wasm/linear.js";
 import { wasmRuntime } from "../kernels/wasm/runtime.js";
-import { fmtShape } from "../shape.js";
+import { fmtShape, shapeSize } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { matmulOp } from "./matmul.js";
 import { gelu, relu } from "./unary.js";
@@ -102,7 +102,8 @@ export const linearOp = defineOp({
     activation: LinearActivation | null,
   ): Tensor {
     const [outF, inF] = checkLinear(x, weight, bias);
-    const rows = x.size / inF;
+    // Not x.size / inF: with no input features that is 0/0, and the bias would be lost.
+    const rows = shapeSize(x.shape.slice(0, -1));
     const outShape = [...x.shape.slice(0, -1), outF];
     if (useWasm(x, rows * inF * outF)) {
       const r = linearForwardF32(
