@@ -168,6 +168,9 @@ export function attentionSmallF32(job: usize, chunk: i32, tid: i32): void {
   const items = pI(job, 17);
   const scale = <f32>pF(job, 20);
   const mask = pP(job, 21);
+  const mn = pI(job, 22);
+  const mh = pI(job, 23);
+  const ml = pI(job, 24);
   const causal = pI(job, 25) != 0;
   const S8 = up8(S);
   const Dv8 = up8(Dv);
@@ -185,19 +188,7 @@ export function attentionSmallF32(job: usize, chunk: i32, tid: i32): void {
     product(p, S, false, q, rq, 1, kt, S8, L, S, D);
     for (let i = 0; i < L; i++) {
       const row = at(p, i * S);
-      attentionScores(
-        row,
-        t * L + i,
-        S,
-        scale,
-        mask,
-        pI(job, 22),
-        pI(job, 23),
-        pI(job, 24),
-        H,
-        L,
-        causal,
-      );
+      attentionScores(row, t * L + i, S, scale, mask, mn, mh, ml, H, L, causal);
     }
     let i = 0;
     for (; i + 1 < L; i += 2) softmaxRowPair(at(p, i * S), at(p, (i + 1) * S), S);

@@ -38,35 +38,17 @@ function readDigit(d: number): Float32Array {
   return Float32Array.from(parsed.data as number[]);
 }
 
-/** Cut a 28×28 image (at `srcOffset`) into normalized patches (at `dstOffset`): [16, 49]. */
+/**
+ * Cut a 28×28 image (at `srcOffset`) into normalized patches (at `dstOffset`): [16, 49]. With
+ * (dx, dy), the image moved by that many pixels first, background 0 where it moved in.
+ */
 export function patchify(
   src: Float32Array,
   srcOffset: number,
   dst: Float32Array,
   dstOffset: number,
-) {
-  for (let gy = 0; gy < GRID; gy++) {
-    for (let gx = 0; gx < GRID; gx++) {
-      let o = dstOffset + (gy * GRID + gx) * PATCH_DIM;
-      for (let py = 0; py < PATCH; py++) {
-        const row = srcOffset + (gy * PATCH + py) * 28 + gx * PATCH;
-        for (let px = 0; px < PATCH; px++) dst[o++] = (src[row + px]! - MEAN) / STD;
-      }
-    }
-  }
-}
-
-/**
- * Cut a 28×28 image (at `srcOffset`) moved by (dx, dy) pixels, background 0 where it moved in,
- * into normalized patches at `dstOffset`: patchify of the shifted image, in one pass.
- */
-function patchifyShifted(
-  src: Float32Array,
-  srcOffset: number,
-  dx: number,
-  dy: number,
-  dst: Float32Array,
-  dstOffset: number,
+  dx = 0,
+  dy = 0,
 ) {
   for (let gy = 0; gy < GRID; gy++) {
     for (let gx = 0; gx < GRID; gx++) {
@@ -123,7 +105,7 @@ class MnistExamples extends MapStyle<Example> {
     if (a !== undefined && a.shift > 0) {
       const dx = a.generator.randint(-a.shift, a.shift + 1);
       const dy = a.generator.randint(-a.shift, a.shift + 1);
-      patchifyShifted(s.pixels, r * PIXELS, dx, dy, dst, offset);
+      patchify(s.pixels, r * PIXELS, dst, offset, dx, dy);
     } else {
       dst.set(s.patches.subarray(r * rowSize, (r + 1) * rowSize), offset);
     }

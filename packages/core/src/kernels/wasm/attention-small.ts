@@ -38,7 +38,11 @@ function itemsPerChunk(d: AttentionDims): number {
   return Math.max(1, Math.floor(65536 / Math.max(1, d.L * d.S * (d.D + d.Dv))));
 }
 
-/** q, k and v in kernel memory: byte addresses of item (0, 0) and row strides (elements). */
+/**
+ * Where q, k and v sit in kernel memory: byte addresses of item (0, 0) and row strides
+ * (elements). Separate tensors are copied in one by one; a packed [N, L, 3·E] q|k|v is copied
+ * once, and its three parts are column offsets 0, E and 2·E of rows 3·E long.
+ */
 export interface PlacedQKV {
   pq: number;
   pk: number;
@@ -48,14 +52,29 @@ export interface PlacedQKV {
   rv: number;
 }
 
-function common(d: AttentionDims, backward: boolean) {
+/**
+ * Run a kernel over every (batch, head) item: its chunks, per-thread scratch and job. Slots 0–5
+ * (q, k, v and their row strides) and 11–19 (shape, chunking, scratch) are the same for both
+ * kernels; `own` fills slots 6–10 and `tail` those from 20 on.
+ */
+function launch(
+  name: string,
+  at: PlacedQKV,
+  d: AttentionDims,
+  backward: boolean,
+  own: number[],
+  tail: number[],
+): void {
   const items = d.N * d.H;
   const per = itemsPerChunk(d);
   const chunks = Math.ceil(items / per);
   const bytes = Math.ceil((scratchFloats(d, backward) * 4) / 16) * 16;
   const scratch = alloc(bytes * Math.min(getNumThreads(), chunks));
+  const { pq, pk, pv, rq, rk, rv } = at;
+  const shape = [d.H, d.L, d.S, d.D, d.Dv, per, items, scratch, bytes];
+  const job = writeJob([pq, pk, pv, rq, rk, rv, ...own, ...shape, ...tail]);
   const macs = items * d.L * d.S * (d.D + d.Dv) * (backward ? 2 : 1);
-  return { items, per, chunks, scratch, bytes, workNs: macs * 0.5 + items * d.L * d.S * 4 };
+  parallelFor(name, job, chunks, macs * 0.5 + items * d.L * d.S * 4);
 }
 
 /**
@@ -78,36 +97,9 @@ export function attentionSmallForward(
   const pkeep = keep === null ? 0 : copyIn(keep);
   const pm = mask === null ? 0 : copyIn(mask.data);
   const po = alloc(N * L * H * Dv * 4);
-  const c = common(d, false);
-  const job = writeJob([
-    at.pq,
-    at.pk,
-    at.pv,
-    at.rq,
-    at.rk,
-    at.rv,
-    ps,
-    pw,
-    pkeep,
-    po,
-    0,
-    H,
-    L,
-    S,
-    d.D,
-    Dv,
-    c.per,
-    c.items,
-    c.scratch,
-    c.bytes,
-    scale,
-    pm,
-    mask?.sn ?? 0,
-    mask?.sh ?? 0,
-    mask?.sl ?? 0,
-    causal ? 1 : 0,
-  ]);
-  parallelFor("attentionSmallF32", job, c.chunks, c.workNs);
+  const maskSlots = [pm, mask?.sn ?? 0, mask?.sh ?? 0, mask?.sl ?? 0];
+  const tail = [scale, ...maskSlots, causal ? 1 : 0];
+  launch("attentionSmallF32", at, d, false, [ps, pw, pkeep, po, 0], tail);
   const probs = wantProbs ? copyOut32(ps, nP) : null;
   const weights = keep === null || !wantProbs ? probs : copyOut32(pw, nP);
   return { out: copyOut32(po, N * L * H * Dv), probs, weights };
@@ -137,35 +129,6 @@ export function attentionSmallBackward(
   const pw = keep === null ? pp : copyIn(weights);
   const pkeep = keep === null ? 0 : copyIn(keep);
   const pdw = dWeights === null ? 0 : copyIn(dWeights);
-  const c = common(d, true);
-  const job = writeJob([
-    at.pq,
-    at.pk,
-    at.pv,
-    at.rq,
-    at.rk,
-    at.rv,
-    pp,
-    pw,
-    pkeep,
-    pdo,
-    pdw,
-    d.H,
-    d.L,
-    d.S,
-    d.D,
-    d.Dv,
-    c.per,
-    c.items,
-    c.scratch,
-    c.bytes,
-    scale,
-    dq?.p ?? 0,
-    dq?.row ?? 0,
-    dk?.p ?? 0,
-    dk?.row ?? 0,
-    dv?.p ?? 0,
-    dv?.row ?? 0,
-  ]);
-  parallelFor("attentionSmallBackwardF32", job, c.chunks, c.workNs);
+  const targets = [dq, dk, dv].flatMap((t) => [t?.p ?? 0, t?.row ?? 0]);
+  launch("attentionSmallBackwardF32", at, d, true, [pp, pw, pkeep, pdo, pdw], [scale, ...targets]);
 }

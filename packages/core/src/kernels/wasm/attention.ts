@@ -53,13 +53,6 @@ function headOperand(p: number, T: number, Dh: number, row: number, transposed: 
     : { p, rs: row, cs: 1, s1: T * row, s2: Dh };
 }
 
-/**
- * Where q, k and v sit in kernel memory: byte addresses and row strides (elements). Separate
- * tensors are copied in one by one; a packed [N, L, 3·E] q|k|v is copied once, and its three
- * parts are column offsets 0, E and 2·E of rows 3·E long.
- */
-type Placed = PlacedQKV;
-
 export type AttentionInputs =
   | { q: Float32Array; k: Float32Array; v: Float32Array }
   | { qkv: Float32Array };
@@ -68,7 +61,7 @@ function place(
   inputs: AttentionInputs,
   d: AttentionDims,
   which: [boolean, boolean, boolean],
-): Placed {
+): PlacedQKV {
   const E = d.H * d.D;
   const Ev = d.H * d.Dv;
   if ("qkv" in inputs) {

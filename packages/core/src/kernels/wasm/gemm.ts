@@ -189,34 +189,22 @@ export function gemmBatchedWasm(g: GemmCall): void {
     // C is read when accumulating, and when items leave gaps that the copy-back must preserve.
     const readC = g.accumulate || (batch > 1 && g.cStride !== M * N);
     const pc = readC ? copyIn(g.c.subarray(g.cOff, g.cOff + cLen)) : alloc(cLen * E);
-    const h = () => (f32 ? heap().f32 : heap().f64);
-    if (K === 0) {
-      // No products: C is its old value, the bias, or zero.
-      if (!g.accumulate) {
-        for (let t = 0; t < batch; t++) {
-          for (let i = 0; i < M; i++) {
-            const at = pc / E + t * g.cStride + i * N;
-            if (g.bias === null) h().fill(0, at, at + N);
-            else h().set(g.bias, at);
-          }
-        }
-      }
-    } else {
-      runGemm({
-        f32,
-        outer: batch,
-        inner: 1,
-        M,
-        N,
-        K,
-        a: { p: pa, rs: g.transA ? 1 : K, cs: g.transA ? M : 1, s1: g.aStride, s2: 0 },
-        b: { p: pb, rs: g.transB ? 1 : N, cs: g.transB ? K : 1, s1: g.bStride, s2: 0 },
-        c: { p: pc, rs: N, s1: g.cStride, s2: 0 },
-        bias: g.bias === null ? 0 : copyIn(g.bias),
-        accumulate: g.accumulate,
-      });
-    }
-    g.c.set(h().subarray(pc / E, pc / E + cLen), g.cOff);
+    // With K = 0, runGemm writes the bias rows or zeros (and leaves C when accumulating).
+    runGemm({
+      f32,
+      outer: batch,
+      inner: 1,
+      M,
+      N,
+      K,
+      a: { p: pa, rs: g.transA ? 1 : K, cs: g.transA ? M : 1, s1: g.aStride, s2: 0 },
+      b: { p: pb, rs: g.transB ? 1 : N, cs: g.transB ? K : 1, s1: g.bStride, s2: 0 },
+      c: { p: pc, rs: N, s1: g.cStride, s2: 0 },
+      bias: g.bias === null ? 0 : copyIn(g.bias),
+      accumulate: g.accumulate,
+    });
+    const h = f32 ? heap().f32 : heap().f64;
+    g.c.set(h.subarray(pc / E, pc / E + cLen), g.cOff);
   } finally {
     release(m0);
   }
