@@ -1,3 +1,4 @@
+import { takeArray } from "./array-pool.js";
 import { coreState } from "./global-state.js";
 
 /** The element types a tensor can hold. Only the float types carry gradients. */
@@ -22,7 +23,13 @@ export function allocArray(dtype: "float64", size: number): Float64Array;
 export function allocArray(dtype: FloatDType, size: number): FloatArray;
 export function allocArray(dtype: DType, size: number): TypedArray;
 export function allocArray(dtype: DType, size: number): TypedArray {
-  let a: TypedArray;
+  let a: TypedArray | undefined =
+    dtype === "float32" || dtype === "float64" ? takeArray(dtype === "float64", size) : undefined;
+  if (a !== undefined) {
+    a.fill(0);
+    coreState.freshArrays?.add(a);
+    return a;
+  }
   try {
     a =
       dtype === "float32"
@@ -67,18 +74,22 @@ const allocUnsafe = (
 ).Buffer?.allocUnsafeSlow;
 
 /**
- * A fresh float array holding a copy of `src` (a view into kernel memory). In Node its memory
- * comes uninitialized — the copy overwrites every byte, so zero-filling first would be wasted —
- * elsewhere from the usual zeroed allocation. Tracked like allocArray's arrays.
+ * A fresh float array holding a copy of `src` (a view into kernel memory): one a backward pass
+ * gave back (array-pool.ts), or new. In Node new memory comes uninitialized — the copy
+ * overwrites every byte, so zero-filling first would be wasted — elsewhere from the usual zeroed
+ * allocation. Tracked like allocArray's arrays.
  */
 export function copyToFresh(src: FloatArray): FloatArray {
   const f32 = src instanceof Float32Array;
-  let a: FloatArray;
-  if (allocUnsafe !== undefined && src.byteLength > 0) {
-    const buf = allocUnsafe(src.byteLength).buffer;
-    a = f32 ? new Float32Array(buf, 0, src.length) : new Float64Array(buf, 0, src.length);
-  } else {
-    a = allocArray(f32 ? "float32" : "float64", src.length);
+  // A recycled array first (the copy overwrites every element), else a new one.
+  let a = takeArray(!f32, src.length);
+  if (a === undefined) {
+    if (allocUnsafe !== undefined && src.byteLength > 0) {
+      const buf = allocUnsafe(src.byteLength).buffer;
+      a = f32 ? new Float32Array(buf, 0, src.length) : new Float64Array(buf, 0, src.length);
+    } else {
+      a = allocArray(f32 ? "float32" : "float64", src.length);
+    }
   }
   a.set(src as Float64Array);
   coreState.freshArrays?.add(a);

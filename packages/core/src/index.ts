@@ -7,7 +7,7 @@ export { type BackwardOptions, type GradOptions, grad } from "./autograd/engine.
 export {
   type BackwardContext,
   defineNonDifferentiable,
-  defineOp,
+  defineUserOp as defineOp,
   type ForwardContext,
   type GradientList,
   type Op,

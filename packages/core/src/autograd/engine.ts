@@ -101,6 +101,7 @@ function runNode(
     pass.create && node.recompose !== null
       ? recomposedGradients(node, grads)
       : node.runBackward(grads, pass.create);
+  if (!node.transientGradients) keepAll(pass, grads, inputGrads);
   // What the pass is done with is let go only after every gradient has been routed: the same
   // values may reach more than one input.
   const done: Tensor[] = [];
@@ -139,6 +140,12 @@ function runNode(
   });
   for (const t of consumed) letGo(pass, t, true);
   for (const t of done) letGo(pass, t, false);
+}
+
+/** A rule that may keep its gradients saw these: their memory is never reused by the pass. */
+function keepAll(pass: Pass, grads: Tensor[], inputGrads: readonly (Tensor | null | undefined)[]) {
+  for (const g of grads) pass.kept.add(g._valuesKey);
+  for (const g of inputGrads) if (g !== null && g !== undefined) pass.kept.add(g._valuesKey);
 }
 
 /**

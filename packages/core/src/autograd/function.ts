@@ -69,6 +69,13 @@ export interface OpDefinition<Args extends unknown[], Out extends Tensor | Tenso
    * it (createGraph) is an error naming the op, rather than a silently wrong second derivative.
    */
   onceDifferentiable?: boolean;
+  /**
+   * The rule keeps no reference to the gradients it is given or returns once it has returned
+   * (no cache, no list for later). Then the engine may reuse their memory as soon as the
+   * backward is done with them, which spares the collector most of a training step's
+   * gradients. Every core op says so; for a user's op it is false unless set.
+   */
+  transientGradients?: boolean;
 }
 
 export interface OpInfo<N extends string = string, D extends boolean = boolean> {
@@ -114,8 +121,8 @@ function tensorNeedsGrad(t: Tensor): boolean {
 
 /**
  * Define a differentiable op from a forward and a hand-derived backward, like
- * torch.autograd.Function. Every core op is written with it; users write their own the same way
- * and check them with `gradcheck`.
+ * torch.autograd.Function. It is exported as `defineOp`; every core op is written the same way
+ * (with core's own `defineOp` below), and users check theirs with `gradcheck`.
  *
  * @example
  * const cube = defineOp({
@@ -124,12 +131,34 @@ function tensorNeedsGrad(t: Tensor): boolean {
  *   backward(ctx, dy) { const x = ctx.saved; return [dy.mul(x.square()).mul(3)]; },
  * });
  */
+export function defineUserOp<
+  Args extends unknown[],
+  Out extends Tensor | Tensor[],
+  Saved = unknown,
+  const N extends string = string,
+>(def: OpDefinition<Args, Out, Saved> & { name: N }): Op<Args, Out, N, true> {
+  return makeOp(def, def.transientGradients === true);
+}
+
+/**
+ * core's own `defineOp`: as the public one, but its rules are known to keep no gradient, so
+ * `transientGradients` defaults to true.
+ */
 export function defineOp<
   Args extends unknown[],
   Out extends Tensor | Tensor[],
   Saved = unknown,
   const N extends string = string,
 >(def: OpDefinition<Args, Out, Saved> & { name: N }): Op<Args, Out, N, true> {
+  return makeOp(def, def.transientGradients !== false);
+}
+
+function makeOp<
+  Args extends unknown[],
+  Out extends Tensor | Tensor[],
+  Saved,
+  const N extends string,
+>(def: OpDefinition<Args, Out, Saved> & { name: N }, transient: boolean): Op<Args, Out, N, true> {
   const { name } = def;
   const run = (...args: Args): Out => {
     // Find tensor inputs: plain tensor arguments and arrays of tensors.
@@ -199,6 +228,7 @@ export function defineOp<
           : rule.call(def, ctx, ...grads);
       return flattenGradients(name, args, flags, gs);
     });
+    node.transientGradients = transient;
     const composed = def.composed;
     if (composed !== undefined && def.backwardGraph === undefined) {
       // Re-running the composition needs the inputs as they were: check they were not

@@ -52,6 +52,12 @@ export class Node {
   /** Re-run a fused op's composed form with its tensor inputs replaced (in input order). */
   recompose: ((inputs: readonly Tensor[]) => Tensor[]) | null = null;
 
+  /**
+   * The rule keeps none of the gradients it is given or returns (every core op; a user's op
+   * that says so): once the engine is done with them their memory may be reused.
+   */
+  transientGradients = false;
+
   get released(): boolean {
     return this.backwardFn === null;
   }

@@ -1,8 +1,9 @@
 /**
  * One backward pass's state, and who keeps a gradient's values: a pending slot, a leaf's `.grad`
- * or a grad() capture. What none of them keeps any longer the pass lets go of; on a device its
- * buffer then goes back to the pool at once (see `letGo`).
+ * or a grad() capture. What none of them keeps any longer the pass lets go of; its memory then
+ * goes back to be reused at once (see `letGo`).
  */
+import { recycleArray } from "../array-pool.js";
 import { copyToFresh, type FloatArray } from "../dtype.js";
 import { clone } from "../ops/cast.js";
 import { Tensor } from "../tensor.js";
@@ -21,6 +22,11 @@ export interface Pass {
   fresh: WeakSet<object>;
   /** Values (arrays, device storages) kept past the pass: a leaf's `.grad` or a capture. */
   handed: Set<object>;
+  /**
+   * Values a rule that may keep its gradients saw (a user's op without `transientGradients`):
+   * the pass never reuses their memory.
+   */
+  kept: Set<object>;
   /** How many pending slots hold each gradient's values. */
   live: Map<object, number>;
 }
@@ -32,10 +38,11 @@ export function hold(pass: Pass, t: Tensor): void {
 }
 
 /**
- * The pass is done with `t` (`held`: a slot that held it was consumed). A device gradient made
- * during this pass that no slot, leaf or capture holds any longer gives its memory back now,
- * instead of when the collector finds it: the next step's kernels reuse the same buffers. On
- * the CPU, and under createGraph (the new graph may hold it), nothing happens.
+ * The pass is done with `t` (`held`: a slot that held it was consumed). A gradient made during
+ * this pass that no slot, leaf or capture holds any longer, and that no rule may have kept, gives
+ * its memory back now instead of when the collector finds it: a device buffer to the device's
+ * pool, a CPU array to array-pool.ts. The next kernels (the rest of this backward, the next
+ * step's forward) reuse them. Under createGraph nothing is given back: the new graph may hold it.
  */
 export function letGo(pass: Pass, t: Tensor, held: boolean): void {
   const k = t._valuesKey;
@@ -45,10 +52,10 @@ export function letGo(pass: Pass, t: Tensor, held: boolean): void {
     return;
   }
   pass.live.delete(k);
+  if (pass.create || !pass.fresh.has(k) || pass.handed.has(k) || pass.kept.has(k)) return;
   const storage = t._deviceStorage;
-  if (storage?.release === undefined || pass.create) return;
-  if (!pass.fresh.has(k) || pass.handed.has(k)) return;
-  storage.release();
+  if (storage === null) recycleArray(t.data);
+  else storage.release?.();
 }
 
 export function newPass(options: { retainGraph?: boolean; createGraph?: boolean }): Pass {
@@ -61,6 +68,7 @@ export function newPass(options: { retainGraph?: boolean; createGraph?: boolean 
     nodeTargets: new Map(),
     fresh: new WeakSet(),
     handed: new Set(),
+    kept: new Set(),
     live: new Map(),
   };
 }

@@ -110,7 +110,7 @@ describeGpu("webgpu gradients in backward: handed over, copied or given back", (
     expect(await values(gx!)).toEqual([8, 16, 24]);
   });
 
-  it("a custom backward that keeps a gradient for later gets a clear error, not stale values", async () => {
+  it("a custom backward that keeps a gradient for later reads its values: a user's op's gradients are never given back", async () => {
     let kept: Tensor | null = null;
     const impl = {
       forward: (_ctx: unknown, t: Tensor) => t.mul(1),
@@ -121,6 +121,23 @@ describeGpu("webgpu gradients in backward: handed over, copied or given back", (
     };
     const keep = defineOp({ name: "keepGrad", ...impl });
     registerDeviceOp("webgpu", "keepGrad", impl);
+    const x = gpu(tensor([1, 2, 3]));
+    keep(x.mul(2)).square().sum().backward();
+    expect(await values(x.grad!)).toEqual([8, 16, 24]);
+    expect(await values(kept!)).toEqual([4, 8, 12]);
+  });
+
+  it("an op that says its gradients are transient but keeps one gets a clear error, not stale values", async () => {
+    let kept: Tensor | null = null;
+    const impl = {
+      forward: (_ctx: unknown, t: Tensor) => t.mul(1),
+      backward: (_ctx: unknown, g: Tensor) => {
+        kept = g;
+        return [g.mul(1)];
+      },
+    };
+    const keep = defineOp({ name: "keepGradTransient", transientGradients: true, ...impl });
+    registerDeviceOp("webgpu", "keepGradTransient", impl);
     const x = gpu(tensor([1, 2, 3]));
     keep(x.mul(2)).square().sum().backward();
     expect(await values(x.grad!)).toEqual([8, 16, 24]);

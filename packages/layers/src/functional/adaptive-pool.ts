@@ -75,6 +75,7 @@ export const adaptiveMaxPoolOp = defineOp<
   { g: AdaptiveGeometry; argmax: Int32Array | Tensor }
 >({
   name: "adaptiveMaxPool2d",
+  transientGradients: true,
   forward(ctx, x, oh, ow) {
     const g = { shape: x.shape, oh, ow };
     const w = x.shape[3]!;

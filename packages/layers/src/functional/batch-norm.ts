@@ -49,6 +49,7 @@ type BatchNormArgs = [Tensor, Tensor | null, Tensor | null, Tensor | null, Tenso
 
 export const batchNormOp = defineOp<BatchNormArgs, Tensor, BatchNormSaved>({
   name: "batchNorm",
+  transientGradients: true,
   forward(ctx, x, weight, bias, runningMean, runningVar, mode) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;

@@ -27,6 +27,7 @@ type GroupNormArgs = [Tensor, Tensor | null, Tensor | null, number, number];
 
 export const groupNormOp = defineOp<GroupNormArgs, Tensor, GroupNormSaved>({
   name: "groupNorm",
+  transientGradients: true,
   forward(ctx, x, weight, bias, groups, eps) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;

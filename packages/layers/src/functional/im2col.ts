@@ -104,6 +104,7 @@ function colsOf(g: Geometry, dtype: Tensor["dtype"]): Tensor {
 //   d(fold cols) = im2col(dy) — each tap reads the gradient of the pixel it was added to.
 export const unfoldOp = defineOp<[Tensor, Geometry], Tensor, Geometry>({
   name: "unfold",
+  transientGradients: true,
   forward(ctx, x, g) {
     ctx.save(g);
     const out = colsOf(g, x.dtype);
@@ -115,6 +116,7 @@ export const unfoldOp = defineOp<[Tensor, Geometry], Tensor, Geometry>({
 
 export const foldOp = defineOp<[Tensor, Geometry], Tensor, Geometry>({
   name: "fold",
+  transientGradients: true,
   forward(ctx, cols, g) {
     ctx.save(g);
     const out = imageOf(g, cols.dtype);

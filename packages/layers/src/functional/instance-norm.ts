@@ -45,6 +45,7 @@ type InstanceNormArgs = [Tensor, Tensor | null, Tensor | null, Tensor | null, Te
 
 export const instanceNormOp = defineOp<InstanceNormArgs, Tensor, InstanceNormSaved>({
   name: "instanceNorm",
+  transientGradients: true,
   forward(ctx, x, weight, bias, runningMean, runningVar, mode) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;

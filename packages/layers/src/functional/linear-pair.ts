@@ -24,6 +24,7 @@ export function linearPair<P>(
 ): [Op<[Tensor, P], Tensor, string, true>, Op<[Tensor, P], Tensor, string, true>] {
   const forwardOp = defineOp<[Tensor, P], Tensor, P>({
     name,
+    transientGradients: true,
     forward(ctx: ForwardContext<P>, x, p) {
       ctx.save(p);
       return map(x, p);
@@ -32,6 +33,7 @@ export function linearPair<P>(
   });
   const adjointOp = defineOp<[Tensor, P], Tensor, P>({
     name: adjointName,
+    transientGradients: true,
     forward(ctx: ForwardContext<P>, dy, p) {
       ctx.save(p);
       return adjoint(dy, p);

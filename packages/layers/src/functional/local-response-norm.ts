@@ -30,6 +30,7 @@ function windowOf(ch: number, c: number, size: number): [number, number] {
 // y_c = x_c·b_c^(−β) with b_c = k + (α/size)·Σ_{c'∈W(c)} x_{c'}², on each (sample, position).
 export const lrnOp = defineOp<[Tensor, LrnParams], Tensor, LrnSaved>({
   name: "localResponseNorm",
+  transientGradients: true,
   forward(ctx, x, p) {
     const dtype = x.dtype as FloatDType;
     const n = x.shape[0]!;

@@ -112,6 +112,7 @@ export const maxPoolOp = defineOp<
   { g: PoolGeometry; argmax: Int32Array | Tensor }
 >({
   name: "maxPool2d",
+  transientGradients: true,
   forward(ctx, x, g) {
     const out = zeros([g.n, g.c, g.oh, g.ow], { dtype: x.dtype });
     const argmax = new Int32Array(out.size);

@@ -31,6 +31,7 @@ type RowNormArgs = [Tensor, Tensor | null, Tensor | null, Tensor | null, readonl
 function makeRowNormOp<const N extends string>(name: N, centered: boolean) {
   return defineOp<RowNormArgs, Tensor[], RowNormSaved, N>({
     name,
+    transientGradients: true,
     forward(ctx, x, residual, weight, bias, normalizedShape, eps) {
       const dtype = x.dtype as FloatDType;
       const { rows, cols } = rowsAndCols(name, x.shape, normalizedShape);

@@ -25,6 +25,7 @@ function around(shape: readonly number[], dim: number): [number, number, number]
  */
 export const splitOp = defineOp<[Tensor, number, readonly number[]], Tensor[], SplitSaved>({
   name: "splitPieces",
+  transientGradients: true,
   forward(ctx, x, dim, sizes) {
     const [outer, n, inner] = around(x.shape, dim);
     const dtype = x.dtype as FloatDType;
