@@ -24,10 +24,14 @@ const OPEN = 8; // 1 while a dispatch takes helpers; the caller closes it once n
 const READY = 16; // READY + tid: 1 once that worker is listening
 const MAX_THREADS = 32;
 /**
- * Loads of the control word before a thread sleeps in Atomics.wait (tens of microseconds): long
- * enough to bridge the JS between two kernel calls of a step, which a futex wake-up would not.
+ * Loads of the control word before a thread sleeps in Atomics.wait (a few microseconds). The
+ * default pool has a thread per core, and the JS thread's collector and the rest of the process
+ * need cores too, so a thread that spins long takes a core from whoever would make progress:
+ * on 2 cores, 20,000 loads (tens of microseconds) cost 6-7% of a `pnpm train` epoch against
+ * 2,000, and 11% more CPU time. A sleeping worker woken late costs little: the caller takes
+ * chunks meanwhile.
  */
-const SPIN = 20000;
+const SPIN = 2000;
 
 /**
  * The worker's program, as source: it needs nothing from the library. `boot` is called with
