@@ -16,8 +16,8 @@ import type { FloatArray, TypedArray } from "./dtype.js";
 
 /** Smaller arrays are cheap to allocate (and some live on the JS heap): not worth keeping. */
 const MIN_BYTES = 4096;
-/** At most this much is held: enough for one step's gradients of a small model. */
-const MAX_BYTES = 64 << 20;
+/** At most this much is held: a small model's gradients of a step (the MNIST encoder's are ~6 MB). */
+const MAX_BYTES = 32 << 20;
 /** At most this many arrays of one length. */
 const MAX_PER_LENGTH = 32;
 
