@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { clearArrayPool, pooledBytes, recycleArray, takeArray } from "../src/array-pool.js";
-import { defineOp, Generator, grad, randn, type Tensor } from "../src/index.js";
+import { attention, defineOp, Generator, grad, linear, randn, type Tensor } from "../src/index.js";
 
 beforeEach(() => clearArrayPool());
 
@@ -120,5 +120,59 @@ describe("the backward gives used-up gradients back", () => {
     const fresh = run();
     expect(pooledBytes()).toBeGreaterThan(0);
     expect(run()).toEqual(fresh);
+  });
+});
+
+describe("a fused op's private saved arrays go back with its node", () => {
+  /** How many arrays of n float32 elements the pool holds (taken out, then put back). */
+  const held = (n: number) => {
+    const got: Float32Array[] = [];
+    for (let a = takeArray(false, n); a !== undefined; a = takeArray(false, n))
+      got.push(a as Float32Array);
+    for (const a of got) recycleArray(a);
+    return got.length;
+  };
+  const gen = (s: number) => ({ generator: new Generator(s), requiresGrad: true });
+  const x = randn([64, 32], gen(8));
+  const w = randn([48, 32], gen(9));
+  const b = randn([48], gen(10));
+
+  it("GELU's pre-activation, after a plain backward: one more array of its size than without GELU", () => {
+    linear(x, w, b).sum().backward();
+    const plain = held(64 * 48);
+    clearArrayPool();
+    linear(x, w, b, "gelu").sum().backward();
+    expect(held(64 * 48)).toBe(plain + 1);
+  });
+
+  it("not while the graph is retained, nor under createGraph; a second backward reads it intact", () => {
+    x.zeroGrad();
+    const y = linear(x, w, b, "gelu").sum();
+    y.backward({ retainGraph: true });
+    const once = values(x.grad!);
+    const pooled = held(64 * 48);
+    churn(linear(x, w, b).detach());
+    y.backward();
+    expect(values(x.grad!)).toEqual(once.map((v) => v * 2));
+    expect(held(64 * 48)).toBe(pooled + 1);
+    clearArrayPool();
+    grad(linear(x, w, b, "gelu").sum(), x, { createGraph: true, retainGraph: false });
+    expect(pooledBytes()).toBe(0);
+  });
+  it("attention's probabilities go back unless the weights were asked for; weights asked for stay intact", () => {
+    // N 2, L = S 24, 4 heads of 8: probabilities [2, 4, 24, 24], a size nothing else here has.
+    const q = randn([2, 24, 32], gen(11));
+    const kv = randn([2, 24, 32], gen(12));
+    const n = 2 * 4 * 24 * 24;
+    attention(q, kv, kv, { numHeads: 4 })[0]!.sum().backward();
+    expect(held(n)).toBe(1);
+    clearArrayPool();
+    const [out, weights] = attention(q, kv, kv, { numHeads: 4, needWeights: true });
+    const kept = values(weights!);
+    out!.sum().backward();
+    // Only the zeros standing for the unused weights output's gradient.
+    expect(held(n)).toBe(1);
+    for (let i = 0; i < 8; i++) attention(q, kv, kv, { numHeads: 4 })[0]!.sum().backward();
+    expect(values(weights!)).toEqual(kept);
   });
 });

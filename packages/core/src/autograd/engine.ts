@@ -222,7 +222,7 @@ function runPass(roots: readonly Tensor[], seeds: readonly Tensor[], pass: Pass)
           if (runs !== null && !runs.has(node)) continue;
           runNode(node, slots, pending, pass);
           if (!pass.retain) {
-            node.release();
+            node.release(!pass.create);
             released.push(node);
           }
         }

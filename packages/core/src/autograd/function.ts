@@ -1,6 +1,6 @@
 import { withDevice } from "../default-device.js";
 import { type DeviceOpImpl, deviceOp, inputsDevice } from "../device-ops.js";
-import { AllocationError, isFloatDType } from "../dtype.js";
+import { AllocationError, isFloatDType, type TypedArray } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import { isTensor } from "../tensor.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
@@ -93,6 +93,8 @@ export type Op<
 
 class Context<Saved> implements ForwardContext<Saved>, BackwardContext<Saved> {
   private _saved: Saved | undefined;
+  /** See savePrivate. */
+  readonly privateArrays: TypedArray[] = [];
   createGraph = false;
   /** The tensors in what was saved and their versions then, checked before backward runs. */
   savedVersions: SavedVersion[] = [];
@@ -113,6 +115,14 @@ class Context<Saved> implements ForwardContext<Saved>, BackwardContext<Saved> {
   get saved(): Saved {
     return this._saved as Saved;
   }
+}
+
+/**
+ * core's fused ops: `a`, saved in `ctx` and seen by nothing else (no output, no view), goes back
+ * to the array pool once a plain backward has run through the node and freed it.
+ */
+export function savePrivate(ctx: ForwardContext<unknown>, a: TypedArray): void {
+  if (ctx instanceof Context && ctx.recording) ctx.privateArrays.push(a);
 }
 
 function tensorNeedsGrad(t: Tensor): boolean {
@@ -229,6 +239,7 @@ function makeOp<
       return flattenGradients(name, args, flags, gs);
     });
     node.transientGradients = transient;
+    node.privateArrays = ctx.privateArrays;
     const composed = def.composed;
     if (composed !== undefined && def.backwardGraph === undefined) {
       // Re-running the composition needs the inputs as they were: check they were not

@@ -1,5 +1,6 @@
+import { recycleArray } from "../array-pool.js";
 import type { Device } from "../device.js";
-import type { DType } from "../dtype.js";
+import type { DType, TypedArray } from "../dtype.js";
 import { coreState } from "../global-state.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
@@ -58,6 +59,13 @@ export class Node {
    */
   transientGradients = false;
 
+  /**
+   * Arrays only this node's backward reads (a fused op's saved intermediate: GELU's
+   * pre-activation, attention's probabilities), given back to the array pool once the node is
+   * freed by a plain backward.
+   */
+  privateArrays: TypedArray[] = [];
+
   get released(): boolean {
     return this.backwardFn === null;
   }
@@ -82,8 +90,14 @@ export class Node {
     return this.backwardFn(grads, create);
   }
 
-  /** Drop what the backward saved and the references to inputs, so the GC can free them. */
-  release(): void {
+  /**
+   * Drop what the backward saved and the references to inputs, so the GC can free them.
+   * `recycle`: the backward that ran was plain (not createGraph, whose new graph may hold what
+   * was saved), so the private arrays go back to the pool.
+   */
+  release(recycle = false): void {
+    if (recycle) for (const a of this.privateArrays) recycleArray(a);
+    this.privateArrays = [];
     this.backwardFn = null;
     this.recompose = null;
     this.inputs = [];

@@ -1,4 +1,9 @@
-import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
+import {
+  defineOp,
+  type ForwardContext,
+  type GradientList,
+  savePrivate,
+} from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import type { FloatArray } from "../dtype.js";
 import {
@@ -211,6 +216,21 @@ function useWasm(q: Tensor): boolean {
 }
 
 /**
+ * The kernel's probabilities (and dropped-out weights), when the caller did not ask for the
+ * weights, are seen only by this node's backward: they go back to the array pool with the node.
+ */
+function saveProbsPrivate(
+  ctx: ForwardContext<unknown>,
+  probs: Tensor,
+  weights: Tensor,
+  p: Plan,
+): void {
+  if (p.needWeights) return;
+  savePrivate(ctx, probs.data);
+  if (weights !== probs) savePrivate(ctx, weights.data);
+}
+
+/**
  * Multi-head scaled dot-product attention, fused: a WebAssembly kernel each way for float32,
  * the composition of core ops otherwise. A recorded backward differentiates `composed`.
  */
@@ -224,6 +244,7 @@ export const attentionOp = defineOp({
     const { out, probs, weights, keep } = forward(q, k, v, wasmInputs, p, want);
     if (ctx.recording) {
       ctx.save({ q, k, v, probs: probs!, weights: weights!, keep, d: p.d, scale: p.scale });
+      if (wasmInputs !== null) saveProbsPrivate(ctx, probs!, weights!, p);
     }
     return p.needWeights ? [out, weights!] : [out];
   },
@@ -286,6 +307,7 @@ export const packedAttentionOp = defineOp({
     );
     if (ctx.recording) {
       ctx.save({ qkv, q, k, v, probs: probs!, weights: weights!, keep, d: p.d, scale: p.scale });
+      if (wasm) saveProbsPrivate(ctx, probs!, weights!, p);
     }
     return p.needWeights ? [out, weights!] : [out];
   },

@@ -1,4 +1,9 @@
-import { defineOp, type ForwardContext, type GradientList } from "../autograd/function.js";
+import {
+  defineOp,
+  type ForwardContext,
+  type GradientList,
+  savePrivate,
+} from "../autograd/function.js";
 import { type FloatArray, isFloatDType } from "../dtype.js";
 import { columnSums } from "../kernels/column-sums.js";
 import { gemm, gemmBatched } from "../kernels/matmul.js";
@@ -123,6 +128,8 @@ export const linearOp = defineOp({
         const h =
           activation === null ? null : r.h === null ? y : new Tensor(r.h, outShape, x.dtype);
         ctx.save({ x, weight, rows, activation, h });
+        // GELU's pre-activation, a copy no one else sees (without an activation r.h is y).
+        if (activation !== null && r.h !== null) savePrivate(ctx, r.h);
       }
       return y;
     }
