@@ -110,7 +110,11 @@ describeGpu("webgpu gradients in backward: handed over, copied or given back", (
     expect(await values(gx!)).toEqual([8, 16, 24]);
   });
 
-  it("a custom backward that keeps a gradient for later reads its values: a user's op's gradients are never given back", async () => {
+  /**
+   * Runs keep(2x)² summed backward through an op whose backward keeps the gradient it is given;
+   * returns x's gradient and the kept one.
+   */
+  function keepingOp(name: string, transientGradients: boolean): { gx: Tensor; kept: Tensor } {
     let kept: Tensor | null = null;
     const impl = {
       forward: (_ctx: unknown, t: Tensor) => t.mul(1),
@@ -119,28 +123,22 @@ describeGpu("webgpu gradients in backward: handed over, copied or given back", (
         return [g.mul(1)];
       },
     };
-    const keep = defineOp({ name: "keepGrad", ...impl });
-    registerDeviceOp("webgpu", "keepGrad", impl);
+    const keep = defineOp({ name, transientGradients, ...impl });
+    registerDeviceOp("webgpu", name, impl);
     const x = gpu(tensor([1, 2, 3]));
     keep(x.mul(2)).square().sum().backward();
-    expect(await values(x.grad!)).toEqual([8, 16, 24]);
-    expect(await values(kept!)).toEqual([4, 8, 12]);
+    return { gx: x.grad!, kept: kept! };
+  }
+
+  it("a custom backward that keeps a gradient for later reads its values: a user's op's gradients are never given back", async () => {
+    const { gx, kept } = keepingOp("keepGrad", false);
+    expect(await values(gx)).toEqual([8, 16, 24]);
+    expect(await values(kept)).toEqual([4, 8, 12]);
   });
 
   it("an op that says its gradients are transient but keeps one gets a clear error, not stale values", async () => {
-    let kept: Tensor | null = null;
-    const impl = {
-      forward: (_ctx: unknown, t: Tensor) => t.mul(1),
-      backward: (_ctx: unknown, g: Tensor) => {
-        kept = g;
-        return [g.mul(1)];
-      },
-    };
-    const keep = defineOp({ name: "keepGradTransient", transientGradients: true, ...impl });
-    registerDeviceOp("webgpu", "keepGradTransient", impl);
-    const x = gpu(tensor([1, 2, 3]));
-    keep(x.mul(2)).square().sum().backward();
-    expect(await values(x.grad!)).toEqual([8, 16, 24]);
-    await expect(kept!.dataAsync()).rejects.toThrow(/intermediate gradient.*g\.clone\(\)/);
+    const { gx, kept } = keepingOp("keepGradTransient", true);
+    expect(await values(gx)).toEqual([8, 16, 24]);
+    await expect(kept.dataAsync()).rejects.toThrow(/intermediate gradient.*g\.clone\(\)/);
   });
 });
